@@ -1,0 +1,49 @@
+# The two set-up commands of the README: `make run` and `make test`.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: run test venv install migrate messages check-messages lint serve e2e bench clean
+
+$(BIN)/activate:
+	@$(PY) -c "import sys; assert sys.version_info[:2] == (3, 11), sys.version" || { echo "Python 3.11 is required"; exit 1; }
+	$(PY) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt requirements-dev.txt
+	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv install: $(VENV)/.installed
+
+# Translations: locale/zh_Hans/parts/*.po are edited; `make messages` regenerates the committed
+# django.po and django.mo (committed, so `make run` needs no gettext on a fresh machine).
+messages: $(VENV)/.installed
+	$(PYTHON) scripts/i18n.py build
+
+check-messages: $(VENV)/.installed
+	$(PYTHON) scripts/i18n.py check
+
+run: $(VENV)/.installed
+	@DEBUG=$${DEBUG:-1} $(PYTHON) manage.py migrate --noinput -v0
+	@DEBUG=$${DEBUG:-1} $(PYTHON) manage.py seed_demo --if-empty
+	@DEBUG=$${DEBUG:-1} $(PYTHON) manage.py setup_schedules
+	@DEBUG=$${DEBUG:-1} PORT=$(PORT) $(PYTHON) scripts/run.py
+
+test: $(VENV)/.installed
+	DEBUG=1 $(PYTHON) manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+	DEBUG=1 $(PYTHON) scripts/i18n.py check
+	DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+e2e: $(VENV)/.installed
+	DEBUG=1 $(BIN)/pytest tests/e2e -m e2e
+
+bench: $(VENV)/.installed
+	DEBUG=1 $(PYTHON) scripts/bench.py
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3*

@@ -1,0 +1,200 @@
+"""REST API of the projects app (DESIGN.md "The HTTP contract"). Thin: services do the work."""
+
+from django.contrib.auth import authenticate
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action, api_view, permission_classes, throttle_classes
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+
+from . import readiness, selectors, services
+from .api_base import ProjectScopedViewSet, require
+from .models import Department, Membership, Milestone, OnCallShift, Responsibility
+from .serializers import (DepartmentSerializer, MembershipSerializer, MilestoneSerializer, ProjectSerializer,
+                          ReadinessSerializer, ResponsibilitySerializer, ShiftSerializer, TokenRequestSerializer,
+                          TokenSerializer)
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
+@extend_schema(request=TokenRequestSerializer, responses=TokenSerializer)
+@api_view(["POST"])
+@permission_classes([AllowAny])
+@throttle_classes([TokenThrottle])
+def obtain_token(request):
+    """Exchange a username and password for an API token (locked out like the login page)."""
+    serializer = TokenRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    user = authenticate(request._request, username=serializer.validated_data["username"],
+                        password=serializer.validated_data["password"])
+    if user is None or not user.is_active:
+        raise AuthenticationFailed(_("Unable to log in with the username and password given."))
+    token, _created = Token.objects.get_or_create(user=user)
+    return Response({"token": token.key})
+
+
+class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = ProjectSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["phase", "code"]
+    search_fields = ["name", "code", "description"]
+    ordering_fields = ["go_live_at", "name", "code"]
+
+    def get_queryset(self):
+        return selectors.project_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        return selectors.project_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        if not request.user.has_perm("projects.create"):
+            raise PermissionDenied(_("Only staff users may create projects."))
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        project = services.project_create(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(project).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        project = self.get_object()
+        require(request.user, "projects.manage", project)
+        serializer = self.get_serializer(project, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        project = services.project_update(actor=request.user, project=project, **serializer.validated_data)
+        return Response(self.get_serializer(project).data)
+
+    @extend_schema(request=MembershipSerializer, responses=MembershipSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], serializer_class=MembershipSerializer)
+    def members(self, request, pk=None):
+        project = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.roster(project=project, role=request.query_params.get("role"),
+                                                           q=request.query_params.get("search")))
+            return self.get_paginated_response(MembershipSerializer(page, many=True).data)
+        require(request.user, "projects.manage", project)
+        serializer = MembershipSerializer(data=request.data, context={"request": request, "project": project})
+        serializer.is_valid(raise_exception=True)
+        membership = services.membership_add(actor=request.user, project=project, **serializer.validated_data)
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MembershipSerializer, responses=MembershipSerializer)
+    @action(detail=True, methods=["get", "patch", "delete"], url_path=r"members/(?P<membership_id>\d+)",
+            serializer_class=MembershipSerializer)
+    def member(self, request, pk=None, membership_id=None):
+        project = self.get_object()
+        membership = get_object_or_404(Membership, pk=membership_id, project=project)
+        if request.method == "GET":
+            return Response(MembershipSerializer(membership).data)
+        require(request.user, "projects.manage", project)
+        if request.method == "DELETE":
+            services.membership_remove(actor=request.user, membership=membership)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = MembershipSerializer(membership, data=request.data, partial=True,
+                                          context={"request": request, "project": project})
+        serializer.is_valid(raise_exception=True)
+        data = {k: v for k, v in serializer.validated_data.items() if k != "user"}
+        membership = services.membership_update(actor=request.user, membership=membership, **data)
+        return Response(MembershipSerializer(membership).data)
+
+    @extend_schema(responses=ReadinessSerializer)
+    @action(detail=True, methods=["get"])
+    def readiness(self, request, pk=None):
+        project = self.get_object()
+        result = readiness.evaluate(project)
+        return Response({"score": result["score"], "ready": result["ready"],
+                         "criteria": [e.as_dict() for e in result["criteria"]]})
+
+
+def _in_my_projects(user):
+    return Q(project__memberships__user=user)
+
+
+class DepartmentViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
+    serializer_class = DepartmentSerializer
+    filterset_fields = ["project", "name"]
+    search_fields = ["name"]
+
+    def get_queryset(self):
+        return Department.objects.filter(project__in=selectors.project_list_for_user(user=self.request.user)
+                                         .values("pk")).order_by("project_id", "name")
+
+    def perform_service_create(self, *, project, data):
+        return services.department_create(actor=self.request.user, project=project, **data)
+
+    def perform_service_update(self, *, instance, data):
+        return services.department_update(actor=self.request.user, department=instance,
+                                          name=data.get("name", instance.name))
+
+    def perform_service_destroy(self, *, instance):
+        instance.delete()
+
+
+class MilestoneViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
+    serializer_class = MilestoneSerializer
+    filterset_fields = ["project", "phase", "owner"]
+    ordering_fields = ["planned_date", "actual_date"]
+
+    def get_queryset(self):
+        return Milestone.objects.filter(project__memberships__user=self.request.user).distinct() \
+            .select_related("owner").order_by("planned_date", "id")
+
+    def perform_service_create(self, *, project, data):
+        return services.milestone_create(actor=self.request.user, project=project, **data)
+
+    def perform_service_update(self, *, instance, data):
+        return services.milestone_update(actor=self.request.user, milestone=instance, **data)
+
+    def perform_service_destroy(self, *, instance):
+        services.milestone_delete(actor=self.request.user, milestone=instance)
+
+
+class ResponsibilityViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
+    serializer_class = ResponsibilitySerializer
+    filterset_fields = ["project", "area", "user", "raci"]
+
+    def get_queryset(self):
+        return Responsibility.objects.filter(project__memberships__user=self.request.user).distinct() \
+            .order_by("area", "user_id")
+
+    def perform_service_create(self, *, project, data):
+        return services.responsibility_set(actor=self.request.user, project=project, **data)
+
+    def perform_service_update(self, *, instance, data):
+        if ("area" in data and data["area"] != instance.area) or ("user" in data and data["user"] != instance.user):
+            services.responsibility_set(actor=self.request.user, project=instance.project, area=instance.area,
+                                        user=instance.user, raci="")
+        return services.responsibility_set(
+            actor=self.request.user, project=instance.project, area=data.get("area", instance.area),
+            user=data.get("user", instance.user), raci=data.get("raci", instance.raci))
+
+    def perform_service_destroy(self, *, instance):
+        services.responsibility_set(actor=self.request.user, project=instance.project, area=instance.area,
+                                    user=instance.user, raci="")
+
+
+class ShiftViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
+    serializer_class = ShiftSerializer
+    rule = "projects.manage_rota"
+    filterset_fields = ["project", "user"]
+    ordering_fields = ["starts_at"]
+
+    def get_queryset(self):
+        return OnCallShift.objects.filter(project__memberships__user=self.request.user).distinct() \
+            .select_related("user").order_by("starts_at", "id")
+
+    def perform_service_create(self, *, project, data):
+        return services.shift_create(actor=self.request.user, project=project, **data)
+
+    def perform_service_update(self, *, instance, data):
+        return services.shift_update(actor=self.request.user, shift=instance, **data)
+
+    def perform_service_destroy(self, *, instance):
+        services.shift_delete(actor=self.request.user, shift=instance)

@@ -1,0 +1,123 @@
+"""Shared DRF plumbing: pagination, the error format, and permission helpers."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import pagination, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _first_message(data):
+    if isinstance(data, dict):
+        for key, value in data.items():
+            msg = _first_message(value)
+            if msg:
+                return msg if key in ("detail", "non_field_errors") else f"{key}: {msg}"
+    elif isinstance(data, list) and data:
+        return _first_message(data[0])
+    elif data:
+        return str(data)
+    return ""
+
+
+def exception_handler(exc, context):
+    """Every error is JSON with a human `detail`; field errors also sit under the field's name."""
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, Http404):
+        response.data = {"detail": "Not found."}
+    data = response.data
+    if isinstance(data, list):
+        data = {"detail": _first_message(data), "non_field_errors": data}
+    elif isinstance(data, dict) and "detail" not in data:
+        data = {"detail": _first_message(data), **data}
+    response.data = data
+    return response
+
+
+class RulePermission:
+    """DRF object permission backed by a django-rules rule: `RulePermission.for_rule("x.y")`."""
+
+    rule = None
+
+    @classmethod
+    def for_rule(cls, rule):
+        return type(f"RulePermission[{rule}]", (cls,), {"rule": rule})
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request, view, obj):
+        return request.user.has_perm(self.rule, obj)
+
+
+def require(user, rule, obj):
+    """Raise 403 unless `user` may `rule` on `obj` (call after the 404 membership check)."""
+    if not user.has_perm(rule, obj):
+        raise DjangoPermissionDenied(_("You do not have permission to do this in this project."))
+
+
+class ProjectScopedViewSet:
+    """Mixin for viewsets of objects that belong to a project.
+
+    Subclasses set `rule` (who may write) and implement `get_queryset` (a selector limited to
+    the user's projects), `perform_service_create(project, data)` and, where editable,
+    `perform_service_update(instance, data)` / `perform_service_destroy(instance)`.
+    Order of checks: not a member → 404, member without the role → 403, bad input → 400.
+    """
+
+    rule = "projects.manage"
+
+    def project_from_request(self):
+        from .selectors import project_get_for_user
+
+        raw = self.request.data.get("project") if hasattr(self.request.data, "get") else None
+        if raw in (None, ""):
+            raise ValidationError({"project": [_("This field is required.")]})
+        return project_get_for_user(user=self.request.user, pk=raw)
+
+    def create(self, request, *args, **kwargs):
+        project = self.project_from_request()
+        require(request.user, self.rule, project)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("project", None)
+        instance = self.perform_service_create(project=project, data=data)
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        require(request.user, self.rule, instance)
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "project" in data and data.pop("project").pk != instance.project_id:
+            raise ValidationError({"project": [_("An object cannot move to another project.")]})
+        instance = self.perform_service_update(instance=instance, data=data)
+        return Response(self.get_serializer(instance).data)
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        require(request.user, self.rule, instance)
+        self.perform_service_destroy(instance=instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)

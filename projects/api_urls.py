@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import api
+
+# Registered on the shared router in config/api.py.
+ROUTES = [
+    ("projects", api.ProjectViewSet, "project"),
+    ("departments", api.DepartmentViewSet, "department"),
+    ("milestones", api.MilestoneViewSet, "milestone"),
+    ("responsibilities", api.ResponsibilityViewSet, "responsibility"),
+    ("shifts", api.ShiftViewSet, "shift"),
+]
+
+urlpatterns = [path("auth/token/", api.obtain_token, name="api-token")]

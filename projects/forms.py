@@ -1,0 +1,93 @@
+"""Input shape only; the rules live in services."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from .models import Department, Milestone, OnCallShift, Phase, Project, Raci, Role
+
+User = get_user_model()
+
+DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["name", "code", "description", "phase", "go_live_at", "window_start", "window_end", "hypercare_days"]
+        widgets = {"go_live_at": DT_WIDGET, "window_start": DT_WIDGET, "window_end": DT_WIDGET,
+                   "description": forms.Textarea(attrs={"rows": 3})}
+
+
+class MembershipForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True).order_by("username"),
+                                  label=_("Person"))
+    role = forms.ChoiceField(choices=Role.choices, label=_("Role"))
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, label=_("Department"))
+    job_title = forms.CharField(max_length=120, required=False, label=_("Job title"))
+    phone = forms.CharField(max_length=40, required=False, label=_("Phone"))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = project.departments.all()
+
+
+class MembershipEditForm(MembershipForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["user"]
+
+
+class DepartmentForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ["name"]
+
+
+class MilestoneForm(forms.ModelForm):
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(memberships__project=project).distinct().order_by("username")
+
+    class Meta:
+        model = Milestone
+        fields = ["name", "phase", "planned_date", "forecast_date", "actual_date", "owner"]
+        widgets = {"planned_date": DATE_WIDGET, "forecast_date": DATE_WIDGET, "actual_date": DATE_WIDGET}
+
+
+class RaciCellForm(forms.Form):
+    area = forms.CharField(max_length=120, label=_("Work area"))
+    user = forms.IntegerField(widget=forms.HiddenInput)
+    raci = forms.ChoiceField(choices=[("", "—")] + list(Raci.choices), required=False, label=_("RACI"))
+
+
+class RaciAreaForm(forms.Form):
+    area = forms.CharField(max_length=120, label=_("Work area"))
+    user = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Person"))
+    raci = forms.ChoiceField(choices=Raci.choices, label=_("RACI"), initial=Raci.ACCOUNTABLE)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(memberships__project=project).distinct().order_by("username")
+
+
+class ShiftForm(forms.ModelForm):
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(memberships__project=project).distinct().order_by("username")
+        self.fields["user"].label = _("On duty")
+
+    class Meta:
+        model = OnCallShift
+        fields = ["user", "starts_at", "ends_at", "note"]
+        widgets = {"starts_at": DT_WIDGET, "ends_at": DT_WIDGET}
+
+
+class RosterFilterForm(forms.Form):
+    q = forms.CharField(required=False, label=_("Search"))
+    role = forms.ChoiceField(choices=[("", _("All roles"))] + list(Role.choices), required=False, label=_("Role"))
+    department = forms.IntegerField(required=False, label=_("Department"))
+
+
+PHASES = Phase

@@ -1,0 +1,181 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Phase(models.TextChoices):
+    PREPARATION = "preparation", _("Preparation")
+    TESTING = "testing", _("Testing")
+    REHEARSAL = "rehearsal", _("Rehearsal")
+    CUTOVER = "cutover", _("Cutover")
+    HYPERCARE = "hypercare", _("Hypercare")
+    CLOSED = "closed", _("Closed")
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager", _("Project manager")
+    DEVELOPER = "developer", _("Developer")
+    TESTER = "tester", _("Tester")
+    BUSINESS = "business", _("Business reviewer")
+    OPS = "ops", _("Ops engineer")
+    TRAINER = "trainer", _("Trainer")
+    STAFF = "staff", _("Staff")
+
+
+class Project(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    go_live_at = models.DateTimeField(_("go-live at"))
+    window_start = models.DateTimeField(_("cutover window start"))
+    window_end = models.DateTimeField(_("cutover window end"))
+    hypercare_days = models.PositiveIntegerField(
+        _("hypercare days"), default=28, help_text=_("How long after go-live the team watches 7x24.")
+    )
+    phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices, default=Phase.PREPARATION)
+    # Per-project readiness targets and flags, keyed by criterion key: {"key": {"target": x}}.
+    readiness_targets = models.JSONField(_("readiness targets"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["go_live_at", "name"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_end__gt=F("window_start")), name="project_window_end_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} · {self.name}"
+
+    @property
+    def hypercare_end(self):
+        from datetime import timedelta
+
+        return self.go_live_at + timedelta(days=self.hypercare_days)
+
+
+class Department(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(_("name"), max_length=120)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="department_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """One role of one person in one project. A person holding two roles has two rows."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
+    )
+    job_title = models.CharField(_("job title"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "user__username", "role"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user", "role"], name="membership_unique_role")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class Milestone(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(_("name"), max_length=200)
+    phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices, default=Phase.PREPARATION)
+    planned_date = models.DateField(_("planned date"))
+    actual_date = models.DateField(_("actual date"), null=True, blank=True)
+    forecast_date = models.DateField(
+        _("forecast date"), null=True, blank=True, help_text=_("When it is now expected, if it slips.")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["planned_date", "id"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def done(self):
+        return self.actual_date is not None
+
+    def slip_days(self, today):
+        """Days late: actual vs planned when done; forecast (or today) vs planned when not."""
+        if self.actual_date:
+            return (self.actual_date - self.planned_date).days
+        expected = max(filter(None, [self.forecast_date, today]))
+        return max(0, (expected - self.planned_date).days)
+
+
+class Raci(models.TextChoices):
+    RESPONSIBLE = "R", _("Responsible")
+    ACCOUNTABLE = "A", _("Accountable")
+    CONSULTED = "C", _("Consulted")
+    INFORMED = "I", _("Informed")
+
+
+class Responsibility(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="responsibilities")
+    area = models.CharField(_("work area"), max_length=120)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    raci = models.CharField(_("RACI"), max_length=1, choices=Raci.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["area", "user_id"]
+        verbose_name = _("responsibility")
+        verbose_name_plural = _("responsibilities")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "area", "user"], name="responsibility_unique_cell")
+        ]
+
+    def __str__(self):
+        return f"{self.area} · {self.user} · {self.raci}"
+
+
+class OnCallShift(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="shifts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("on-call shift")
+        verbose_name_plural = _("on-call shifts")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="shift_end_after_start")
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"

@@ -1,0 +1,227 @@
+"""Read queries for the projects app, already limited to what the user may see."""
+
+from collections import OrderedDict, defaultdict
+from datetime import timedelta
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from .access import prime_roles
+from .models import Membership, Milestone, OnCallShift, Project, Raci, Responsibility
+
+
+def project_list_for_user(*, user):
+    """The projects the user is a member of, with member and milestone counts."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    return (
+        Project.objects.filter(pk__in=Membership.objects.filter(user=user).values("project_id"))
+        .annotate(
+            member_count=Count("memberships__user", distinct=True),
+            milestone_count=Count("milestones", distinct=True),
+            milestones_done=Count("milestones", filter=Q(milestones__actual_date__isnull=False), distinct=True),
+        )
+        .order_by("go_live_at", "name")
+    )
+
+
+def project_get_for_user(*, user, pk) -> Project:
+    """The project, if the user is a member; otherwise 404 (never confirm it exists)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    project = Project.objects.filter(pk=pk, memberships__user=user).distinct().first() if user.is_authenticated else None
+    if project is None:
+        raise Http404
+    prime_roles(user, [project.pk])
+    return project
+
+
+def member_users(*, project):
+    """One row per person (a person with several roles appears once), with roles and department."""
+    memberships = (
+        Membership.objects.filter(project=project)
+        .select_related("user", "department")
+        .order_by("user__last_name", "user__first_name", "user__username", "role")
+    )
+    people = OrderedDict()
+    for membership in memberships:
+        person = people.setdefault(
+            membership.user_id, {"user": membership.user, "memberships": [], "roles": [], "department": None}
+        )
+        person["memberships"].append(membership)
+        person["roles"].append(membership.role)
+        person["department"] = person["department"] or membership.department
+        person["job_title"] = person.get("job_title") or membership.job_title
+        person["phone"] = person.get("phone") or membership.phone
+    return list(people.values())
+
+
+def roster(*, project, role=None, department=None, q=None):
+    """Memberships of the project for the roster page, filtered."""
+    qs = Membership.objects.filter(project=project).select_related("user", "department")
+    if role:
+        qs = qs.filter(role=role)
+    if department:
+        qs = qs.filter(department_id=department)
+    if q:
+        qs = qs.filter(
+            Q(user__username__icontains=q)
+            | Q(user__first_name__icontains=q)
+            | Q(user__last_name__icontains=q)
+            | Q(job_title__icontains=q)
+            | Q(phone__icontains=q)
+        )
+    return qs.order_by("user__last_name", "user__first_name", "user__username", "role")
+
+
+def membership_list_for_user(*, user):
+    return Membership.objects.filter(project__in=Membership.objects.filter(user=user).values("project_id")).select_related(
+        "user", "department", "project"
+    )
+
+
+def milestones(*, project):
+    return Milestone.objects.filter(project=project).select_related("owner").order_by("planned_date", "id")
+
+
+def milestone_timeline(*, project, today=None):
+    """Milestones with slip figures and positions (0–100) on a planned-vs-actual timeline."""
+    today = today or timezone.localdate()
+    items = list(milestones(project=project))
+    if not items:
+        return {"items": [], "today_pos": None}
+    dates = [today, project.go_live_at.date()]
+    for m in items:
+        dates += [d for d in (m.planned_date, m.actual_date, m.forecast_date) if d]
+    start, end = min(dates) - timedelta(days=3), max(dates) + timedelta(days=3)
+    span = max((end - start).days, 1)
+
+    def pos(d):
+        return round((d - start).days * 100 / span, 2) if d else None
+
+    rows = []
+    for m in items:
+        slip = m.slip_days(today)
+        expected = m.actual_date or m.forecast_date or (today if slip else m.planned_date)
+        rows.append(
+            {
+                "milestone": m,
+                "slip": slip,
+                "late": slip > 0,
+                "planned_pos": pos(m.planned_date),
+                "expected_pos": pos(expected),
+                "slip_width": max(0, (pos(expected) or 0) - (pos(m.planned_date) or 0)),
+                "state": "done" if m.done else ("slipping" if slip > 0 else "on_track"),
+            }
+        )
+    return {
+        "items": rows,
+        "today_pos": pos(today),
+        "go_live_pos": pos(project.go_live_at.date()),
+        "start": start,
+        "end": end,
+    }
+
+
+def raci_grid(*, project):
+    """Work areas × people with their letters, and the areas that break "exactly one A"."""
+    cells = list(Responsibility.objects.filter(project=project).select_related("user"))
+    people = {p["user"].pk: p for p in member_users(project=project)}
+    area_cells = defaultdict(dict)
+    for cell in cells:
+        area_cells[cell.area][cell.user_id] = cell.raci
+    columns = [p for p in people.values() if any(p["user"].pk in row for row in area_cells.values())]
+    rows = []
+    for area in sorted(area_cells):
+        letters = area_cells[area]
+        accountable = sum(1 for v in letters.values() if v == Raci.ACCOUNTABLE)
+        rows.append(
+            {
+                "area": area,
+                "cells": [{"user": p["user"], "letter": letters.get(p["user"].pk, "")} for p in columns],
+                "accountable": accountable,
+                "violation": accountable != 1,
+            }
+        )
+    return {"columns": columns, "rows": rows, "people": list(people.values()),
+            "violations": [r for r in rows if r["violation"]]}
+
+
+def shifts(*, project, start=None, end=None):
+    qs = OnCallShift.objects.filter(project=project).select_related("user")
+    if start:
+        qs = qs.filter(ends_at__gt=start)
+    if end:
+        qs = qs.filter(starts_at__lt=end)
+    return qs.order_by("starts_at", "id")
+
+
+def coverage_gaps(*, intervals, start, end):
+    """Sub-ranges of [start, end) that no interval covers. Intervals are (start, end) pairs."""
+    gaps = []
+    cursor = start
+    for s, e in sorted(intervals):
+        if e <= cursor:
+            continue
+        if s > cursor:
+            gaps.append((cursor, min(s, end)))
+        cursor = max(cursor, e)
+        if cursor >= end:
+            break
+    if cursor < end:
+        gaps.append((cursor, end))
+    return [(s, e) for s, e in gaps if e > s]
+
+
+def rota_gaps(*, project):
+    """Gaps in on-call coverage from the cutover window start to the end of hypercare."""
+    start, end = project.window_start, project.hypercare_end
+    intervals = [(s.starts_at, s.ends_at) for s in shifts(project=project, start=start, end=end)]
+    return coverage_gaps(intervals=intervals, start=start, end=end)
+
+
+def rota_week(*, project, week_start):
+    """Seven days from week_start (a date, local): shifts per day and the gaps that fall in it."""
+    tz = timezone.get_current_timezone()
+    from datetime import datetime, time
+
+    start = timezone.make_aware(datetime.combine(week_start, time.min), tz)
+    end = start + timedelta(days=7)
+    week_shifts = list(shifts(project=project, start=start, end=end))
+    watch_start, watch_end = project.window_start, project.hypercare_end
+    all_gaps = coverage_gaps(
+        intervals=[(s.starts_at, s.ends_at) for s in shifts(project=project, start=watch_start, end=watch_end)],
+        start=watch_start,
+        end=watch_end,
+    )
+    days = []
+    for i in range(7):
+        day_start = start + timedelta(days=i)
+        day_end = day_start + timedelta(days=1)
+
+        def pct(t, day_start=day_start):
+            return round(min(max((t - day_start).total_seconds(), 0), 86400) * 100 / 86400, 2)
+
+        day_shifts = [
+            {"shift": s, "left": pct(s.starts_at), "width": max(pct(s.ends_at) - pct(s.starts_at), 0.5)}
+            for s in week_shifts
+            if s.starts_at < day_end and s.ends_at > day_start
+        ]
+        day_gaps = [
+            {"start": max(gs, day_start), "end": min(ge, day_end), "left": pct(gs), "width": pct(ge) - pct(gs)}
+            for gs, ge in all_gaps
+            if gs < day_end and ge > day_start
+        ]
+        watched = watch_start < day_end and watch_end > day_start
+        days.append({"date": (day_start.astimezone(tz)).date(), "shifts": day_shifts, "gaps": day_gaps,
+                     "watched": watched})
+    return {"days": days, "gaps": all_gaps, "start": start, "end": end}
+
+
+def project_with_memberships(*, project):
+    return Project.objects.prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.select_related("user", "department"))
+    ).get(pk=project.pk)

@@ -1,0 +1,103 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from .models import Department, Membership, Milestone, OnCallShift, Phase, Project, Raci, Responsibility, Role
+
+User = get_user_model()
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    my_roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = ["id", "name", "code", "description", "go_live_at", "window_start", "window_end", "phase",
+                  "hypercare_days", "my_roles"]
+
+    def get_my_roles(self, obj) -> list[str]:
+        from .access import roles_of
+
+        request = self.context.get("request")
+        return sorted(roles_of(request.user, obj)) if request else []
+
+    def validate(self, attrs):
+        # Shape only; the service enforces the window rule for updates that touch one side.
+        return attrs
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    role = serializers.ChoiceField(choices=Role.choices)
+    username = serializers.CharField(source="user.username", read_only=True)
+    full_name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "project", "user", "username", "full_name", "role", "department", "job_title", "phone"]
+        read_only_fields = ["project"]
+        validators = []  # duplicates are refused by the service with a clear message
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        project = self.context.get("project")
+        if project is not None:
+            self.fields["department"].queryset = project.departments.all()
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "project", "name"]
+        validators = []
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    done = serializers.BooleanField(read_only=True)
+    phase = serializers.ChoiceField(choices=Phase.choices, required=False)
+
+    class Meta:
+        model = Milestone
+        fields = ["id", "project", "name", "phase", "planned_date", "forecast_date", "actual_date", "owner", "done"]
+
+
+class ResponsibilitySerializer(serializers.ModelSerializer):
+    raci = serializers.ChoiceField(choices=Raci.choices)
+
+    class Meta:
+        model = Responsibility
+        fields = ["id", "project", "area", "user", "raci"]
+        validators = []
+
+
+class ShiftSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OnCallShift
+        fields = ["id", "project", "user", "starts_at", "ends_at", "note"]
+
+
+class ReadinessCriterionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.FloatField()
+    target = serializers.FloatField()
+    passed = serializers.BooleanField()
+    weight = serializers.IntegerField()
+    mandatory = serializers.BooleanField()
+    area = serializers.CharField()
+    explanation = serializers.CharField()
+    url = serializers.CharField(allow_null=True)
+
+
+class ReadinessSerializer(serializers.Serializer):
+    score = serializers.IntegerField()
+    ready = serializers.BooleanField()
+    criteria = ReadinessCriterionSerializer(many=True)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

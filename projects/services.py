@@ -1,0 +1,255 @@
+"""Every write to projects, members, milestones, RACI and rota goes through here."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .audit import stamp
+from .errors import DomainError
+from .models import Department, Membership, Milestone, OnCallShift, Project, Raci, Responsibility, Role
+
+User = get_user_model()
+
+
+def _clean(obj, exclude=None):
+    """full_clean, turning Django's ValidationError into a DomainError naming the first field."""
+    try:
+        obj.full_clean(exclude=exclude, validate_constraints=False)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(messages[0], field=None if field == "__all__" else field) from exc
+
+
+def _check_window(*, window_start, window_end):
+    if window_start and window_end and window_end <= window_start:
+        raise DomainError(_("The cutover window must end after it starts."), field="window_end")
+
+
+@transaction.atomic
+def project_create(
+    *, actor, name, code, go_live_at, window_start, window_end, description="", phase="preparation",
+    hypercare_days=28,
+) -> Project:
+    if not (actor.is_staff or actor.is_superuser):
+        raise DomainError(_("Only staff users may create projects."), code="permission")
+    _check_window(window_start=window_start, window_end=window_end)
+    if Project.objects.filter(code=code).exists():
+        raise DomainError(_("A project with code “%(code)s” already exists.") % {"code": code}, field="code")
+    project = Project(
+        name=name, code=code, description=description, go_live_at=go_live_at,
+        window_start=window_start, window_end=window_end, phase=phase, hypercare_days=hypercare_days,
+    )
+    _clean(project)
+    stamp(project, actor).save()
+    membership_add(actor=None, project=project, user=actor, role=Role.MANAGER)
+    return project
+
+
+PROJECT_FIELDS = {"name", "code", "description", "go_live_at", "window_start", "window_end", "phase",
+                  "hypercare_days", "readiness_targets"}
+
+
+@transaction.atomic
+def project_update(*, actor, project, **changes) -> Project:
+    unknown = set(changes) - PROJECT_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    for field, value in changes.items():
+        setattr(project, field, value)
+    _check_window(window_start=project.window_start, window_end=project.window_end)
+    if "code" in changes and Project.objects.filter(code=project.code).exclude(pk=project.pk).exists():
+        raise DomainError(_("A project with code “%(code)s” already exists.") % {"code": project.code}, field="code")
+    _clean(project)
+    stamp(project, actor).save(update_fields=list(changes) or None)
+    return project
+
+
+@transaction.atomic
+def department_create(*, actor, project, name) -> Department:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the department a name."), field="name")
+    if project.departments.filter(name=name).exists():
+        raise DomainError(_("This project already has a department called “%(name)s”.") % {"name": name}, field="name")
+    department = Department(project=project, name=name)
+    stamp(department, actor).save()
+    return department
+
+
+@transaction.atomic
+def department_update(*, actor, department, name) -> Department:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the department a name."), field="name")
+    if department.project.departments.filter(name=name).exclude(pk=department.pk).exists():
+        raise DomainError(_("This project already has a department called “%(name)s”.") % {"name": name}, field="name")
+    department.name = name
+    stamp(department, actor).save(update_fields=["name"])
+    return department
+
+
+def _check_department(project, department):
+    if department is not None and department.project_id != project.pk:
+        raise DomainError(_("That department belongs to another project."), field="department")
+
+
+@transaction.atomic
+def membership_add(
+    *, actor, project, user, role, department=None, job_title="", phone=""
+) -> Membership:
+    if role not in Role.values:
+        raise DomainError(
+            _("Unknown role “%(role)s”. Choose one of: %(roles)s.") % {"role": role, "roles": ", ".join(Role.values)},
+            field="role",
+        )
+    if user is None or not user.is_active:
+        raise DomainError(_("Choose an active user."), field="user")
+    _check_department(project, department)
+    if Membership.objects.filter(project=project, user=user, role=role).exists():
+        raise DomainError(
+            _("%(user)s already has the role %(role)s in this project.")
+            % {"user": user.get_username(), "role": Role(role).label},
+            field="role",
+        )
+    membership = Membership(
+        project=project, user=user, role=role, department=department, job_title=job_title, phone=phone
+    )
+    try:
+        with transaction.atomic():
+            stamp(membership, actor).save()
+    except IntegrityError as exc:  # a concurrent add of the same role
+        raise DomainError(_("This person already has that role in this project."), field="role") from exc
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, actor, membership, **changes) -> Membership:
+    allowed = {"role", "department", "job_title", "phone"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    if "role" in changes:
+        role = changes["role"]
+        if role not in Role.values:
+            raise DomainError(_("Unknown role “%(role)s”.") % {"role": role}, field="role")
+        if (
+            Membership.objects.filter(project_id=membership.project_id, user_id=membership.user_id, role=role)
+            .exclude(pk=membership.pk)
+            .exists()
+        ):
+            raise DomainError(_("This person already has that role in this project."), field="role")
+        if membership.role == Role.MANAGER and role != Role.MANAGER:
+            _ensure_another_manager(membership)
+    if "department" in changes:
+        _check_department(membership.project, changes["department"])
+    for field, value in changes.items():
+        setattr(membership, field, value)
+    stamp(membership, actor).save(update_fields=list(changes) or None)
+    return membership
+
+
+def _ensure_another_manager(membership):
+    others = Membership.objects.filter(project_id=membership.project_id, role=Role.MANAGER).exclude(pk=membership.pk)
+    if not others.exists():
+        raise DomainError(_("A project needs at least one manager: add another manager first."), field="role")
+
+
+@transaction.atomic
+def membership_remove(*, actor, membership) -> None:
+    if membership.role == Role.MANAGER:
+        _ensure_another_manager(membership)
+    stamp(membership, actor).delete()
+
+
+def _check_owner(project, owner, field="owner"):
+    if owner is not None and not Membership.objects.filter(project=project, user=owner).exists():
+        raise DomainError(_("The owner must be a member of the project."), field=field)
+
+
+@transaction.atomic
+def milestone_create(*, actor, project, name, planned_date, phase="preparation", owner=None,
+                     actual_date=None, forecast_date=None) -> Milestone:
+    _check_owner(project, owner)
+    milestone = Milestone(project=project, name=name, planned_date=planned_date, phase=phase, owner=owner,
+                          actual_date=actual_date, forecast_date=forecast_date)
+    _clean(milestone, exclude=["project"])
+    stamp(milestone, actor).save()
+    return milestone
+
+
+@transaction.atomic
+def milestone_update(*, actor, milestone, **changes) -> Milestone:
+    allowed = {"name", "planned_date", "actual_date", "forecast_date", "owner", "phase"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    if "owner" in changes:
+        _check_owner(milestone.project, changes["owner"])
+    for field, value in changes.items():
+        setattr(milestone, field, value)
+    _clean(milestone, exclude=["project"])
+    stamp(milestone, actor).save(update_fields=list(changes) or None)
+    return milestone
+
+
+@transaction.atomic
+def milestone_delete(*, actor, milestone) -> None:
+    stamp(milestone, actor).delete()
+
+
+@transaction.atomic
+def responsibility_set(*, actor, project, area, user, raci) -> Responsibility | None:
+    """Set (or clear, with raci="") one cell of the RACI grid."""
+    area = (area or "").strip()
+    if not area:
+        raise DomainError(_("Name the work area."), field="area")
+    if raci and raci not in Raci.values:
+        raise DomainError(_("Choose R, A, C or I."), field="raci")
+    _check_owner(project, user, field="user")
+    existing = Responsibility.objects.select_for_update().filter(project=project, area=area, user=user).first()
+    if not raci:
+        if existing:
+            stamp(existing, actor).delete()
+        return None
+    if existing:
+        if existing.raci != raci:
+            existing.raci = raci
+            stamp(existing, actor).save(update_fields=["raci"])
+        return existing
+    cell = Responsibility(project=project, area=area, user=user, raci=raci)
+    stamp(cell, actor).save()
+    return cell
+
+
+@transaction.atomic
+def shift_create(*, actor, project, user, starts_at, ends_at, note="") -> OnCallShift:
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise DomainError(_("A shift must end after it starts."), field="ends_at")
+    _check_owner(project, user, field="user")
+    shift = OnCallShift(project=project, user=user, starts_at=starts_at, ends_at=ends_at, note=note)
+    _clean(shift, exclude=["project", "user"])
+    stamp(shift, actor).save()
+    return shift
+
+
+@transaction.atomic
+def shift_update(*, actor, shift, **changes) -> OnCallShift:
+    allowed = {"user", "starts_at", "ends_at", "note"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    for field, value in changes.items():
+        setattr(shift, field, value)
+    if shift.ends_at <= shift.starts_at:
+        raise DomainError(_("A shift must end after it starts."), field="ends_at")
+    if "user" in changes:
+        _check_owner(shift.project, shift.user, field="user")
+    stamp(shift, actor).save(update_fields=list(changes) or None)
+    return shift
+
+
+@transaction.atomic
+def shift_delete(*, actor, shift) -> None:
+    stamp(shift, actor).delete()

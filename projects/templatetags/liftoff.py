@@ -1,0 +1,95 @@
+"""Small presentation helpers: CSP-safe SVG bars, percentages, role labels."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from projects.models import Role
+
+register = template.Library()
+
+
+def _pct(value, total):
+    try:
+        value, total = float(value or 0), float(total or 0)
+    except (TypeError, ValueError):
+        return 0.0
+    if total <= 0:
+        return 0.0
+    return max(0.0, min(100.0, value * 100.0 / total))
+
+
+@register.filter
+def pct(value, total):
+    """Whole-number percentage of value over total (0 when total is 0)."""
+    return round(_pct(value, total))
+
+
+@register.simple_tag
+def bar(value, total=100, tone="", label=""):
+    """A horizontal progress bar as inline SVG (no inline style, so CSP stays strict)."""
+    width = round(_pct(value, total), 2)
+    tone = tone or ("good" if width >= 95 else "warn" if width >= 60 else "bad")
+    title = label or f"{round(width)}%"
+    return format_html(
+        '<svg class="bar bar-{}" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label="{}">'
+        '<title>{}</title><rect class="bar-bg" width="100" height="6" rx="1"/>'
+        '<rect class="bar-fg" width="{}" height="6" rx="1"/></svg>',
+        tone, title, title, width,
+    )
+
+
+@register.simple_tag
+def span_bar(left, width, css="", title=""):
+    """A positioned segment (timeline, rota) drawn as SVG: left/width in percent."""
+    return format_html(
+        '<svg class="seg {}" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
+        '<rect x="{}" y="0" width="{}" height="10" rx="1"><title>{}</title></rect></svg>',
+        css, max(0, min(100, float(left))), max(0.3, min(100, float(width))), title,
+    )
+
+
+@register.filter
+def role_label(value):
+    try:
+        return Role(value).label
+    except ValueError:
+        return value
+
+
+@register.simple_tag(takes_context=True)
+def can(context, rule, obj):
+    """{% can "projects.manage" project as ok %}: the same rules as views and the API."""
+    user = context.get("user") or context["request"].user
+    return user.has_perm(rule, obj)
+
+
+@register.filter
+def yesno_icon(value):
+    return "✓" if value else "—"
+
+
+@register.simple_tag
+def query_transform(request, **kwargs):
+    """Current querystring with some keys replaced (for sort and page links)."""
+    params = request.GET.copy()
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()
+
+
+@register.filter
+def signed(value):
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return value
+    return f"+{value}" if value > 0 else str(value)
+
+
+@register.simple_tag
+def dash():
+    return _("—")

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("projects/new/", views.project_create, name="create"),
+    path("projects/<int:pk>/", views.project_home, name="home"),
+    path("projects/<int:pk>/edit/", views.project_edit, name="edit"),
+    path("projects/<int:pk>/milestones/add/", views.milestone_add, name="milestone_add"),
+    path("projects/<int:pk>/milestones/<int:milestone_id>/", views.milestone_detail, name="milestone"),
+    path("projects/<int:pk>/team/", views.roster, name="roster"),
+    path("projects/<int:pk>/team/add/", views.member_add, name="member_add"),
+    path("projects/<int:pk>/team/departments/add/", views.department_add, name="department_add"),
+    path("projects/<int:pk>/team/<int:membership_id>/", views.member_detail, name="member"),
+    path("projects/<int:pk>/team/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("projects/<int:pk>/team/raci/", views.raci, name="raci"),
+    path("projects/<int:pk>/team/raci/set/", views.raci_set, name="raci_set"),
+    path("projects/<int:pk>/team/raci/area/", views.raci_area_add, name="raci_area_add"),
+    path("projects/<int:pk>/team/rota/", views.rota, name="rota"),
+    path("projects/<int:pk>/team/rota/<int:shift_id>/delete/", views.shift_delete, name="shift_delete"),
+    path("projects/<int:pk>/readiness/", views.readiness_page, name="readiness"),
+]

@@ -1,0 +1,360 @@
+"""Pages of the projects app: my projects, project home, roster, RACI, rota, readiness."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from . import readiness, selectors, services
+from .audit import history_for
+from .errors import DomainError
+from .forms import (DepartmentForm, MembershipEditForm, MembershipForm, MilestoneForm, ProjectForm, RaciAreaForm,
+                    RaciCellForm, RosterFilterForm, ShiftForm)
+from .models import Membership, Milestone, OnCallShift, Raci, Responsibility, Role
+from .views_base import form_error, project_view, render_page
+
+User = get_user_model()
+
+
+@login_required
+def project_list(request):
+    projects = list(selectors.project_list_for_user(user=request.user))
+    now = timezone.now()
+    for p in projects:
+        p.days_to_go = (p.go_live_at - now).days
+    return render(request, "projects/list.html", {"projects": projects,
+                                                  "can_create": request.user.has_perm("projects.create")})
+
+
+@login_required
+def project_create(request):
+    if not request.user.has_perm("projects.create"):
+        raise PermissionDenied
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Project created. You are its manager."))
+            return redirect("projects:home", project.pk)
+    return render(request, "projects/form.html", {"form": form, "creating": True})
+
+
+@project_view()
+def project_home(request, project):
+    timeline = selectors.milestone_timeline(project=project)
+    now = timezone.now()
+    context = {
+        "timeline": timeline,
+        "days_to_go": (project.go_live_at - now).days,
+        "hours_to_go": int((project.go_live_at - now).total_seconds() // 3600),
+        "milestone_form": MilestoneForm(project=project) if request.user.has_perm("projects.manage", project) else None,
+        "people": selectors.member_users(project=project),
+        "gaps": selectors.rota_gaps(project=project),
+        "section": "home",
+    }
+    return render_page(request, "projects/home.html", context, partial="milestones")
+
+
+@project_view("projects.manage")
+def project_edit(request, project):
+    form = ProjectForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in form.changed_data}
+        try:
+            services.project_update(actor=request.user, project=project, **changes)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Project saved."))
+            return redirect("projects:home", project.pk)
+    return render(request, "projects/form.html", {"form": form, "history": history_for(project), "section": "home"})
+
+
+@project_view("projects.manage")
+@require_POST
+def milestone_add(request, project):
+    form = MilestoneForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            services.milestone_create(actor=request.user, project=project, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            form = MilestoneForm(project=project)
+    context = {"timeline": selectors.milestone_timeline(project=project), "milestone_form": form}
+    return render(request, "projects/home.html#milestones", context)
+
+
+@project_view()
+def milestone_detail(request, project, milestone_id):
+    milestone = get_object_or_404(Milestone.objects.select_related("owner"), pk=milestone_id, project=project)
+    can_manage = request.user.has_perm("projects.manage", project)
+    form = MilestoneForm(request.POST or None, instance=milestone, project=project) if can_manage else None
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.milestone_update(actor=request.user, milestone=milestone,
+                                          **{f: form.cleaned_data[f] for f in form.changed_data})
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Milestone saved."))
+                return redirect("projects:home", project.pk)
+    return render(request, "projects/milestone.html",
+                  {"milestone": milestone, "form": form, "history": history_for(milestone), "section": "home"})
+
+
+@project_view()
+def roster(request, project):
+    filters = RosterFilterForm(request.GET or None)
+    f = filters.cleaned_data if filters.is_valid() else {}
+    memberships = selectors.roster(project=project, role=f.get("role"), department=f.get("department"), q=f.get("q"))
+    can_manage = request.user.has_perm("projects.manage", project)
+    context = {
+        "memberships": memberships,
+        "filters": filters,
+        "departments": project.departments.all(),
+        "roles": Role.choices,
+        "can_manage": can_manage,
+        "add_form": MembershipForm(project=project) if can_manage else None,
+        "department_form": DepartmentForm() if can_manage else None,
+        "section": "team",
+    }
+    return render_page(request, "projects/roster.html", context, partial="table")
+
+
+@project_view("projects.manage")
+@require_POST
+def member_add(request, project):
+    form = MembershipForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            services.membership_add(actor=request.user, project=project, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Member added."))
+            return redirect("projects:roster", project.pk)
+    context = {"add_form": form, "project": project, "departments": project.departments.all(),
+               "memberships": selectors.roster(project=project), "can_manage": True,
+               "filters": RosterFilterForm(), "roles": Role.choices, "department_form": DepartmentForm(),
+               "section": "team"}
+    return render(request, "projects/roster.html", context, status=400)
+
+
+@project_view()
+def member_detail(request, project, membership_id):
+    membership = get_object_or_404(Membership.objects.select_related("user", "department"), pk=membership_id,
+                                   project=project)
+    can_manage = request.user.has_perm("projects.manage", project)
+    initial = {"role": membership.role, "department": membership.department_id, "job_title": membership.job_title,
+               "phone": membership.phone}
+    form = MembershipEditForm(request.POST or None, initial=initial, project=project) if can_manage else None
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.membership_update(actor=request.user, membership=membership,
+                                           **{f: form.cleaned_data[f] for f in form.changed_data})
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                if request.htmx:
+                    response = render(request, "projects/roster.html#row", {"m": membership, "can_manage": True,
+                                                                           "project": project})
+                    return trigger_client_event(response, "roster-changed")
+                messages.success(request, _("Member saved."))
+                return redirect("projects:roster", project.pk)
+    if request.htmx and request.GET.get("edit"):
+        return render(request, "projects/roster.html#edit-row", {"m": membership, "form": form, "project": project})
+    if request.htmx and request.GET.get("row"):
+        return render(request, "projects/roster.html#row", {"m": membership, "can_manage": can_manage,
+                                                             "project": project})
+    return render(request, "projects/member.html", {"membership": membership, "form": form,
+                                                   "history": history_for(membership), "section": "team"})
+
+
+@project_view("projects.manage")
+@require_POST
+def member_remove(request, project, membership_id):
+    membership = get_object_or_404(Membership, pk=membership_id, project=project)
+    try:
+        services.membership_remove(actor=request.user, membership=membership)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        if request.htmx:
+            return HttpResponse(str(exc.message), status=400)
+    else:
+        messages.success(request, _("Member removed."))
+        if request.htmx:
+            return HttpResponse("")
+    return redirect("projects:roster", project.pk)
+
+
+@project_view("projects.manage")
+@require_POST
+def department_add(request, project):
+    form = DepartmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.department_create(actor=request.user, project=project, name=form.cleaned_data["name"])
+            messages.success(request, _("Department added."))
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+    else:
+        messages.error(request, _("Give the department a name."))
+    return redirect("projects:roster", project.pk)
+
+
+@project_view()
+def raci(request, project):
+    grid = selectors.raci_grid(project=project)
+    can_manage = request.user.has_perm("projects.manage", project)
+    history = (
+        Responsibility.history.filter(project_id=project.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[:20]
+    )
+    context = {"grid": grid, "can_manage": can_manage, "letters": Raci.choices, "section": "team",
+               "area_form": RaciAreaForm(project=project) if can_manage else None, "history": history}
+    return render_page(request, "projects/raci.html", context, partial="grid")
+
+
+@project_view("projects.manage")
+@require_POST
+def raci_set(request, project):
+    form = RaciCellForm(request.POST)
+    error = None
+    if form.is_valid():
+        user = User.objects.filter(pk=form.cleaned_data["user"]).first()
+        try:
+            services.responsibility_set(actor=request.user, project=project, area=form.cleaned_data["area"],
+                                        user=user, raci=form.cleaned_data["raci"])
+        except DomainError as exc:
+            error = str(exc.message)
+    else:
+        error = _("Choose R, A, C or I.")
+    if error:
+        if request.htmx:
+            return HttpResponse(error, status=400)
+        messages.error(request, error)
+    if request.htmx:
+        context = {"grid": selectors.raci_grid(project=project), "can_manage": True, "letters": Raci.choices,
+                   "project": project}
+        return render(request, "projects/raci.html#grid", context)
+    return redirect("projects:raci", project.pk)
+
+
+@project_view("projects.manage")
+@require_POST
+def raci_area_add(request, project):
+    form = RaciAreaForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            services.responsibility_set(actor=request.user, project=project, area=form.cleaned_data["area"],
+                                        user=form.cleaned_data["user"], raci=form.cleaned_data["raci"])
+            messages.success(request, _("Responsibility saved."))
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+    else:
+        messages.error(request, _("Name the work area, choose a person and a letter."))
+    return redirect("projects:raci", project.pk)
+
+
+def _week_start(value):
+    try:
+        d = date.fromisoformat(value) if value else None
+    except ValueError:
+        d = None
+    return d
+
+
+@project_view()
+def rota(request, project):
+    start = _week_start(request.GET.get("week"))
+    if start is None:
+        today = timezone.localdate()
+        anchor = project.window_start.astimezone(timezone.get_current_timezone()).date()
+        start = anchor if today < anchor else today
+    start = start - timedelta(days=start.weekday())
+    can_edit = request.user.has_perm("projects.manage_rota", project)
+    form = ShiftForm(request.POST or None, project=project) if can_edit else None
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.shift_create(actor=request.user, project=project, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("Shift added."))
+                return redirect(f"{request.path}?week={start.isoformat()}")
+        else:
+            status = 400
+    week = selectors.rota_week(project=project, week_start=start)
+    history = (OnCallShift.history.filter(project_id=project.pk).select_related("history_user")
+               .order_by("-history_date")[:15])
+    context = {"week": week, "week_start": start, "prev_week": start - timedelta(days=7),
+               "next_week": start + timedelta(days=7), "form": form, "can_edit": can_edit, "section": "team",
+               "history": history, "hours": range(0, 24, 3)}
+    response = render_page(request, "projects/rota.html", context, partial="week")
+    response.status_code = status
+    return response
+
+
+@project_view("projects.manage_rota")
+@require_POST
+def shift_delete(request, project, shift_id):
+    shift = get_object_or_404(OnCallShift, pk=shift_id, project=project)
+    services.shift_delete(actor=request.user, shift=shift)
+    messages.success(request, _("Shift removed."))
+    week = _week_start(request.POST.get("week"))
+    url = reverse("projects:rota", args=[project.pk])
+    return redirect(f"{url}?week={week.isoformat()}" if week else url)
+
+
+@project_view()
+def readiness_page(request, project):
+    result = readiness.evaluate(project)
+    return render(request, "projects/readiness.html", {"result": result, "section": "readiness"})
+
+
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request):
+    """Database and broker reachable: 200; otherwise 503 naming what is down."""
+    problems = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", reported below
+        problems["database"] = str(exc)[:200]
+    from .health import broker_ok
+
+    ok, reason = broker_ok()
+    if not ok:
+        problems["broker"] = reason
+    if problems:
+        return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", "broker": "ok"})

@@ -1,0 +1,40 @@
+"""What every project page needs: the membership check, the permission check, htmx partials."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from .api_base import require
+from .selectors import project_get_for_user
+
+
+def project_view(rule="projects.view"):
+    """Load the project from the `pk` URL argument: 404 for non-members, 403 without `rule`."""
+
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, pk, *args, **kwargs):
+            project = project_get_for_user(user=request.user, pk=pk)
+            request.project = project
+            require(request.user, rule, project)
+            return view(request, project, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def render_page(request, template, context, partial=None):
+    """Full page normally; just `template#partial` for an htmx request that is not a boost."""
+    if partial and getattr(request, "htmx", False) and not request.htmx.boosted:
+        template = f"{template}#{partial}"
+    return render(request, template, context)
+
+
+def form_error(form, exc):
+    """Show a service's DomainError on the form field it names (or the whole form)."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, str(exc.message))
+    return form

@@ -1,0 +1,33 @@
+"""Helpers shared by the test modules of every app."""
+
+import os
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+requires_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
+    reason="needs PostgreSQL (CI sets DATABASE_URL)",
+)
+
+
+def api_as(user=None):
+    """An APIClient authenticated as `user` (anonymous when None)."""
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def count_queries(func):
+    """Run func() and return (result, number of SQL queries it made)."""
+    with CaptureQueriesContext(connection) as ctx:
+        result = func()
+    return result, len(ctx.captured_queries)
+
+
+def htmx(client, url, **kwargs):
+    """GET `url` as htmx would (HX-Request header)."""
+    return client.get(url, headers={"HX-Request": "true"}, **kwargs)
