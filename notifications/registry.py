@@ -1,0 +1,78 @@
+"""Reminder rules: each app registers small functions that say what is due.
+
+An app puts its rules in `<app>/reminders.py` (imported by the sweep through
+`autodiscover()`), e.g.::
+
+    from notifications.registry import Reminder, lead_time, reminder_rule
+
+    @reminder_rule("workitem_due", label=_("Work item due soon"), default_lead=timedelta(hours=24))
+    def work_items_due(*, now):
+        for item in WorkItem.objects.filter(...).select_related("owner", "project"):
+            yield Reminder(recipient=item.owner, kind="workitem_due", project=item.project, subject=item,
+                           message=..., url=..., due_at=item.due_at,
+                           dedupe_key=f"workitem_due:{item.pk}:{item.due_at:%Y%m%d%H%M}")
+
+Rules use set-based queries (no query per row). `lead_time(project_id, kind)` gives the lead
+time configured for that project (or the rule's default). The sweep inserts the reminders in
+bulk and ignores dedupe keys that exist already, so running it twice tells nobody twice.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any, Callable
+
+APPS = ["projects", "requirements", "defects", "training", "tasks", "notifications"]
+
+
+@dataclass
+class Reminder:
+    recipient: Any
+    kind: str
+    message: str
+    dedupe_key: str
+    project: Any = None
+    subject: Any = None
+    url: str = ""
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    label: Any
+    func: Callable
+    default_lead: timedelta | None = None
+    extra: dict = field(default_factory=dict)
+
+
+_rules: dict[str, Rule] = {}
+
+
+def reminder_rule(kind, *, label, default_lead=None):
+    def decorate(func):
+        _rules[kind] = Rule(kind=kind, label=label, func=func, default_lead=default_lead)
+        return func
+
+    return decorate
+
+
+def rules():
+    autodiscover()
+    return dict(_rules)
+
+
+def autodiscover():
+    for app in APPS:
+        if find_spec(f"{app}.reminders") is not None:
+            import_module(f"{app}.reminders")
+
+
+def lead_time(project_id, kind):
+    """Lead time for `kind` in a project: the project's setting, else the rule's default."""
+    from .leads import configured_lead  # implemented by the notifications app (per-project settings)
+
+    rule = _rules.get(kind)
+    default = rule.default_lead if rule else None
+    return configured_lead(project_id, kind) or default
