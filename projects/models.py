@@ -46,7 +46,8 @@ class Project(models.Model):
         verbose_name_plural = _("projects")
         constraints = [
             models.CheckConstraint(
-                condition=Q(window_end__gt=F("window_start")), name="project_window_end_after_start"
+                condition=Q(window_end__gt=F("window_start")), name="project_window_end_after_start",
+                violation_error_message=_("The cutover window must end after it starts."),
             )
         ]
 
@@ -174,7 +175,8 @@ class OnCallShift(models.Model):
         verbose_name = _("on-call shift")
         verbose_name_plural = _("on-call shifts")
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="shift_end_after_start")
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="shift_end_after_start",
+                                   violation_error_message=_("A shift must end after it starts."))
         ]
 
     def __str__(self):

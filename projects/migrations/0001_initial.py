@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'project',
                 'verbose_name_plural': 'projects',
                 'ordering': ['go_live_at', 'name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('window_end__gt', models.F('window_start'))), name='project_window_end_after_start')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('window_end__gt', models.F('window_start'))), name='project_window_end_after_start', violation_error_message='The cutover window must end after it starts.')],
             },
         ),
         migrations.CreateModel(
@@ -244,7 +244,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'on-call shift',
                 'verbose_name_plural': 'on-call shifts',
                 'ordering': ['starts_at', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='shift_end_after_start')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='shift_end_after_start', violation_error_message='A shift must end after it starts.')],
             },
         ),
         migrations.CreateModel(
