@@ -21,8 +21,13 @@ def api_as(user=None):
     return client
 
 
-def count_queries(func):
-    """Run func() and return (result, number of SQL queries it made)."""
+def count_queries(func, warm_up=True):
+    """Run func() and return (result, number of SQL queries it made).
+
+    With warm_up, func() runs once first so one-off work (session refresh, content types,
+    caches) does not count."""
+    if warm_up:
+        func()
     with CaptureQueriesContext(connection) as ctx:
         result = func()
     return result, len(ctx.captured_queries)

@@ -93,3 +93,11 @@ def signed(value):
 @register.simple_tag
 def dash():
     return _("—")
+
+
+@register.filter
+def person(user):
+    """A person's display name: full name, else username, else a dash (safe for None)."""
+    if not user:
+        return "—"
+    return user.get_full_name() or user.get_username()

@@ -1,0 +1,210 @@
+import pytest
+from django.urls import reverse
+
+from projects.models import Membership, OnCallShift, Responsibility
+from tests.projects.factories import DepartmentFactory, MilestoneFactory, UserFactory, member
+from tests.utils import count_queries, htmx
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["projects:home", "projects:roster", "projects:raci", "projects:rota", "projects:readiness"]
+
+
+def _login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_permission_matrix(client, project, users, outsider, name):
+    url = reverse(name, args=[project.pk])
+    response = client.get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    for role, user in users.items():
+        assert _login(client, user).get(url).status_code == 200, role
+    assert _login(client, outsider).get(url).status_code == 404
+
+
+def test_manager_only_pages(client, project, users):
+    url = reverse("projects:edit", args=[project.pk])
+    for role, user in users.items():
+        expected = 200 if role == "manager" else 403
+        assert _login(client, user).get(url).status_code == expected, role
+
+
+def test_project_list_shows_only_my_projects(client, project, other_project, users):
+    response = _login(client, users["staff"]).get("/")
+    assert project.name in response.content.decode()
+    assert other_project.name not in response.content.decode()
+
+
+def test_roster_full_page_and_htmx_partial(client, project, users):
+    _login(client, users["manager"])
+    url = reverse("projects:roster", args=[project.pk])
+    full = client.get(url)
+    assert b"<html" in full.content and b'id="roster-table"' in full.content
+    partial = htmx(client, url, data={"role": "tester"})
+    body = partial.content.decode()
+    assert "<html" not in body and 'id="roster-table"' in body
+    assert users["tester"].username in body and users["staff"].username not in body
+
+
+def test_roster_search_filters(client, project, users):
+    _login(client, users["manager"])
+    url = reverse("projects:roster", args=[project.pk])
+    body = htmx(client, url, data={"q": users["ops"].username}).content.decode()
+    assert users["ops"].username in body and users["trainer"].username not in body
+
+
+def test_roster_query_count_constant(client, project, users):
+    _login(client, users["manager"])
+    url = reverse("projects:roster", args=[project.pk])
+    _, few = count_queries(lambda: client.get(url))
+    dept = DepartmentFactory(project=project)
+    for _ in range(50):
+        member(project, "staff", department=dept)
+    response, many = count_queries(lambda: client.get(url))
+    assert response.status_code == 200
+    assert few == many
+
+
+def test_project_list_query_count_constant(client, users, project):
+    from tests.projects.factories import ProjectFactory
+
+    user = users["staff"]
+    _login(client, user)
+    _, few = count_queries(lambda: client.get("/"))
+    for _ in range(50):
+        member(ProjectFactory(), "staff", user=user)
+    response, many = count_queries(lambda: client.get("/"))
+    assert response.status_code == 200 and few == many
+
+
+def test_manager_adds_member_from_page(client, project, users):
+    _login(client, users["manager"])
+    newcomer = UserFactory()
+    response = client.post(reverse("projects:member_add", args=[project.pk]), {"user": newcomer.pk, "role": "ops"})
+    assert response.status_code == 302
+    assert Membership.objects.filter(project=project, user=newcomer, role="ops").exists()
+
+
+def test_duplicate_member_from_page_shows_error_and_saves_nothing(client, project, users):
+    _login(client, users["manager"])
+    before = Membership.objects.count()
+    response = client.post(reverse("projects:member_add", args=[project.pk]),
+                           {"user": users["tester"].pk, "role": "tester"})
+    assert response.status_code == 400
+    assert "already has the role" in response.content.decode()
+    assert Membership.objects.count() == before
+
+
+def test_non_manager_cannot_add_member(client, project, users):
+    _login(client, users["tester"])
+    response = client.post(reverse("projects:member_add", args=[project.pk]),
+                           {"user": UserFactory().pk, "role": "ops"})
+    assert response.status_code == 403
+
+
+def test_member_inline_edit_htmx(client, project, users):
+    _login(client, users["manager"])
+    membership = Membership.objects.get(project=project, user=users["tester"])
+    url = reverse("projects:member", args=[project.pk, membership.pk])
+    edit = htmx(client, url + "?edit=1")
+    assert b"<form" in edit.content and b"<html" not in edit.content
+    response = client.post(url, {"role": "tester", "job_title": "Test Lead", "phone": "123"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "roster-changed" in response["HX-Trigger"]
+    membership.refresh_from_db()
+    assert membership.job_title == "Test Lead"
+
+
+def test_member_page_shows_history(client, project, users):
+    _login(client, users["manager"])
+    membership = Membership.objects.get(project=project, user=users["tester"])
+    body = client.get(reverse("projects:member", args=[project.pk, membership.pk])).content.decode()
+    assert "History" in body and "created" in body
+
+
+def test_raci_set_cell_htmx_and_violation_flag(client, project, users):
+    _login(client, users["manager"])
+    url = reverse("projects:raci_set", args=[project.pk])
+    response = client.post(url, {"area": "Data migration", "user": users["ops"].pk, "raci": "R"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Data migration" in body and "<html" not in body
+    assert "do not have exactly one Accountable" in body or "does not have exactly one Accountable" in body
+    client.post(url, {"area": "Data migration", "user": users["manager"].pk, "raci": "A"})
+    body = client.get(reverse("projects:raci", args=[project.pk])).content.decode()
+    assert "exactly one Accountable" not in body
+    assert Responsibility.objects.filter(project=project).count() == 2
+
+
+def test_raci_bad_letter_is_400(client, project, users):
+    _login(client, users["manager"])
+    response = client.post(reverse("projects:raci_set", args=[project.pk]),
+                           {"area": "X", "user": users["ops"].pk, "raci": "Z"}, headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert not Responsibility.objects.exists()
+
+
+def test_rota_ops_adds_shift_and_gaps_shown(client, project, users):
+    _login(client, users["ops"])
+    url = reverse("projects:rota", args=[project.pk])
+    start = project.window_start
+    body = client.get(url).content.decode()
+    assert "gap" in body.lower()
+    response = client.post(url, {"user": users["ops"].pk, "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+                                 "ends_at": (start.replace(hour=(start.hour + 2) % 24)).strftime("%Y-%m-%dT%H:%M")
+                                 if start.hour < 22 else start.strftime("%Y-%m-%dT23:59"), "note": "primary"})
+    assert response.status_code == 302
+    assert OnCallShift.objects.filter(project=project).count() == 1
+
+
+def test_rota_bad_shift_is_400_and_nothing_saved(client, project, users):
+    _login(client, users["ops"])
+    url = reverse("projects:rota", args=[project.pk])
+    start = project.window_start.strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url, {"user": users["ops"].pk, "starts_at": start, "ends_at": start})
+    assert response.status_code == 400
+    assert "must end after it starts" in response.content.decode()
+    assert not OnCallShift.objects.exists()
+
+
+def test_rota_staff_cannot_add_shift(client, project, users):
+    _login(client, users["staff"])
+    start = project.window_start.strftime("%Y-%m-%dT%H:%M")
+    response = client.post(reverse("projects:rota", args=[project.pk]),
+                           {"user": users["staff"].pk, "starts_at": start, "ends_at": start})
+    assert response.status_code == 403
+
+
+def test_rota_week_partial(client, project, users):
+    _login(client, users["staff"])
+    response = htmx(client, reverse("projects:rota", args=[project.pk]), data={"week": "2030-01-07"})
+    assert response.status_code == 200 and b'id="rota-week"' in response.content and b"<html" not in response.content
+
+
+def test_home_shows_milestones_and_slips(client, project, users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    MilestoneFactory(project=project, name="SIT complete", planned_date=timezone.localdate() - timedelta(days=3))
+    body = _login(client, users["staff"]).get(reverse("projects:home", args=[project.pk])).content.decode()
+    assert "SIT complete" in body and "3 days" in body
+
+
+def test_create_project_page_staff_only(client, users):
+    assert _login(client, users["manager"]).get(reverse("projects:create")).status_code == 403
+    staff = UserFactory(is_staff=True)
+    assert _login(client, staff).get(reverse("projects:create")).status_code == 200
+
+
+def test_language_switch_renders_chinese(client, project, users):
+    _login(client, users["staff"])
+    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert response.status_code == 302
+    body = client.get("/", headers={"Accept-Language": "zh-hans"}).content.decode()
+    assert "我的项目" in body
