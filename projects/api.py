@@ -1,7 +1,6 @@
 """REST API of the projects app (DESIGN.md "The HTTP contract"). Thin: services do the work."""
 
 from django.contrib.auth import authenticate
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -113,10 +112,6 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
                          "criteria": [e.as_dict() for e in result["criteria"]]})
 
 
-def _in_my_projects(user):
-    return Q(project__memberships__user=user)
-
-
 class DepartmentViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
     serializer_class = DepartmentSerializer
     filterset_fields = ["project", "name"]
@@ -143,7 +138,7 @@ class MilestoneViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
     ordering_fields = ["planned_date", "actual_date"]
 
     def get_queryset(self):
-        return Milestone.objects.filter(project__memberships__user=self.request.user).distinct() \
+        return Milestone.objects.filter(project__memberships__user_id=self.request.user.pk).distinct() \
             .select_related("owner").order_by("planned_date", "id")
 
     def perform_service_create(self, *, project, data):
@@ -161,7 +156,7 @@ class ResponsibilityViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
     filterset_fields = ["project", "area", "user", "raci"]
 
     def get_queryset(self):
-        return Responsibility.objects.filter(project__memberships__user=self.request.user).distinct() \
+        return Responsibility.objects.filter(project__memberships__user_id=self.request.user.pk).distinct() \
             .order_by("area", "user_id")
 
     def perform_service_create(self, *, project, data):
@@ -187,7 +182,7 @@ class ShiftViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
     ordering_fields = ["starts_at"]
 
     def get_queryset(self):
-        return OnCallShift.objects.filter(project__memberships__user=self.request.user).distinct() \
+        return OnCallShift.objects.filter(project__memberships__user_id=self.request.user.pk).distinct() \
             .select_related("user").order_by("starts_at", "id")
 
     def perform_service_create(self, *, project, data):

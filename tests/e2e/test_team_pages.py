@@ -1,0 +1,31 @@
+"""Browser walk-through: log in, use the team pages with htmx, switch to Chinese. A CSP
+violation or a JavaScript error shows up as a console error and fails the test."""
+
+import pytest
+
+from tests.e2e.conftest import login
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_manager_walks_team_pages_without_console_errors(page, live_server, project, users):
+    login(page, live_server, users["manager"].username)
+    page.goto(f"{live_server.url}/projects/{project.pk}/team/")
+    assert page.locator("#roster-table").is_visible()
+    # htmx filter: choose a role, the table is swapped in place.
+    page.select_option("select[name=role]", "tester")
+    page.wait_for_function("document.querySelectorAll('#roster-table tbody tr').length === 1")
+    assert users["tester"].username in page.inner_text("#roster-table")
+    page.goto(f"{live_server.url}/projects/{project.pk}/team/raci/")
+    page.goto(f"{live_server.url}/projects/{project.pk}/team/rota/")
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    assert page.console_errors == []
+
+
+def test_language_switch_to_chinese(page, live_server, project, users):
+    login(page, live_server, users["staff"].username)
+    page.goto(f"{live_server.url}/")
+    page.click("button[name=language][value=zh-hans]")
+    page.wait_for_load_state("networkidle")
+    assert "我的项目" in page.content()
+    assert page.console_errors == []
