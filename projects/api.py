@@ -15,9 +15,17 @@ from rest_framework.throttling import AnonRateThrottle
 from . import readiness, selectors, services
 from .api_base import ProjectScopedViewSet, require
 from .models import Department, Membership, Milestone, OnCallShift, Responsibility
-from .serializers import (DepartmentSerializer, MembershipSerializer, MilestoneSerializer, ProjectSerializer,
-                          ReadinessSerializer, ResponsibilitySerializer, ShiftSerializer, TokenRequestSerializer,
-                          TokenSerializer)
+from .serializers import (
+    DepartmentSerializer,
+    MembershipSerializer,
+    MilestoneSerializer,
+    ProjectSerializer,
+    ReadinessSerializer,
+    ResponsibilitySerializer,
+    ShiftSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
 
 
 class TokenThrottle(AnonRateThrottle):

@@ -9,7 +9,7 @@ os.environ.setdefault("AXES_ENABLED", "1")
 import pytest  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
-from tests.projects.factories import ProjectFactory, UserFactory, member  # noqa: E402
+from tests.projects.factories import ProjectFactory, member  # noqa: E402
 
 ROLES = ["manager", "developer", "tester", "business", "ops", "trainer", "staff"]
 

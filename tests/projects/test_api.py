@@ -5,8 +5,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from projects.models import Department, Membership, Milestone, OnCallShift, Project, Responsibility
-from tests.projects.factories import (DepartmentFactory, MilestoneFactory, ProjectFactory, ShiftFactory, UserFactory,
-                                      member)
+from tests.projects.factories import (
+    DepartmentFactory,
+    MilestoneFactory,
+    ProjectFactory,
+    ShiftFactory,
+    UserFactory,
+    member,
+)
 from tests.utils import api_as, count_queries
 
 pytestmark = pytest.mark.django_db

@@ -26,6 +26,6 @@ class Command(BaseCommand):
             for app in APPS:
                 if find_spec(f"{app}.demo") is not None:
                     import_module(f"{app}.demo").seed(project=project, people=people, stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS("Demo launch ready. Logins (password for all: %s):" % demo.DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo launch ready. Logins (password for all: {demo.DEMO_PASSWORD}):"))
         for username, what in demo.DEMO_LOGINS:
             self.stdout.write(f"  {username:<10} {what}")
