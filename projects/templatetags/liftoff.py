@@ -9,6 +9,14 @@ from projects.models import Role
 register = template.Library()
 
 
+def display_name(user):
+    """Chinese names read family name first with no space (王建国); others "First Last"."""
+    first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
+    if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+        return f"{last}{first}"
+    return f"{first} {last}".strip() or user.get_username()
+
+
 def _pct(value, total):
     try:
         value, total = float(value or 0), float(total or 0)
@@ -100,4 +108,4 @@ def person(user):
     """A person's display name: full name, else username, else a dash (safe for None)."""
     if not user:
         return "—"
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
