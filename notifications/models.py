@@ -1,12 +1,31 @@
+from datetime import datetime, time, timedelta
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not e-mailed")
+    FAILED = "failed", _("Failed")
 
 
 class Notification(models.Model):
-    """One message to one person. The database is the outbox: Celery only carries the work."""
+    """One message to one person. The database is the outbox: Celery only carries the work.
+
+    In-app it is visible as soon as the row exists. The e-mail channel has its own state:
+    `email_status` moves pending → sent (only after the mail server accepted it), skipped
+    (the person opted out, has no address, or muted the kind) or failed (gave up after
+    retries). `email_next_attempt_at` defers it (quiet hours, daily digest, retry back-off).
+    """
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, null=True, blank=True,
@@ -20,7 +39,12 @@ class Notification(models.Model):
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     dedupe_key = models.CharField(_("dedupe key"), max_length=255, unique=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    email_status = models.CharField(_("e-mail status"), max_length=10, choices=EmailStatus.choices,
+                                    default=EmailStatus.PENDING)
     email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
+    email_next_attempt_at = models.DateTimeField(_("next e-mail attempt"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    email_error = models.CharField(_("last e-mail error"), max_length=300, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
@@ -30,7 +54,115 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notif_recipient_unread"),
             models.Index(fields=["email_sent_at", "created_at"], name="notif_email_pending"),
+            models.Index(fields=["email_next_attempt_at", "id"], name="notif_outbox",
+                         condition=Q(email_status="pending")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(email_status="sent") | Q(email_sent_at__isnull=False), name="notif_sent_has_time",
+                violation_error_message=_("A notification marked sent needs the time it was sent."),
+            )
         ]
 
     def __str__(self):
         return f"{self.kind} → {self.recipient}: {self.message[:40]}"
+
+    @property
+    def unread(self):
+        return self.read_at is None
+
+
+class EmailMode(models.TextChoices):
+    IMMEDIATE = "immediate", _("At once")
+    DIGEST = "digest", _("Daily digest")
+
+
+def _default_language():
+    return settings.LANGUAGE_CODE
+
+
+class NotificationPreference(models.Model):
+    """How one person wants to be told. A person without a row gets the defaults."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="notification_preference")
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default=_default_language)
+    email_enabled = models.BooleanField(_("send e-mail"), default=True)
+    email_mode = models.CharField(_("e-mail timing"), max_length=10, choices=EmailMode.choices,
+                                  default=EmailMode.IMMEDIATE)
+    digest_hour = models.PositiveSmallIntegerField(_("digest hour"), default=8,
+                                                   validators=[MinValueValidator(0), MaxValueValidator(23)],
+                                                   help_text=_("Local hour (0–23) when the daily digest goes out."))
+    quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    muted_kinds = models.JSONField(_("kinds not e-mailed"), default=list, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.CheckConstraint(condition=Q(digest_hour__gte=0, digest_hour__lte=23), name="pref_digest_hour",
+                                   violation_error_message=_("The digest hour must be between 0 and 23.")),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.language}"
+
+    # --- when may an e-mail go out -------------------------------------------------------
+    def in_quiet_hours(self, moment) -> bool:
+        if self.quiet_start is None or self.quiet_end is None or self.quiet_start == self.quiet_end:
+            return False
+        local = timezone.localtime(moment).time()
+        if self.quiet_start < self.quiet_end:
+            return self.quiet_start <= local < self.quiet_end
+        return local >= self.quiet_start or local < self.quiet_end  # wraps midnight, e.g. 22:00–07:00
+
+    def _next_local(self, moment, at: time):
+        local = timezone.localtime(moment)
+        candidate = timezone.make_aware(datetime.combine(local.date(), at), local.tzinfo)
+        if candidate < moment:
+            candidate = timezone.make_aware(datetime.combine(local.date() + timedelta(days=1), at), local.tzinfo)
+        return candidate
+
+    def email_allowed_at(self, moment):
+        """The first moment at or after `moment` when an e-mail may go out to this person."""
+        when = moment
+        if self.email_mode == EmailMode.DIGEST:
+            when = self._next_local(moment, time(self.digest_hour))
+        if self.in_quiet_hours(when):
+            when = self._next_local(when, self.quiet_end)
+        return when
+
+
+class ReminderSetting(models.Model):
+    """A project's choice for one reminder kind: on or off, and its lead time."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="reminder_settings")
+    kind = models.CharField(_("kind"), max_length=60)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    lead_hours = models.PositiveIntegerField(
+        _("lead time (hours)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 90)],
+        help_text=_("How long before the due time people are reminded. Empty: the default."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project_id", "kind"]
+        verbose_name = _("reminder setting")
+        verbose_name_plural = _("reminder settings")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="reminder_setting_unique_kind",
+                                    violation_error_message=_("This project already has a setting for that kind.")),
+            models.CheckConstraint(condition=Q(lead_hours__isnull=True) | Q(lead_hours__gte=1),
+                                   name="reminder_setting_lead_positive",
+                                   violation_error_message=_("The lead time must be at least one hour.")),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id} · {self.kind}"
+
+    @property
+    def lead(self):
+        return timedelta(hours=self.lead_hours) if self.lead_hours else None

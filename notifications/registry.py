@@ -17,11 +17,12 @@ time configured for that project (or the rule's default). The sweep inserts the 
 bulk and ignores dedupe keys that exist already, so running it twice tells nobody twice.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib import import_module
 from importlib.util import find_spec
-from typing import Any, Callable
+from typing import Any
 
 APPS = ["projects", "requirements", "defects", "training", "tasks", "notifications"]
 
@@ -76,3 +77,17 @@ def lead_time(project_id, kind):
     rule = _rules.get(kind)
     default = rule.default_lead if rule else None
     return configured_lead(project_id, kind) or default
+
+
+# Kinds that are not swept but sent at once by `notify()` (promotion, step ready, assignment):
+# apps may name them here so preference pages and e-mails show a label instead of the key.
+_event_kinds: dict[str, Any] = {}
+
+
+def event_kind(kind, *, label):
+    _event_kinds[kind] = label
+
+
+def event_kinds():
+    autodiscover()
+    return dict(_event_kinds)

@@ -1,23 +1,55 @@
-"""The one way any app notifies a person. Other apps call `notify(...)` inside their own
-transaction; the row is the truth, and delivery is queued only after commit."""
+"""Every write of the notifications app.
+
+`notify(...)` is the one way any app tells a person something at once: call it inside your own
+transaction; the row is the truth, and delivery is queued only after commit. `sweep()` runs
+every registered reminder rule and writes what is due in bulk. Both ignore dedupe keys that
+exist already, so nobody is told twice.
+"""
 
 import logging
+from dataclasses import dataclass, field
+from itertools import islice
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
-from .models import Notification
+from projects.audit import stamp
+from projects.errors import DomainError
+
+from . import leads
+from .models import EmailMode, Notification, NotificationPreference, ReminderSetting
+from .registry import rules
 
 log = logging.getLogger(__name__)
+
+
+def _text(message, language):
+    """Render a lazy message (gettext_lazy / format_lazy) in the recipient's language."""
+    if isinstance(message, Promise):
+        with translation.override(language):
+            return str(message)[:2000]
+    return str(message)[:2000]
+
+
+def languages_for(user_ids):
+    """{user id: language code}, the site default for people without a preference."""
+    found = dict(NotificationPreference.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "language"))
+    return {uid: found.get(uid, settings.LANGUAGE_CODE) for uid in user_ids}
 
 
 def notify(*, recipient, kind, message, dedupe_key, project=None, subject=None, url="", due_at=None):
     """Create the notification unless one with `dedupe_key` exists; queue delivery on commit.
 
+    `message` may be a lazy translation: it is rendered in the recipient's language.
     Returns the new Notification, or None when it was a duplicate (nobody is told twice).
     """
-    fields = {"recipient": recipient, "kind": kind, "message": str(message)[:2000], "dedupe_key": dedupe_key[:255],
-              "project": project, "url": url, "due_at": due_at}
+    language = languages_for([recipient.pk])[recipient.pk]
+    fields = {"recipient": recipient, "kind": kind, "message": _text(message, language),
+              "dedupe_key": dedupe_key[:255], "project": project, "url": url, "due_at": due_at}
     if subject is not None:
         fields["subject_type"] = ContentType.objects.get_for_model(subject)
         fields["subject_id"] = subject.pk
@@ -35,6 +67,173 @@ def enqueue_delivery(notification_id):
     from .tasks import deliver_notification
 
     try:
-        deliver_notification.delay(notification_id)
+        deliver_notification.apply_async(args=[notification_id], retry=False)
     except Exception as exc:  # noqa: BLE001 - broker unreachable: the outbox keeps it
         log.warning("Broker unavailable, notification %s waits in the outbox: %s", notification_id, exc)
+
+
+def enqueue_outbox():
+    """Ask a worker to send whatever is pending. Broker down: the next sweep asks again."""
+    from .tasks import deliver_outbox
+
+    try:
+        deliver_outbox.apply_async(retry=False)
+    except Exception as exc:  # noqa: BLE001 - broker unreachable: the outbox keeps it
+        log.warning("Broker unavailable, the outbox waits for the next sweep: %s", exc)
+
+
+# --- the sweep ----------------------------------------------------------------------------
+
+@dataclass
+class SweepReport:
+    rules: int = 0
+    candidates: int = 0
+    inserted: int = 0
+    failed_rules: list = field(default_factory=list)
+
+    def __str__(self):
+        text = f"{self.rules} rule(s), {self.candidates} due, {self.inserted} new notification(s)"
+        if self.failed_rules:
+            text += f"; failed: {', '.join(self.failed_rules)}"
+        return text
+
+
+def _pk(value):
+    return getattr(value, "pk", value)
+
+
+def _insert(batch):
+    """Insert one batch of Reminders; returns how many were new. Set-based: three queries."""
+    by_key = {}
+    for reminder in batch:
+        by_key.setdefault(reminder.dedupe_key[:255], reminder)
+    existing = set(Notification.objects.filter(dedupe_key__in=list(by_key)).values_list("dedupe_key", flat=True))
+    fresh = [(key, r) for key, r in by_key.items()
+             if key not in existing and leads.enabled(_pk(r.project), r.kind)]
+    if not fresh:
+        return 0
+    languages = languages_for({_pk(r.recipient) for _key, r in fresh})
+    rows = []
+    for key, r in fresh:
+        recipient_id = _pk(r.recipient)
+        row = Notification(recipient_id=recipient_id, project_id=_pk(r.project), kind=r.kind,
+                           message=_text(r.message, languages[recipient_id]), url=r.url or "", due_at=r.due_at,
+                           dedupe_key=key)
+        if r.subject is not None:
+            row.subject_type = ContentType.objects.get_for_model(r.subject)
+            row.subject_id = r.subject.pk
+        rows.append(row)
+    # A concurrent sweep may have inserted some of these since the SELECT: the unique key wins.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _batches(iterable, size):
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def sweep(*, now=None, batch_size=1000, enqueue=True, kinds=None) -> SweepReport:
+    """Run every registered reminder rule and write what is due; then queue the outbox.
+
+    Each rule runs in its own transaction: one broken rule (say, another app's bug) is logged
+    and the others still run; its reminders come with the next sweep once it is fixed.
+    `kinds` limits the sweep to some rules (tests, or re-running one rule by hand).
+    """
+    now = now or timezone.now()
+    report = SweepReport()
+    with leads.settings_cache():
+        for kind, rule in rules().items():
+            if kinds is not None and kind not in kinds:
+                continue
+            report.rules += 1
+            try:
+                with transaction.atomic():
+                    for batch in _batches(rule.func(now=now), batch_size):
+                        report.candidates += len(batch)
+                        report.inserted += _insert(batch)
+            except Exception:  # noqa: BLE001 - isolate one app's broken rule from the others
+                log.exception("Reminder rule %s failed; the other rules still ran", kind)
+                report.failed_rules.append(kind)
+    if enqueue:
+        transaction.on_commit(enqueue_outbox)
+    log.info("Reminder sweep: %s", report)
+    return report
+
+
+# --- inbox --------------------------------------------------------------------------------
+
+@transaction.atomic
+def notification_mark_read(*, actor, notification) -> Notification:
+    if notification.recipient_id != actor.pk:
+        raise DomainError(_("You can only mark your own notifications as read."), code="permission")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+    return notification
+
+
+@transaction.atomic
+def notification_mark_all_read(*, actor, project=None) -> int:
+    qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if project is not None:
+        qs = qs.filter(project=project)
+    return qs.update(read_at=timezone.now())
+
+
+# --- preferences --------------------------------------------------------------------------
+
+PREFERENCE_FIELDS = {"language", "email_enabled", "email_mode", "digest_hour", "quiet_start", "quiet_end",
+                     "muted_kinds"}
+
+
+@transaction.atomic
+def preference_update(*, actor, user, **changes) -> NotificationPreference:
+    if actor.pk != user.pk:
+        raise DomainError(_("You can only change your own notification preferences."), code="permission")
+    unknown = set(changes) - PREFERENCE_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    pref, _created = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+    for name, value in changes.items():
+        setattr(pref, name, value)
+    if pref.language not in dict(settings.LANGUAGES):
+        raise DomainError(_("Choose one of the languages offered."), field="language")
+    if pref.email_mode not in EmailMode.values:
+        raise DomainError(_("Choose “at once” or “daily digest”."), field="email_mode")
+    if pref.digest_hour is None or not 0 <= int(pref.digest_hour) <= 23:
+        raise DomainError(_("The digest hour must be between 0 and 23."), field="digest_hour")
+    if (pref.quiet_start is None) != (pref.quiet_end is None):
+        raise DomainError(_("Give quiet hours both a start and an end, or leave both empty."), field="quiet_end")
+    if pref.quiet_start is not None and pref.quiet_start == pref.quiet_end:
+        raise DomainError(_("Quiet hours must end at a different time than they start."), field="quiet_end")
+    if not isinstance(pref.muted_kinds, list) or not all(isinstance(k, str) for k in pref.muted_kinds):
+        raise DomainError(_("Muted kinds must be a list of kinds."), field="muted_kinds")
+    pref.muted_kinds = sorted(set(pref.muted_kinds))
+    stamp(pref, actor).save()
+    return pref
+
+
+# --- per-project reminder settings ---------------------------------------------------------
+
+@transaction.atomic
+def reminder_setting_set(*, actor, project, kind, enabled=True, lead_hours=None) -> ReminderSetting:
+    rule = rules().get(kind)
+    if rule is None:
+        raise DomainError(_("There is no reminder of kind “%(kind)s”.") % {"kind": kind}, field="kind")
+    if lead_hours is not None:
+        if rule.default_lead is None:
+            raise DomainError(_("“%(label)s” has no lead time to set.") % {"label": rule.label}, field="lead_hours")
+        if not 1 <= int(lead_hours) <= 24 * 90:
+            raise DomainError(_("The lead time must be between 1 hour and 90 days (2160 hours)."),
+                              field="lead_hours")
+    setting = ReminderSetting.objects.select_for_update().filter(project=project, kind=kind).first()
+    if setting is None:
+        setting = ReminderSetting(project=project, kind=kind)
+    elif setting.enabled == enabled and setting.lead_hours == lead_hours:
+        return setting
+    setting.enabled = enabled
+    setting.lead_hours = lead_hours
+    stamp(setting, actor).save()
+    return setting

@@ -1,12 +1,34 @@
+"""Celery tasks: thin, idempotent, safe to run twice (acks_late + reject_on_worker_lost)."""
+
 from celery import shared_task
 
 
-@shared_task(bind=True, acks_late=True, max_retries=5)
+@shared_task(bind=True, max_retries=6)
 def deliver_notification(self, notification_id):
-    """Send one notification's e-mail (idempotent: a sent one is skipped)."""
-    from .delivery import deliver_email
+    """Send one notification's e-mail (a sent one is skipped). Retries with exponential back-off."""
+    from .delivery import DeliveryFailed, deliver_email
 
     try:
         deliver_email(notification_id=notification_id)
-    except OSError as exc:  # SMTP and socket errors: retry with exponential backoff
-        raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 30, 1800)) from exc
+    except DeliveryFailed as exc:  # SMTP refused / unreachable: the row stays pending
+        raise self.retry(exc=exc, countdown=int(exc.retry_in.total_seconds()) + 5) from exc
+
+
+@shared_task
+def deliver_outbox():
+    """Send the pending e-mails of the outbox in batches; queue another round if more remain."""
+    from .delivery import deliver_outbox as run
+    from .services import enqueue_outbox
+
+    report = run()
+    if report.more and report.emails:
+        enqueue_outbox()
+    return str(report)
+
+
+@shared_task
+def sweep():
+    """Find every due reminder and write it (then the outbox is queued on commit)."""
+    from .services import sweep as run
+
+    return str(run())

@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand
+
+from notifications import delivery, services
+
+
+class Command(BaseCommand):
+    help = ("Run every reminder rule and send the pending e-mails now, without Celery "
+            "(for cron, or when the broker is down). Safe to run while the worker runs too.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-send", action="store_true", help="Only write the notifications; send nothing.")
+
+    def handle(self, *args, **options):
+        report = services.sweep(enqueue=False)
+        self.stdout.write(f"Sweep: {report}")
+        if options["no_send"]:
+            return
+        while True:
+            outbox = delivery.deliver_outbox()
+            self.stdout.write(f"Outbox: {outbox}")
+            if not (outbox.more and outbox.emails):
+                break
