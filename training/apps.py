@@ -6,3 +6,6 @@ class TrainingConfig(AppConfig):
     name = "training"
     verbose_name = _("Training")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import readiness_criteria, rules  # noqa: F401  (registers criteria and permissions)

@@ -1,0 +1,175 @@
+"""REST API of training (DESIGN.md "Training"). Thin: services do the work, selectors scope the reads."""
+
+import django_filters
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from projects.api_base import ProjectScopedViewSet, require
+from projects.selectors import project_get_for_user
+
+from . import selectors, services
+from .models import CourseMaterial, Enrolment, EnrolmentStatus, Mode, Session
+from .serializers import (
+    AttendanceSerializer,
+    CourseSerializer,
+    EnrolmentSerializer,
+    EnrolRequestSerializer,
+    EnrolResultSerializer,
+    SessionSerializer,
+)
+
+
+class ProjectListMixin:
+    """A list filtered by ?project= of a project I do not belong to is a 404, as everywhere."""
+
+    def list(self, request, *args, **kwargs):
+        project = request.query_params.get("project")
+        if project:
+            project_get_for_user(user=request.user, pk=project)
+        return super().list(request, *args, **kwargs)
+
+
+class CourseViewSet(ProjectListMixin, ProjectScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    serializer_class = CourseSerializer
+    rule = "training.manage_courses"
+    filterset_fields = ["project"]
+    search_fields = ["title", "description"]
+    ordering_fields = ["title"]
+
+    def get_queryset(self):
+        return selectors.course_list_for_user(user=self.request.user).prefetch_related(
+            Prefetch("materials", queryset=CourseMaterial.objects.order_by("title", "id")))
+
+    def perform_service_create(self, *, project, data):
+        return services.course_create(actor=self.request.user, project=project, **data)
+
+    def perform_service_update(self, *, instance, data):
+        return services.course_update(actor=self.request.user, course=instance, **data)
+
+
+class SessionFilter(django_filters.FilterSet):
+    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    mode = django_filters.ChoiceFilter(choices=Mode.choices)
+
+    class Meta:
+        model = Session
+        fields = ["project", "course", "trainer", "mode"]
+
+
+class SessionViewSet(ProjectListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Sessions; `enroll` and `cancel` act for the caller (or, for trainers and managers, for `user`)."""
+
+    serializer_class = SessionSerializer
+    filterset_class = SessionFilter
+    ordering_fields = ["starts_at"]
+
+    def get_queryset(self):
+        return selectors.session_list_for_user(user=self.request.user)
+
+    def _course(self):
+        raw = self.request.data.get("course") if hasattr(self.request.data, "get") else None
+        if raw in (None, ""):
+            raise ValidationError({"course": ["This field is required."]})
+        course = selectors.course_list_for_user(user=self.request.user).filter(pk=raw).first() \
+            if str(raw).isdigit() else None
+        if course is None:  # not a course of one of my projects: ids leak nothing
+            from django.http import Http404
+
+            raise Http404
+        project_get_for_user(user=self.request.user, pk=course.project_id)
+        return course
+
+    def create(self, request, *args, **kwargs):
+        course = self._course()
+        require(request.user, "training.manage_sessions", course.project)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data["course"] = course
+        session = services.session_create(actor=request.user, **data)
+        return Response(self.get_serializer(self._reload(session)).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        session = self.get_object()
+        require(request.user, "training.run_session", session)
+        serializer = self.get_serializer(session, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        changes = {k: v for k, v in serializer.validated_data.items() if getattr(session, k) != v}
+        session = services.session_update(actor=request.user, session=session, **changes)
+        return Response(self.get_serializer(self._reload(session)).data)
+
+    def _reload(self, session):
+        return self.get_queryset().get(pk=session.pk)
+
+    def _target(self, request, session):
+        serializer = EnrolRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data.get("user") or request.user
+        if user.pk != request.user.pk:
+            require(request.user, "training.run_session", session)
+        return user
+
+    @extend_schema(request=EnrolRequestSerializer, responses=EnrolResultSerializer)
+    @action(detail=True, methods=["post"])
+    def enroll(self, request, pk=None):
+        session = self.get_object()
+        enrolment = services.enrolment_enrol(actor=request.user, session=session, user=self._target(request, session))
+        return Response({"id": enrolment.pk, "status": enrolment.status,
+                         "waitlist_position": enrolment.waitlist_position})
+
+    @extend_schema(request=EnrolRequestSerializer, responses=EnrolResultSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        session = self.get_object()
+        enrolment = services.enrolment_cancel(actor=request.user, session=session, user=self._target(request, session))
+        return Response({"id": enrolment.pk, "status": enrolment.status, "waitlist_position": None})
+
+    @extend_schema(request=AttendanceSerializer, responses=EnrolmentSerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def attendance(self, request, pk=None):
+        """GET: the roster (seat holders). POST {attendance: [{user, status: attended|absent}]}: mark it."""
+        session = self.get_object()
+        require(request.user, "training.run_session", session)
+        if request.method == "POST":
+            serializer = AttendanceSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            marks = {m["user"]: m["status"] for m in serializer.validated_data["attendance"]}
+            services.attendance_record(actor=request.user, session=session, marks=marks)
+        roster = selectors.roster(session=session)
+        return Response(EnrolmentSerializer(roster["seats"], many=True).data)
+
+
+class EnrolmentFilter(django_filters.FilterSet):
+    project = django_filters.NumberFilter(field_name="session__project_id")
+    status = django_filters.ChoiceFilter(choices=EnrolmentStatus.choices)
+
+    class Meta:
+        model = Enrolment
+        fields = ["session", "user", "status", "project"]
+
+
+class EnrolmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Staff see their own enrolments; trainers and managers see all of their projects'."""
+
+    serializer_class = EnrolmentSerializer
+    filterset_class = EnrolmentFilter
+
+    def get_queryset(self):
+        return selectors.enrolment_list_for_user(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        # ?project= / ?session= of something I cannot see at all: 404, like every other list.
+        project = request.query_params.get("project")
+        if project:
+            project_get_for_user(user=request.user, pk=project)
+        session = request.query_params.get("session")
+        if session:
+            selectors.session_get_for_user(user=request.user, pk=session)
+        return super().list(request, *args, **kwargs)

@@ -1,0 +1,8 @@
+from . import api
+
+# Registered on the shared router in config/api.py.
+ROUTES = [
+    ("training/courses", api.CourseViewSet, "training-course"),
+    ("training/sessions", api.SessionViewSet, "training-session"),
+    ("training/enrolments", api.EnrolmentViewSet, "training-enrolment"),
+]

@@ -1,0 +1,157 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Mode(models.TextChoices):
+    ONLINE = "online", _("Online")
+    OFFLINE = "offline", _("Offline (classroom)")
+
+
+class EnrolmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", _("Enrolled")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    CANCELLED = "cancelled", _("Cancelled")
+    ATTENDED = "attended", _("Attended")
+    ABSENT = "absent", _("Absent")
+
+
+# Statuses that hold one of the session's seats.
+SEAT_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.ATTENDED, EnrolmentStatus.ABSENT]
+# Statuses that mean "this person is (still) signed up".
+ACTIVE_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED, EnrolmentStatus.ATTENDED,
+                   EnrolmentStatus.ABSENT]
+
+
+class Course(models.Model):
+    """What people must learn. Required of members whose role AND department match (an empty list
+    on one side matches everyone); a course with neither list is optional."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="courses")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=60)
+    required_roles = models.JSONField(_("required for roles"), default=list, blank=True)
+    required_departments = models.ManyToManyField(
+        "projects.Department", blank=True, related_name="required_courses", verbose_name=_("required for departments")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[required_departments])
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        constraints = [models.UniqueConstraint(fields=["project", "title"], name="course_unique_title")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_required(self):
+        return bool(self.required_roles) or bool(self.required_departments.all())
+
+
+class CourseMaterial(models.Model):
+    """A manual (uploaded file) or a link to a locally hosted video or page."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="materials")
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to="training/materials/%Y/%m/", blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title", "id"]
+        verbose_name = _("course material")
+        verbose_name_plural = _("course materials")
+
+    def __str__(self):
+        return self.title
+
+    def get_project(self):
+        return self.course.project
+
+
+class Session(models.Model):
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="training_sessions",
+                                editable=False)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sessions")
+    trainer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions_run",
+                                verbose_name=_("trainer"))
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.OFFLINE)
+    location = models.CharField(_("location or meeting link"), max_length=300, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    signup_deadline = models.DateTimeField(_("sign-up deadline"),
+                                           help_text=_("After this, people cannot sign up or cancel themselves."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_end_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="session_capacity_positive"),
+            models.CheckConstraint(condition=Q(signup_deadline__lte=F("starts_at")),
+                                   name="session_deadline_before_start"),
+        ]
+        indexes = [models.Index(fields=["project", "starts_at"], name="session_project_start")]
+
+    def __str__(self):
+        return f"{self.course} · {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class Enrolment(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="enrolments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
+    status = models.CharField(_("status"), max_length=12, choices=EnrolmentStatus.choices)
+    # 1, 2, 3 … in arrival order while waitlisted; empty otherwise.
+    waitlist_position = models.PositiveIntegerField(_("waitlist position"), null=True, blank=True)
+    created_at = models.DateTimeField(_("signed up at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    enrolled_at = models.DateTimeField(_("seat given at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    attendance_marked_at = models.DateTimeField(_("attendance marked at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["session_id", "status", "waitlist_position", "created_at", "id"]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="enrolment_unique_person"),
+            models.CheckConstraint(
+                condition=Q(status="waitlisted", waitlist_position__isnull=False)
+                | (~Q(status="waitlisted") & Q(waitlist_position__isnull=True)),
+                name="enrolment_waitlist_position_iff_waitlisted",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "status"], name="enrolment_user_status")]
+
+    def __str__(self):
+        return f"{self.user} · {self.session} · {self.get_status_display()}"
+
+    def get_project(self):
+        return self.session.project
+
+
+class CalendarToken(models.Model):
+    """The secret in a person's calendar-feed URL. Regenerating it breaks the old URL."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_calendar")
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar token")
+        verbose_name_plural = _("calendar tokens")
+
+    def __str__(self):
+        return f"{self.user} calendar"

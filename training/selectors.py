@@ -1,0 +1,213 @@
+"""Read queries for training, already limited to what the user may see and shaped for the page."""
+
+from collections import OrderedDict
+from datetime import timedelta
+
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from projects.access import member_project_ids, prime_roles
+from projects.models import Membership, Role
+
+from .models import SEAT_STATUSES, Course, CourseMaterial, Enrolment, EnrolmentStatus, Session
+
+
+def _with_counts(qs, user=None):
+    qs = qs.select_related("course", "trainer", "project").annotate(
+        seats_taken=Count("enrolments", filter=Q(enrolments__status__in=SEAT_STATUSES), distinct=True),
+        waitlist_count=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.WAITLISTED), distinct=True),
+    ).annotate(seats_left=F("capacity") - F("seats_taken"))
+    if user is not None and user.is_authenticated:
+        mine = Enrolment.objects.filter(session=OuterRef("pk"), user=user)
+        qs = qs.annotate(my_status=Subquery(mine.values("status")[:1]),
+                         my_position=Subquery(mine.values("waitlist_position")[:1]))
+    return qs
+
+
+def session_list_for_user(*, user):
+    """Sessions of every project the user belongs to, with seat and waitlist counts and my status."""
+    if not user.is_authenticated:
+        return Session.objects.none()
+    return _with_counts(Session.objects.filter(project_id__in=member_project_ids(user)), user).order_by("starts_at",
+                                                                                                        "id")
+
+
+def session_get_for_user(*, user, pk, project=None) -> Session:
+    """The session if the user is a member of its project (and it belongs to `project`); else 404."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    qs = session_list_for_user(user=user).filter(pk=pk)
+    if project is not None:
+        qs = qs.filter(project=project)
+    session = qs.first()
+    if session is None:
+        raise Http404
+    prime_roles(user, [session.project_id])
+    return session
+
+
+def catalogue(*, project, user, course=None, mode=None, date_from=None, date_to=None, include_past=False,
+              now=None):
+    """Sessions of the project for the catalogue: upcoming by default, filtered."""
+    now = now or timezone.now()
+    qs = _with_counts(Session.objects.filter(project=project), user)
+    if not include_past:
+        qs = qs.filter(ends_at__gt=now)
+    if course:
+        qs = qs.filter(course_id=course)
+    if mode:
+        qs = qs.filter(mode=mode)
+    if date_from:
+        qs = qs.filter(starts_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(starts_at__date__lte=date_to)
+    return qs.order_by("starts_at", "id")
+
+
+def course_list_for_user(*, user):
+    if not user.is_authenticated:
+        return Course.objects.none()
+    return (Course.objects.filter(project_id__in=member_project_ids(user))
+            .prefetch_related("required_departments")
+            .annotate(session_count=Count("sessions", distinct=True)).order_by("project_id", "title", "id"))
+
+
+def courses(*, project):
+    return (Course.objects.filter(project=project).prefetch_related(
+        "required_departments", Prefetch("materials", queryset=CourseMaterial.objects.order_by("title", "id")))
+        .annotate(session_count=Count("sessions", distinct=True),
+                  upcoming_count=Count("sessions", filter=Q(sessions__starts_at__gt=timezone.now()), distinct=True))
+        .order_by("title", "id"))
+
+
+def course_get(*, project, pk) -> Course:
+    course = courses(project=project).filter(pk=pk).first()
+    if course is None:
+        raise Http404
+    return course
+
+
+def enrolment_list_for_user(*, user):
+    """My own enrolments everywhere, plus every enrolment of projects where I train or manage."""
+    if not user.is_authenticated:
+        return Enrolment.objects.none()
+    runner_projects = Membership.objects.filter(user=user, role__in=[Role.MANAGER, Role.TRAINER]).values("project_id")
+    return (Enrolment.objects.filter(Q(user=user) | Q(session__project_id__in=runner_projects))
+            .select_related("session", "user").order_by("session_id", "waitlist_position", "created_at", "id"))
+
+
+def roster(*, session):
+    """Seat holders (by name) and the waitlist (in order) of a session, with each person's department."""
+    enrolments = list(session.enrolments.exclude(status=EnrolmentStatus.CANCELLED).select_related("user"))
+    departments = {}
+    for user_id, name in Membership.objects.filter(project_id=session.project_id,
+                                                   user_id__in=[e.user_id for e in enrolments],
+                                                   department__isnull=False).values_list("user_id",
+                                                                                         "department__name"):
+        departments.setdefault(user_id, name)
+    for e in enrolments:
+        e.department_name = departments.get(e.user_id, "")
+    seats = sorted((e for e in enrolments if e.status in SEAT_STATUSES),
+                   key=lambda e: (e.user.last_name, e.user.first_name, e.user.username))
+    waitlist = sorted((e for e in enrolments if e.status == EnrolmentStatus.WAITLISTED),
+                      key=lambda e: e.waitlist_position or 0)
+    return {"seats": seats, "waitlist": waitlist}
+
+
+def _people(project, user_ids=None):
+    """One entry per member: user, set of roles, department (the first one given)."""
+    qs = Membership.objects.filter(project=project).select_related("user", "department").order_by(
+        "user__last_name", "user__first_name", "user__username", "role")
+    if user_ids is not None:
+        qs = qs.filter(user_id__in=user_ids)
+    people = OrderedDict()
+    for m in qs:
+        p = people.setdefault(m.user_id, {"user": m.user, "roles": set(), "department": None})
+        p["roles"].add(m.role)
+        p["department"] = p["department"] or m.department
+    return people
+
+
+def _required_of(course, person):
+    roles, depts = set(course.required_roles or []), {d.pk for d in course.required_departments.all()}
+    if not roles and not depts:
+        return False
+    if roles and not roles & person["roles"]:
+        return False
+    return not depts or (person["department"] is not None and person["department"].pk in depts)
+
+
+def coverage_report(*, project, user_ids=None):
+    """Required people vs completions, per course, per department and per person.
+
+    A person is trained when they attended a session of every course required of them.
+    Constant number of queries, whatever the size of the project."""
+    people = _people(project, user_ids)
+    course_list = list(Course.objects.filter(project=project).prefetch_related("required_departments")
+                       .order_by("title", "id"))
+    done = set(Enrolment.objects.filter(session__project=project, status=EnrolmentStatus.ATTENDED)
+               .values_list("user_id", "session__course_id"))
+    per_course = OrderedDict((c.pk, {"course": c, "required": 0, "completed": 0}) for c in course_list)
+    rows = []
+    for user_id, person in people.items():
+        required = [c for c in course_list if _required_of(c, person)]
+        if not required:
+            continue
+        completed = [c for c in required if (user_id, c.pk) in done]
+        missing = [c for c in required if (user_id, c.pk) not in done]
+        for c in required:
+            per_course[c.pk]["required"] += 1
+            per_course[c.pk]["completed"] += (user_id, c.pk) in done
+        rows.append({**person, "required": required, "completed": completed, "missing": missing,
+                     "trained": not missing})
+    departments = OrderedDict()
+    for row in rows:
+        name = row["department"].name if row["department"] else ""
+        d = departments.setdefault(name, {"name": name, "required": 0, "trained": 0})
+        d["required"] += 1
+        d["trained"] += row["trained"]
+    for bucket in list(per_course.values()) + list(departments.values()):
+        base = bucket["required"]
+        bucket["pct"] = round((bucket.get("completed", bucket.get("trained", 0)) * 100 / base), 1) if base else 0.0
+    trained = sum(1 for r in rows if r["trained"])
+    return {
+        "courses": list(per_course.values()),
+        "departments": sorted(departments.values(), key=lambda d: (d["name"] == "", d["name"])),
+        "people": rows,
+        "untrained": [r for r in rows if not r["trained"]],
+        "required_people": len(rows),
+        "trained_people": trained,
+        "pct": round(trained * 100 / len(rows), 1) if rows else 0.0,
+    }
+
+
+def my_training(*, project, user, now=None):
+    """My sessions (upcoming and waitlisted), my completions, and the required courses I still lack."""
+    now = now or timezone.now()
+    mine = list(Enrolment.objects.filter(user=user, session__project=project)
+                .exclude(status=EnrolmentStatus.CANCELLED)
+                .select_related("session__course", "session__trainer").order_by("session__starts_at"))
+    upcoming = [e for e in mine if e.session.ends_at > now and e.status in (EnrolmentStatus.ENROLLED,
+                                                                            EnrolmentStatus.WAITLISTED)]
+    completed = [e for e in mine if e.status == EnrolmentStatus.ATTENDED]
+    missed = [e for e in mine if e.status == EnrolmentStatus.ABSENT]
+    report = coverage_report(project=project, user_ids=[user.pk])
+    person = report["people"][0] if report["people"] else None
+    booked_courses = {e.session.course_id for e in upcoming}
+    todo = [{"course": c, "booked": c.pk in booked_courses} for c in (person["missing"] if person else [])]
+    return {"upcoming": upcoming, "completed": completed, "missed": missed, "todo": todo,
+            "required": person["required"] if person else []}
+
+
+def calendar_sessions(*, user, now=None):
+    """Sessions for a person's calendar feed: where they hold a seat or wait, and those they run."""
+    now = now or timezone.now()
+    since = now - timedelta(days=90)
+    seat = Q(enrolments__user=user, enrolments__status__in=[*SEAT_STATUSES, EnrolmentStatus.WAITLISTED])
+    qs = Session.objects.filter(seat | Q(trainer=user), ends_at__gte=since).distinct()
+    mine = Enrolment.objects.filter(session=OuterRef("pk"), user=user)
+    return qs.select_related("course", "trainer", "project").annotate(
+        my_status=Subquery(mine.values("status")[:1])).order_by("starts_at")

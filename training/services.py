@@ -1,0 +1,423 @@
+"""Every write of the training app: courses, sessions, sign-ups with waitlist, attendance.
+
+Capacity is enforced under a row lock on the session (`select_for_update`): every change to who
+holds a seat in a session locks that session first, so concurrent sign-ups queue up and the
+seat count read under the lock is the truth. SQLite ignores the lock but serialises writers.
+"""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.services import notify
+from projects.access import has_role, roles_of
+from projects.audit import stamp
+from projects.errors import DomainError
+from projects.models import Role
+
+from .models import (
+    ACTIVE_STATUSES,
+    SEAT_STATUSES,
+    CalendarToken,
+    Course,
+    CourseMaterial,
+    Enrolment,
+    EnrolmentStatus,
+    Mode,
+    Session,
+)
+
+User = get_user_model()
+
+
+def _when(dt):
+    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
+
+
+def _name(user):
+    return user.get_full_name() or user.get_username()
+
+
+# ---------------------------------------------------------------------------------------------- courses
+
+def _check_course_fields(*, project, title, duration_minutes, required_roles, required_departments):
+    if not (title or "").strip():
+        raise DomainError(_("Give the course a title."), field="title")
+    if duration_minutes is not None and duration_minutes < 1:
+        raise DomainError(_("A course lasts at least one minute."), field="duration_minutes")
+    unknown = [r for r in (required_roles or []) if r not in Role.values]
+    if unknown:
+        raise DomainError(_("Unknown role “%(role)s”. Choose from: %(roles)s.")
+                          % {"role": unknown[0], "roles": ", ".join(Role.values)}, field="required_roles")
+    for department in required_departments or []:
+        if department.project_id != project.pk:
+            raise DomainError(_("The department “%(name)s” belongs to another project.") % {"name": department.name},
+                              field="required_departments")
+
+
+@transaction.atomic
+def course_create(*, actor, project, title, description="", duration_minutes=60, required_roles=(),
+                  required_departments=()) -> Course:
+    title = (title or "").strip()
+    required_roles, required_departments = list(required_roles or []), list(required_departments or [])
+    _check_course_fields(project=project, title=title, duration_minutes=duration_minutes,
+                         required_roles=required_roles, required_departments=required_departments)
+    if Course.objects.filter(project=project, title=title).exists():
+        raise DomainError(_("This project already has a course called “%(title)s”.") % {"title": title},
+                          field="title")
+    course = Course(project=project, title=title, description=description, duration_minutes=duration_minutes,
+                    required_roles=sorted(set(required_roles)))
+    stamp(course, actor).save()
+    if required_departments:
+        course.required_departments.set(required_departments)
+    return course
+
+
+@transaction.atomic
+def course_update(*, actor, course, **changes) -> Course:
+    allowed = {"title", "description", "duration_minutes", "required_roles", "required_departments"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if "title" in changes:
+        changes["title"] = (changes["title"] or "").strip()
+    departments = changes.pop("required_departments", None)
+    if "required_roles" in changes:
+        changes["required_roles"] = sorted(set(changes["required_roles"] or []))
+    _check_course_fields(project=course.project, title=changes.get("title", course.title),
+                         duration_minutes=changes.get("duration_minutes", course.duration_minutes),
+                         required_roles=changes.get("required_roles", course.required_roles),
+                         required_departments=list(departments or []))
+    if "title" in changes and Course.objects.filter(project_id=course.project_id, title=changes["title"]) \
+            .exclude(pk=course.pk).exists():
+        raise DomainError(_("This project already has a course called “%(title)s”.") % {"title": changes["title"]},
+                          field="title")
+    for field, value in changes.items():
+        setattr(course, field, value)
+    if changes:
+        stamp(course, actor).save(update_fields=list(changes))
+    if departments is not None:
+        course.required_departments.set(departments)
+    return course
+
+
+@transaction.atomic
+def material_add(*, actor, course, title, file=None, link="") -> CourseMaterial:
+    from django.conf import settings
+
+    title = (title or "").strip()
+    link = (link or "").strip()
+    if not title:
+        raise DomainError(_("Give the material a title."), field="title")
+    if bool(file) == bool(link):
+        raise DomainError(_("Upload a file or give a link (one of the two)."), field="file")
+    if file and file.size > settings.UPLOAD_MAX_BYTES:
+        raise DomainError(_("The file is larger than %(mb)d MB.") % {"mb": settings.UPLOAD_MAX_BYTES // 2 ** 20},
+                          field="file")
+    if link and not (link.startswith("/") or link.startswith(("http://", "https://"))):
+        raise DomainError(_("A link starts with http://, https:// or / (a page of this intranet)."), field="link")
+    material = CourseMaterial(course=course, title=title, link=link)
+    if file:
+        material.file.save(file.name, file, save=False)
+    stamp(material, actor).save()
+    return material
+
+
+@transaction.atomic
+def material_delete(*, actor, material) -> None:
+    stamp(material, actor).delete()
+
+
+# --------------------------------------------------------------------------------------------- sessions
+
+def _check_trainer(project, trainer):
+    if trainer is None:
+        raise DomainError(_("Choose the trainer who runs the session."), field="trainer")
+    if not has_role(trainer, project, Role.TRAINER):
+        raise DomainError(_("%(name)s is not a trainer in this project.") % {"name": _name(trainer)},
+                          field="trainer")
+
+
+def _check_times(*, starts_at, ends_at, signup_deadline):
+    if ends_at <= starts_at:
+        raise DomainError(_("A session must end after it starts."), field="ends_at")
+    if signup_deadline > starts_at:
+        raise DomainError(_("The sign-up deadline cannot be after the session starts."), field="signup_deadline")
+
+
+def _check_capacity(capacity):
+    if capacity is None or capacity < 1:
+        raise DomainError(_("A session needs at least one seat."), field="capacity")
+
+
+def _check_mode(mode):
+    if mode not in Mode.values:
+        raise DomainError(_("Choose online or offline."), field="mode")
+
+
+@transaction.atomic
+def session_create(*, actor, course, starts_at, ends_at, capacity, mode=Mode.OFFLINE, location="", trainer=None,
+                   signup_deadline=None) -> Session:
+    project = course.project
+    if trainer is None and actor is not None and has_role(actor, project, Role.TRAINER):
+        trainer = actor  # whoever creates a session runs it unless they name another trainer
+    _check_trainer(project, trainer)
+    _check_mode(mode)
+    _check_capacity(capacity)
+    signup_deadline = signup_deadline or starts_at
+    _check_times(starts_at=starts_at, ends_at=ends_at, signup_deadline=signup_deadline)
+    session = Session(project=project, course=course, trainer=trainer, mode=mode, location=(location or "").strip(),
+                      starts_at=starts_at, ends_at=ends_at, capacity=capacity, signup_deadline=signup_deadline)
+    stamp(session, actor).save()
+    return session
+
+
+@transaction.atomic
+def session_update(*, actor, session, now=None, **changes) -> Session:
+    allowed = {"course", "trainer", "mode", "location", "starts_at", "ends_at", "capacity", "signup_deadline"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if "course" in changes and changes["course"].project_id != session.project_id:
+        raise DomainError(_("That course belongs to another project."), field="course")
+    if "trainer" in changes:
+        _check_trainer(session.project, changes["trainer"])
+    if "mode" in changes:
+        _check_mode(changes["mode"])
+    if "capacity" in changes:
+        _check_capacity(changes["capacity"])
+        taken = session.enrolments.filter(status__in=SEAT_STATUSES).count()
+        if changes["capacity"] < taken:
+            raise DomainError(_("%(n)d people already hold a seat: the capacity cannot go below that. "
+                                "Cancel seats first.") % {"n": taken}, field="capacity")
+    if "starts_at" in changes and "signup_deadline" not in changes and session.signup_deadline == session.starts_at:
+        changes["signup_deadline"] = changes["starts_at"]  # "until it starts" moves with the start
+    for field, value in changes.items():
+        setattr(session, field, value)
+    _check_times(starts_at=session.starts_at, ends_at=session.ends_at, signup_deadline=session.signup_deadline)
+    if changes:
+        stamp(session, actor).save(update_fields=list(changes))
+    if "capacity" in changes:
+        _promote(session=session, actor=actor, now=now or timezone.now())
+    return session
+
+
+# ------------------------------------------------------------------------------------------- enrolments
+
+def _overlapping_seat(*, user, session):
+    """Another session in which `user` holds a seat at the same time, or None."""
+    return (Enrolment.objects.filter(user=user, status=EnrolmentStatus.ENROLLED,
+                                     session__starts_at__lt=session.ends_at, session__ends_at__gt=session.starts_at)
+            .exclude(session_id=session.pk).select_related("session__course").first())
+
+
+def _waitlist_renumber(session):
+    waiting = list(session.enrolments.filter(status=EnrolmentStatus.WAITLISTED).order_by("waitlist_position", "id"))
+    for position, enrolment in enumerate(waiting, start=1):
+        if enrolment.waitlist_position != position:
+            enrolment.waitlist_position = position
+            enrolment.save(update_fields=["waitlist_position", "updated_at"])
+
+
+def _promote(*, session, actor, now):
+    """Give free seats to the waitlist in arrival order; tell each promoted person at once.
+
+    Call with the session row locked. Someone who meanwhile holds a seat in an overlapping
+    session is skipped (they stay first in line for when that changes)."""
+    free = session.capacity - session.enrolments.filter(status__in=SEAT_STATUSES).count()
+    promoted = []
+    if free > 0:
+        for enrolment in session.enrolments.filter(status=EnrolmentStatus.WAITLISTED) \
+                .select_related("user").order_by("waitlist_position", "id"):
+            if len(promoted) >= free:
+                break
+            if _overlapping_seat(user=enrolment.user, session=session):
+                continue
+            enrolment.status = EnrolmentStatus.ENROLLED
+            enrolment.waitlist_position = None
+            enrolment.enrolled_at = now
+            stamp(enrolment, actor).save(update_fields=["status", "waitlist_position", "enrolled_at", "updated_at"])
+            promoted.append(enrolment)
+            notify(
+                recipient=enrolment.user, kind="training_promoted", project=session.project, subject=enrolment,
+                message=_("A seat opened in “%(course)s” on %(start)s: you are now enrolled.")
+                % {"course": session.course.title, "start": _when(session.starts_at)},
+                url=reverse("training:session", args=[session.project_id, session.pk]),
+                due_at=session.starts_at,
+                dedupe_key=f"training_promoted:{enrolment.pk}:{now:%Y%m%d%H%M%S%f}",
+            )
+    if promoted:
+        _waitlist_renumber(session)
+    return promoted
+
+
+def _lock_session(session):
+    return Session.objects.select_for_update().select_related("course", "project").get(pk=session.pk)
+
+
+def _check_acting_for(*, actor, user, session):
+    if actor is not None and user.pk != actor.pk and not actor.has_perm("training.run_session", session):
+        raise DomainError(_("Only the session's trainer or a project manager may sign up or cancel someone else."),
+                          code="permission")
+
+
+@transaction.atomic
+def enrolment_enrol(*, actor, session, user=None, now=None) -> Enrolment:
+    """Sign `user` (default: the actor) up: a seat if one is free, else the end of the waitlist.
+
+    Signing up again while signed up changes nothing and returns the existing enrolment."""
+    now = now or timezone.now()
+    user = user or actor
+    session = _lock_session(session)
+    _check_acting_for(actor=actor, user=user, session=session)
+    if not roles_of(user, session.project_id):
+        raise DomainError(_("%(name)s is not a member of this project.") % {"name": _name(user)}, field="user")
+    # Lock the person too, so two sign-ups of the same person for overlapping sessions cannot both win.
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+    existing = Enrolment.objects.filter(session=session, user=user).first()
+    if existing is not None and existing.status in ACTIVE_STATUSES:
+        return existing
+    if now >= session.starts_at:
+        raise DomainError(_("This session has already started: sign-up is closed."), code="closed")
+    runner = actor is not None and actor.has_perm("training.run_session", session)
+    if now > session.signup_deadline and not runner:
+        raise DomainError(_("Sign-up for this session closed at %(deadline)s. Ask the trainer if you still need a "
+                            "seat.") % {"deadline": _when(session.signup_deadline)}, code="closed")
+    taken = session.enrolments.filter(status__in=SEAT_STATUSES).count()
+    enrolment = existing or Enrolment(session=session, user=user)
+    enrolment.cancelled_at = None
+    if taken < session.capacity:
+        clash = _overlapping_seat(user=user, session=session)
+        if clash is not None:
+            raise DomainError(
+                _("%(name)s already holds a seat in “%(course)s” at %(start)s, which overlaps this session. "
+                  "Cancel that seat first.")
+                % {"name": _name(user), "course": clash.session.course.title, "start": _when(clash.session.starts_at)},
+                code="overlap")
+        enrolment.status = EnrolmentStatus.ENROLLED
+        enrolment.waitlist_position = None
+        enrolment.enrolled_at = now
+    else:
+        last = session.enrolments.filter(status=EnrolmentStatus.WAITLISTED).aggregate(m=Max("waitlist_position"))["m"]
+        enrolment.status = EnrolmentStatus.WAITLISTED
+        enrolment.waitlist_position = (last or 0) + 1
+    stamp(enrolment, actor).save()
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_cancel(*, actor, session, user=None, now=None) -> Enrolment:
+    """Give up a seat or a waitlist place; a freed seat goes to the first person waiting."""
+    now = now or timezone.now()
+    user = user or actor
+    session = _lock_session(session)
+    _check_acting_for(actor=actor, user=user, session=session)
+    enrolment = Enrolment.objects.filter(session=session, user=user).first()
+    if enrolment is None or enrolment.status == EnrolmentStatus.CANCELLED:
+        raise DomainError(_("%(name)s is not signed up for this session.") % {"name": _name(user)}, code="not_found")
+    if enrolment.status in (EnrolmentStatus.ATTENDED, EnrolmentStatus.ABSENT) or now >= session.starts_at:
+        raise DomainError(_("This session has already started: the seat can no longer be cancelled."),
+                          code="closed")
+    runner = actor is not None and actor.has_perm("training.run_session", session)
+    if now > session.signup_deadline and not runner:
+        raise DomainError(_("The deadline to cancel was %(deadline)s. Ask the trainer to cancel your seat.")
+                          % {"deadline": _when(session.signup_deadline)}, code="closed")
+    had_seat = enrolment.status == EnrolmentStatus.ENROLLED
+    enrolment.status = EnrolmentStatus.CANCELLED
+    enrolment.waitlist_position = None
+    enrolment.cancelled_at = now
+    stamp(enrolment, actor).save(update_fields=["status", "waitlist_position", "cancelled_at", "updated_at"])
+    if had_seat:
+        _promote(session=session, actor=actor, now=now)
+    else:
+        _waitlist_renumber(session)
+    return enrolment
+
+
+@transaction.atomic
+def attendance_record(*, actor, session, marks, now=None) -> list[Enrolment]:
+    """Mark the roster: `marks` maps user id → "attended" | "absent". All or nothing.
+
+    Attending completes the course for that person."""
+    now = now or timezone.now()
+    session = _lock_session(session)
+    if actor is not None and not actor.has_perm("training.run_session", session):
+        raise DomainError(_("Only the session's trainer or a project manager may mark attendance."),
+                          code="permission")
+    if now < session.starts_at:
+        raise DomainError(_("Attendance can be marked once the session has started (%(start)s).")
+                          % {"start": _when(session.starts_at)}, code="not_started")
+    if not marks:
+        raise DomainError(_("Mark at least one person as attended or absent."), field="attendance")
+    allowed = {EnrolmentStatus.ATTENDED, EnrolmentStatus.ABSENT}
+    roster = {e.user_id: e for e in session.enrolments.filter(status__in=SEAT_STATUSES).select_related("user")}
+    for user_id, status in marks.items():
+        if status not in allowed:
+            raise DomainError(_("Attendance is “attended” or “absent”, not “%(s)s”.") % {"s": status},
+                              field="attendance")
+        if int(user_id) not in roster:
+            raise DomainError(_("User %(id)s holds no seat in this session (waitlisted or not signed up).")
+                              % {"id": user_id}, field="attendance")
+    changed = []
+    for user_id, status in marks.items():
+        enrolment = roster[int(user_id)]
+        if enrolment.status != status:
+            enrolment.status = status
+            enrolment.attendance_marked_at = now
+            stamp(enrolment, actor).save(update_fields=["status", "attendance_marked_at", "updated_at"])
+        changed.append(enrolment)
+    return changed
+
+
+# ----------------------------------------------------------------------------------------- calendar feed
+
+def calendar_token_for(*, user) -> CalendarToken:
+    """The person's feed token, made on first use."""
+    token = CalendarToken.objects.filter(user=user).first()
+    if token is None:
+        token = calendar_token_regenerate(user=user)
+    return token
+
+
+@transaction.atomic
+def calendar_token_regenerate(*, user) -> CalendarToken:
+    """A new secret: the old feed URL stops working at once."""
+    token, _created = CalendarToken.objects.update_or_create(user=user, defaults={"token": secrets.token_urlsafe(32)})
+    return token
+
+
+# ------------------------------------------------------------------------------------------- reminders
+
+@transaction.atomic
+def untrained_remind(*, actor, project, users, now=None) -> int:
+    """Tell each of `users` which required courses they still must take (at most once a day each).
+
+    Returns how many were reminded now (someone reminded earlier today is not told again)."""
+    from .selectors import coverage_report
+
+    now = now or timezone.now()
+    if actor is not None and not actor.has_perm("training.view_coverage", project):
+        raise DomainError(_("Only trainers and project managers may send training reminders."), code="permission")
+    wanted = {u.pk for u in users}
+    report = coverage_report(project=project)
+    sent = 0
+    url = reverse("training:mine", args=[project.pk])
+    for person in report["untrained"]:
+        if person["user"].pk not in wanted:
+            continue
+        titles = ", ".join(c.title for c in person["missing"])
+        created = notify(
+            recipient=person["user"], kind="training_required", project=project,
+            message=_("Before go-live you still must complete: %(courses)s. Sign up for a session in the training "
+                      "catalogue.") % {"courses": titles},
+            url=url, dedupe_key=f"training_required:{project.pk}:{person['user'].pk}:{timezone.localdate(now)}",
+        )
+        sent += created is not None
+    return sent

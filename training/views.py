@@ -1,0 +1,383 @@
+"""Training pages: catalogue, my training, courses, the trainer's session page, coverage, calendar."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from projects.api_base import require
+from projects.audit import history_for
+from projects.errors import DomainError
+from projects.models import Role
+from projects.views_base import form_error, project_view, render_page
+
+from . import calendar, exports, selectors, services
+from .forms import CatalogueFilterForm, CourseForm, EnrolOtherForm, MaterialForm, SessionForm
+from .models import CalendarToken, CourseMaterial, EnrolmentStatus, Mode
+
+
+def _ctx(request, project, **extra):
+    user = request.user
+    return {"section": "training", "can_manage": user.has_perm("training.manage_sessions", project),
+            "can_coverage": user.has_perm("training.view_coverage", project), **extra}
+
+
+def _next(request, default):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+# ------------------------------------------------------------------------------------------ catalogue
+
+@project_view("training.view")
+def catalogue(request, project):
+    filters = CatalogueFilterForm(request.GET or None)
+    f = filters.cleaned_data if filters.is_valid() else {}
+    sessions = selectors.catalogue(project=project, user=request.user, course=f.get("course"), mode=f.get("mode"),
+                                   date_from=f.get("date_from"), date_to=f.get("date_to"),
+                                   include_past=f.get("past", False))
+    context = _ctx(request, project, sessions=sessions, filters=filters, now=timezone.now(), modes=Mode.choices,
+                   course_options=selectors.courses(project=project).values_list("pk", "title"), tab="catalogue")
+    return render_page(request, "training/catalogue.html", context, partial="table")
+
+
+def _session_row(request, project, session_id, error=None):
+    session = selectors.session_get_for_user(user=request.user, pk=session_id, project=project)
+    return render(request, "training/catalogue.html#row",
+                  {"s": session, "project": project, "now": timezone.now(), "row_error": error})
+
+
+@project_view("training.enrol")
+@require_POST
+def enrol(request, project, session_id):
+    session = selectors.session_get_for_user(user=request.user, pk=session_id, project=project)
+    target = request.user
+    if request.POST.get("user"):
+        require(request.user, "training.run_session", session)
+        form = EnrolOtherForm(request.POST, project=project)
+        if not form.is_valid():
+            messages.error(request, _("Choose a member of the project."))
+            return redirect("training:session", project.pk, session.pk)
+        target = form.cleaned_data["user"]
+    try:
+        enrolment = services.enrolment_enrol(actor=request.user, session=session, user=target)
+    except DomainError as exc:
+        if request.htmx:
+            return _session_row(request, project, session.pk, error=str(exc.message))
+        messages.error(request, str(exc.message))
+    else:
+        if request.htmx:
+            return trigger_client_event(_session_row(request, project, session.pk), "training-changed")
+        if enrolment.status == EnrolmentStatus.WAITLISTED:
+            messages.warning(request, _("The session is full: you are number %(n)d on the waitlist.")
+                             % {"n": enrolment.waitlist_position})
+        else:
+            messages.success(request, _("Signed up: %(name)s has a seat.")
+                             % {"name": target.get_full_name() or target.username})
+    return redirect(_next(request, reverse("training:session", args=[project.pk, session.pk])))
+
+
+@project_view("training.enrol")
+@require_POST
+def cancel(request, project, session_id):
+    session = selectors.session_get_for_user(user=request.user, pk=session_id, project=project)
+    target = request.user
+    if request.POST.get("user") and str(request.POST["user"]) != str(request.user.pk):
+        require(request.user, "training.run_session", session)
+        form = EnrolOtherForm(request.POST, project=project)
+        if not form.is_valid():
+            raise Http404
+        target = form.cleaned_data["user"]
+    try:
+        services.enrolment_cancel(actor=request.user, session=session, user=target)
+    except DomainError as exc:
+        if request.htmx:
+            return _session_row(request, project, session.pk, error=str(exc.message))
+        messages.error(request, str(exc.message))
+    else:
+        if request.htmx:
+            return trigger_client_event(_session_row(request, project, session.pk), "training-changed")
+        messages.success(request, _("Cancelled. The seat goes to the next person waiting."))
+    return redirect(_next(request, reverse("training:session", args=[project.pk, session.pk])))
+
+
+# ------------------------------------------------------------------------------------------ my training
+
+@project_view("training.view")
+def mine(request, project):
+    token = CalendarToken.objects.filter(user=request.user).first()
+    feed_url = request.build_absolute_uri(reverse("training:feed", args=[token.token])) if token else None
+    context = _ctx(request, project, mine=selectors.my_training(project=project, user=request.user), tab="mine",
+                   feed_url=feed_url, now=timezone.now())
+    return render(request, "training/mine.html", context)
+
+
+@project_view("training.view")
+@require_POST
+def calendar_regenerate(request, project):
+    had = CalendarToken.objects.filter(user=request.user).exists()
+    services.calendar_token_regenerate(user=request.user)
+    messages.success(request, _("New calendar link made: the old link no longer works.") if had
+                     else _("Calendar link made. Subscribe to it in Outlook or WeCom."))
+    return redirect("training:mine", project.pk)
+
+
+@require_GET
+def feed(request, token):
+    """A person's calendar feed. No login: the secret token is the credential (calendar apps cannot log in)."""
+    found = CalendarToken.objects.filter(token=token).select_related("user").first()
+    if found is None or not found.user.is_active:
+        raise Http404
+    sessions = selectors.calendar_sessions(user=found.user)
+    body = calendar.feed_ics(sessions, name=_("My training"), request=request)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# ------------------------------------------------------------------------------------------ courses
+
+@project_view("training.view")
+def course_list(request, project):
+    can_edit = request.user.has_perm("training.manage_courses", project)
+    form = CourseForm(request.POST or None, project=project) if can_edit else None
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                course = services.course_create(actor=request.user, project=project, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("Course added."))
+                return redirect("training:course", project.pk, course.pk)
+        else:
+            status = 400
+    context = _ctx(request, project, courses=selectors.courses(project=project), form=form, can_edit=can_edit,
+                   tab="courses")
+    return render(request, "training/courses.html", context, status=status)
+
+
+@project_view("training.view")
+def course_detail(request, project, course_id):
+    course = selectors.course_get(project=project, pk=course_id)
+    can_edit = request.user.has_perm("training.manage_courses", project)
+    initial = {"title": course.title, "description": course.description, "duration_minutes": course.duration_minutes,
+               "required_roles": course.required_roles,
+               "required_departments": [d.pk for d in course.required_departments.all()]}
+    form = CourseForm(request.POST or None, initial=initial, project=project) if can_edit else None
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.course_update(actor=request.user, course=course,
+                                       **{f: form.cleaned_data[f] for f in form.changed_data})
+            except DomainError as exc:
+                form_error(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("Course saved."))
+                return redirect("training:course", project.pk, course.pk)
+        else:
+            status = 400
+    sessions = selectors.catalogue(project=project, user=request.user, course=course.pk, include_past=True)
+    context = _ctx(request, project, course=course, form=form, can_edit=can_edit, sessions=sessions,
+                   material_form=MaterialForm() if can_edit else None, history=history_for(course),
+                   roles=[Role(r).label for r in course.required_roles], tab="courses", now=timezone.now())
+    return render(request, "training/course.html", context, status=status)
+
+
+@project_view("training.manage_courses")
+@require_POST
+def material_add(request, project, course_id):
+    course = selectors.course_get(project=project, pk=course_id)
+    form = MaterialForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.material_add(actor=request.user, course=course, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Material added."))
+    else:
+        messages.error(request, _("Give the material a title."))
+    return redirect("training:course", project.pk, course.pk)
+
+
+@project_view("training.view")
+def material_download(request, project, material_id):
+    material = get_object_or_404(CourseMaterial.objects.select_related("course"), pk=material_id,
+                                 course__project=project)
+    if material.link:
+        return redirect(material.link)
+    if not material.file:
+        raise Http404
+    return FileResponse(material.file.open("rb"), as_attachment=True, filename=material.file.name.rsplit("/", 1)[-1])
+
+
+# ------------------------------------------------------------------------------------------ sessions
+
+def _session_form_changes(form, session):
+    data = dict(form.cleaned_data)
+    if not data.get("trainer"):
+        data.pop("trainer")
+    if not data.get("signup_deadline"):
+        data.pop("signup_deadline")
+    if session is None:
+        return data
+    return {k: v for k, v in data.items() if getattr(session, k) != v}
+
+
+@project_view("training.manage_sessions")
+def session_create(request, project):
+    initial = {"course": request.GET.get("course"), "capacity": 20, "mode": Mode.OFFLINE}
+    form = SessionForm(request.POST or None, initial=initial, project=project)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                session = services.session_create(actor=request.user, **_session_form_changes(form, None))
+            except DomainError as exc:
+                form_error(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("Session scheduled."))
+                return redirect("training:session", project.pk, session.pk)
+        else:
+            status = 400
+    return render(request, "training/session_form.html", _ctx(request, project, form=form, tab="catalogue"),
+                  status=status)
+
+
+@project_view("training.view")
+def session_edit(request, project, session_id):
+    session = selectors.session_get_for_user(user=request.user, pk=session_id, project=project)
+    require(request.user, "training.run_session", session)
+    initial = {f: getattr(session, f) for f in ["course", "trainer", "mode", "location", "starts_at", "ends_at",
+                                                "capacity", "signup_deadline"]}
+    initial = {k: timezone.localtime(v) if hasattr(v, "tzinfo") and v.tzinfo else v for k, v in initial.items()}
+    form = SessionForm(request.POST or None, initial=initial, project=project)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.session_update(actor=request.user, session=session, **_session_form_changes(form, session))
+            except DomainError as exc:
+                form_error(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("Session saved."))
+                return redirect("training:session", project.pk, session.pk)
+        else:
+            status = 400
+    return render(request, "training/session_form.html",
+                  _ctx(request, project, form=form, session=session, history=history_for(session), tab="catalogue"),
+                  status=status)
+
+
+@project_view("training.view")
+def session_detail(request, project, session_id):
+    session = selectors.session_get_for_user(user=request.user, pk=session_id, project=project)
+    runs = request.user.has_perm("training.run_session", session)
+    now = timezone.now()
+    context = _ctx(request, project, s=session, runs=runs, now=now, started=now >= session.starts_at,
+                   roster=selectors.roster(session=session) if runs else None,
+                   enrol_form=EnrolOtherForm(project=project) if runs else None, tab="catalogue",
+                   attendance_choices=[EnrolmentStatus.ATTENDED, EnrolmentStatus.ABSENT])
+    return render_page(request, "training/session.html", context, partial="roster")
+
+
+@project_view("training.view")
+@require_POST
+def attendance(request, project, session_id):
+    session = selectors.session_get_for_user(user=request.user, pk=session_id, project=project)
+    require(request.user, "training.run_session", session)
+    marks = {}
+    for key, value in request.POST.items():
+        if key.startswith("att-") and value:
+            try:
+                marks[int(key[4:])] = value
+            except ValueError:
+                continue
+    try:
+        changed = services.attendance_record(actor=request.user, session=session, marks=marks)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Attendance saved for %(n)d people.") % {"n": len(changed)})
+    if request.htmx:
+        session = selectors.session_get_for_user(user=request.user, pk=session_id, project=project)
+        now = timezone.now()
+        context = _ctx(request, project, s=session, runs=True, now=now, started=now >= session.starts_at,
+                       roster=selectors.roster(session=session),
+                       attendance_choices=[EnrolmentStatus.ATTENDED, EnrolmentStatus.ABSENT])
+        return render(request, "training/session.html#roster", context)
+    return redirect("training:session", project.pk, session.pk)
+
+
+@project_view("training.view")
+def session_ics(request, project, session_id):
+    session = selectors.session_get_for_user(user=request.user, pk=session_id, project=project)
+    response = HttpResponse(calendar.session_ics(session, request), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="training-{session.pk}.ics"'
+    return response
+
+
+# ------------------------------------------------------------------------------------------ coverage
+
+@project_view("training.view_coverage")
+def coverage(request, project):
+    report = selectors.coverage_report(project=project)
+    from projects.readiness import criteria
+
+    target = next((c.default_target for c in criteria() if c.key == "training_coverage"), 95)
+    target = (project.readiness_targets or {}).get("training_coverage", {}).get("target", target)
+    context = _ctx(request, project, report=report, target=target, tab="coverage")
+    return render_page(request, "training/coverage.html", context, partial="untrained")
+
+
+@project_view("training.view_coverage")
+def coverage_export(request, project, fmt):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    report = selectors.coverage_report(project=project)
+    stamp = timezone.localdate().isoformat()
+    if fmt == "csv":
+        response = HttpResponse(exports.coverage_csv(report), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            exports.coverage_xlsx(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="training-coverage-{project.code}-{stamp}.{fmt}"'
+    return response
+
+
+@project_view("training.view_coverage")
+@require_POST
+def coverage_remind(request, project):
+    report = selectors.coverage_report(project=project)
+    wanted = request.POST.getlist("user")
+    people = [p["user"] for p in report["untrained"] if not wanted or str(p["user"].pk) in wanted]
+    if not people:
+        messages.error(request, _("Nobody to remind: everyone chosen is already trained."))
+        return redirect("training:coverage", project.pk)
+    sent = services.untrained_remind(actor=request.user, project=project, users=people)
+    if sent:
+        messages.success(request, _("Reminder sent to %(n)d people.") % {"n": sent})
+    else:
+        messages.warning(request, _("Already reminded today: nobody was told twice."))
+    return redirect("training:coverage", project.pk)
