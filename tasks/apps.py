@@ -4,5 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 class TasksConfig(AppConfig):
     name = "tasks"
-    verbose_name = _("Tasks")
+    verbose_name = _("Cutover")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import (
+            readiness_criteria,  # noqa: F401  registers the cutover criteria
+            rules,  # noqa: F401  registers the cutover permissions
+        )

@@ -1,0 +1,244 @@
+"""REST API of the cutover area (DESIGN.md "Cutover"). Thin: services do the work.
+
+A run's steps are addressed by the id of the runbook step each one snapshots, so clients that
+know the runbook can drive a run without learning a second set of ids."""
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from projects.api_base import ProjectScopedViewSet, require
+
+from . import selectors, services
+from .models import RunStep, Step
+from .serializers import (
+    MigrationCheckSerializer,
+    RunbookSerializer,
+    RunSerializer,
+    RunStepActionSerializer,
+    RunStepSerializer,
+    StepSerializer,
+    WorkItemSerializer,
+    WorkItemStatusSerializer,
+)
+
+
+class WorkItemViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
+    serializer_class = WorkItemSerializer
+    rule = "tasks.edit"
+    filterset_fields = ["project", "phase", "status", "owner"]
+    ordering_fields = ["due_at", "title"]
+
+    def get_queryset(self):
+        return selectors.workitem_list_for_user(user=self.request.user)
+
+    def perform_service_create(self, *, project, data):
+        return services.workitem_create(actor=self.request.user, project=project, **data)
+
+    def perform_service_update(self, *, instance, data):
+        return services.workitem_update(actor=self.request.user, item=instance, **data)
+
+    def perform_service_destroy(self, *, instance):
+        services.workitem_delete(actor=self.request.user, item=instance)
+
+    @extend_schema(request=WorkItemStatusSerializer, responses=WorkItemSerializer)
+    @action(detail=True, methods=["post"], serializer_class=WorkItemStatusSerializer, url_path="status")
+    def set_status(self, request, pk=None):
+        item = self.get_object()
+        require(request.user, "tasks.update_item", item)
+        serializer = WorkItemStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = services.workitem_set_status(actor=request.user, item=item, **serializer.validated_data)
+        return Response(WorkItemSerializer(item).data)
+
+
+class RunbookViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
+    serializer_class = RunbookSerializer
+    rule = "tasks.edit"
+    filterset_fields = ["project", "kind"]
+    search_fields = ["name"]
+
+    def get_queryset(self):
+        return selectors.runbook_list_for_user(user=self.request.user)
+
+    def perform_service_create(self, *, project, data):
+        return services.runbook_create(actor=self.request.user, project=project, **data)
+
+    def perform_service_update(self, *, instance, data):
+        return services.runbook_update(actor=self.request.user, runbook=instance, **data)
+
+    def perform_service_destroy(self, *, instance):
+        if instance.runs.exists():
+            raise ValidationError({"detail": _("This runbook has runs; it is kept for their record.")})
+        instance.delete()
+
+    @extend_schema(request=StepSerializer, responses=StepSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], serializer_class=StepSerializer)
+    def steps(self, request, pk=None):
+        runbook = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.step_list_for_runbook(runbook=runbook))
+            return self.get_paginated_response(StepSerializer(page, many=True).data)
+        require(request.user, "tasks.edit", runbook)
+        serializer = StepSerializer(data=request.data, context={"request": request, "runbook": runbook})
+        serializer.is_valid(raise_exception=True)
+        step = services.step_create(actor=request.user, runbook=runbook, **serializer.validated_data)
+        return Response(StepSerializer(step).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=StepSerializer, responses=StepSerializer)
+    @action(detail=True, methods=["get", "patch", "delete"], url_path=r"steps/(?P<step_id>\d+)",
+            serializer_class=StepSerializer)
+    def step(self, request, pk=None, step_id=None):
+        runbook = self.get_object()
+        step = get_object_or_404(Step.objects.select_related("owner"), pk=step_id, runbook=runbook)
+        if request.method == "GET":
+            return Response(StepSerializer(step).data)
+        require(request.user, "tasks.edit", runbook)
+        if request.method == "DELETE":
+            services.step_delete(actor=request.user, step=step)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = StepSerializer(step, data=request.data, partial=True,
+                                    context={"request": request, "runbook": runbook})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        depends_on = data.pop("depends_on", None)
+        step = services.step_update(actor=request.user, step=step, depends_on=depends_on, **data)
+        return Response(StepSerializer(step).data)
+
+
+class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                 viewsets.GenericViewSet):
+    serializer_class = RunSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["project", "runbook", "kind", "status"]
+    ordering_fields = ["planned_start", "number"]
+
+    def get_queryset(self):
+        return selectors.run_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        run = selectors.run_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        return run
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        selectors.attach_forecasts(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        run = selectors.run_list_for_user(user=request.user).filter(pk=self.get_object().pk)
+        run = selectors.attach_forecasts(run)[0]
+        return Response(self.get_serializer(run).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        runbook = serializer.validated_data["runbook"]
+        project = request.data.get("project") if hasattr(request.data, "get") else None
+        if project not in (None, "") and str(project) != str(runbook.project_id):
+            raise ValidationError({"runbook": [_("This runbook belongs to another project.")]})
+        require(request.user, "tasks.edit", runbook.project)
+        run = services.run_create(actor=request.user, runbook=runbook, kind=serializer.validated_data["kind"],
+                                  planned_start=serializer.validated_data.get("planned_start"))
+        run = selectors.attach_forecasts(selectors.run_list_for_user(user=request.user).filter(pk=run.pk))[0]
+        return Response(self.get_serializer(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=RunStepSerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=RunStepSerializer)
+    def steps(self, request, pk=None):
+        run = self.get_object()
+        page = self.paginate_queryset(run.steps.order_by("order", "id"))
+        return self.get_paginated_response(RunStepSerializer(page, many=True).data)
+
+    def _run_step(self, step_id):
+        run = self.get_object()
+        return get_object_or_404(RunStep.objects.select_related("run", "run__project"), run=run,
+                                 source_step_id=step_id)
+
+    @extend_schema(responses=RunStepSerializer)
+    @action(detail=True, methods=["get"], url_path=r"steps/(?P<step_id>\d+)", serializer_class=RunStepSerializer)
+    def step(self, request, pk=None, step_id=None):
+        return Response(RunStepSerializer(self._run_step(step_id)).data)
+
+    def _act(self, request, step_id, verb):
+        run_step = self._run_step(step_id)
+        serializer = RunStepActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note, decision = serializer.validated_data["note"], serializer.validated_data["decision"]
+        if verb == "start":
+            run_step = services.runstep_start(actor=request.user, run_step=run_step)
+        elif verb == "complete":
+            run_step = services.runstep_complete(actor=request.user, run_step=run_step, note=note, decision=decision)
+        elif verb == "fail":
+            run_step = services.runstep_fail(actor=request.user, run_step=run_step, note=note)
+        else:
+            run_step = services.runstep_skip(actor=request.user, run_step=run_step, reason=note)
+        return Response(RunStepSerializer(RunStep.objects.get(pk=run_step.pk)).data)
+
+    @extend_schema(request=RunStepActionSerializer, responses=RunStepSerializer)
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_id>\d+)/start",
+            serializer_class=RunStepActionSerializer)
+    def start(self, request, pk=None, step_id=None):
+        return self._act(request, step_id, "start")
+
+    @extend_schema(request=RunStepActionSerializer, responses=RunStepSerializer)
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_id>\d+)/complete",
+            serializer_class=RunStepActionSerializer)
+    def complete(self, request, pk=None, step_id=None):
+        return self._act(request, step_id, "complete")
+
+    @extend_schema(request=RunStepActionSerializer, responses=RunStepSerializer)
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_id>\d+)/fail",
+            serializer_class=RunStepActionSerializer)
+    def fail(self, request, pk=None, step_id=None):
+        return self._act(request, step_id, "fail")
+
+    @extend_schema(request=RunStepActionSerializer, responses=RunStepSerializer)
+    @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_id>\d+)/skip",
+            serializer_class=RunStepActionSerializer)
+    def skip(self, request, pk=None, step_id=None):
+        return self._act(request, step_id, "skip")
+
+
+class MigrationCheckViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
+    serializer_class = MigrationCheckSerializer
+    rule = "tasks.edit"
+    filterset_fields = ["project", "run", "status", "entity"]
+
+    def get_queryset(self):
+        return selectors.check_list_for_user(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        run = data.pop("run")
+        data.pop("project", None)
+        project = request.data.get("project") if hasattr(request.data, "get") else None
+        if project not in (None, "") and str(project) != str(run.project_id):
+            raise ValidationError({"run": [_("This run belongs to another project.")]})
+        require(request.user, "tasks.edit", run.project)
+        check = services.check_create(actor=request.user, run=run, **data)
+        return Response(self.get_serializer(check).data, status=status.HTTP_201_CREATED)
+
+    def perform_service_update(self, *, instance, data):
+        if "run" in data and data.pop("run").pk != instance.run_id:
+            raise ValidationError({"run": [_("A check cannot move to another run.")]})
+        return services.check_update(actor=self.request.user, check=instance, **data)
+
+    def perform_service_destroy(self, *, instance):
+        services.check_delete(actor=self.request.user, check=instance)
+
+    @extend_schema(request=None, responses=MigrationCheckSerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-backup")
+    def confirm_backup(self, request, pk=None):
+        check = self.get_object()
+        require(request.user, "tasks.edit", check)
+        check = services.check_confirm_backup(actor=request.user, check=check)
+        return Response(self.get_serializer(check).data)

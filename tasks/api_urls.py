@@ -1,0 +1,9 @@
+from . import api
+
+# Registered on the shared router in config/api.py.
+ROUTES = [
+    ("work-items", api.WorkItemViewSet, "workitem"),
+    ("runbooks", api.RunbookViewSet, "runbook"),
+    ("runs", api.RunViewSet, "run"),
+    ("migration-checks", api.MigrationCheckViewSet, "migrationcheck"),
+]

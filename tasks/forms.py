@@ -1,0 +1,124 @@
+"""Input shape of the cutover pages; the rules live in services."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Phase
+
+from .models import Category, Decision, Runbook, RunbookKind, RunKind, Step, WorkItemStatus
+
+User = get_user_model()
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        name = obj.get_full_name()
+        return f"{name} ({obj.username})" if name else obj.username
+
+
+def _members(project):
+    return User.objects.filter(memberships__project=project).distinct().order_by("last_name", "first_name",
+                                                                                 "username")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class RunbookForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=RunbookKind.choices, initial=RunbookKind.CUTOVER)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StepForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    planned_minutes = forms.IntegerField(label=_("Planned minutes"), min_value=0, max_value=7 * 24 * 60, initial=10)
+    depends_on = forms.ModelMultipleChoiceField(label=_("Depends on"), queryset=Step.objects.none(), required=False,
+                                                widget=forms.SelectMultiple(attrs={"size": 4}))
+    checkpoint = forms.BooleanField(label=_("Go/no-go checkpoint"), required=False)
+    point_of_no_return = forms.BooleanField(label=_("Point of no return"), required=False)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    rollback_instructions = forms.CharField(label=_("Rollback instructions"), required=False,
+                                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, runbook, step=None, **kwargs):
+        if step is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "title": step.title, "category": step.category, "owner": step.owner_id,
+                "planned_minutes": step.planned_minutes, "depends_on": [d.pk for d in step.depends_on.all()],
+                "checkpoint": step.checkpoint, "point_of_no_return": step.point_of_no_return,
+                "description": step.description, "rollback_instructions": step.rollback_instructions,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _members(runbook.project)
+        steps = runbook.steps.order_by("order", "id")
+        if step is not None:
+            steps = steps.exclude(pk=step.pk)
+        self.fields["depends_on"].queryset = steps
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class RunForm(forms.Form):
+    runbook = forms.ModelChoiceField(label=_("Runbook"), queryset=Runbook.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=RunKind.choices, initial=RunKind.REHEARSAL)
+    planned_start = forms.DateTimeField(label=_("Planned start"), required=False, widget=DateTimeInput(),
+                                        help_text=_("Empty: now for a rehearsal, the window start for production."))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["runbook"].queryset = project.runbooks.order_by("kind", "name")
+
+
+class StepActionForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("", "—")] + Decision.choices, required=False)
+
+
+class WorkItemForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices, initial=Phase.PREPARATION)
+    owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DateTimeInput())
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _members(project)
+
+
+class WorkItemStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=WorkItemStatus.choices)
+    reason = forms.CharField(label=_("Blocked because"), required=False, max_length=300)
+
+
+class CheckForm(forms.Form):
+    entity = forms.CharField(label=_("Entity"), max_length=120)
+    source_count = forms.IntegerField(label=_("Source count"), min_value=0)
+    target_count = forms.IntegerField(label=_("Target count"), min_value=0)
+    source_total = forms.DecimalField(label=_("Source control total"), max_digits=22, decimal_places=2, initial=0)
+    target_total = forms.DecimalField(label=_("Target control total"), max_digits=22, decimal_places=2, initial=0)
+    tolerance = forms.DecimalField(label=_("Tolerance"), max_digits=22, decimal_places=2, initial=0, min_value=0)
+
+
+class PlanForm(forms.Form):
+    rollback_criteria = forms.CharField(label=_("Rollback criteria"), widget=forms.Textarea(attrs={"rows": 5}),
+                                        help_text=_("When does the team switch back to the old system?"))
+    decision_owner = UserChoiceField(label=_("Decision owner"), queryset=User.objects.none(), required=False)
+    rollback_runbook = forms.ModelChoiceField(label=_("Rollback runbook"), queryset=Runbook.objects.none(),
+                                              required=False)
+    point_of_no_return_at = forms.DateTimeField(label=_("Point of no return"), required=False,
+                                                widget=DateTimeInput())
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision_owner"].queryset = _members(project)
+        self.fields["rollback_runbook"].queryset = project.runbooks.filter(kind=RunbookKind.ROLLBACK)

@@ -1,0 +1,309 @@
+"""Cutover: preparation work items, runbooks and their steps, rehearsal/production runs,
+data-migration reconciliation checks and the contingency plan."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from projects.models import Phase, Project
+
+User = settings.AUTH_USER_MODEL
+
+
+class WorkItemStatus(models.TextChoices):
+    TODO = "todo", _("To do")
+    DOING = "doing", _("In progress")
+    DONE = "done", _("Done")
+    BLOCKED = "blocked", _("Blocked")
+
+
+class WorkItem(models.Model):
+    """One line of the preparation checklist (network, hardware, backup power, accounts, manuals)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="work_items")
+    title = models.CharField(_("title"), max_length=200)
+    phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices, default=Phase.PREPARATION)
+    owner = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("owner"))
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=WorkItemStatus.choices,
+                              default=WorkItemStatus.TODO)
+    blocked_reason = models.CharField(_("blocked because"), max_length=300, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("work item")
+        verbose_name_plural = _("work items")
+        constraints = [
+            models.CheckConstraint(condition=~Q(status="blocked") | ~Q(blocked_reason=""),
+                                   name="workitem_blocked_needs_reason"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class RunbookKind(models.TextChoices):
+    CUTOVER = "cutover", _("Cutover")
+    ROLLBACK = "rollback", _("Rollback")
+
+
+class Runbook(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="runbooks")
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=RunbookKind.choices, default=RunbookKind.CUTOVER)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "name", "id"]
+        verbose_name = _("runbook")
+        verbose_name_plural = _("runbooks")
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="runbook_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Category(models.TextChoices):
+    DEPLOYMENT = "deployment", _("Deployment")
+    DATA_MIGRATION = "data_migration", _("Data migration")
+    CONFIGURATION = "configuration", _("Configuration")
+    VERIFICATION = "verification", _("Verification")
+    COMMUNICATION = "communication", _("Communication")
+    ROLLBACK = "rollback", _("Rollback")
+
+
+class Step(models.Model):
+    """A step of a runbook. `depends_on` forms a DAG; services refuse any change that makes a cycle."""
+
+    runbook = models.ForeignKey(Runbook, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveIntegerField(_("order"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.DEPLOYMENT)
+    owner = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("owner"))
+    planned_minutes = models.PositiveIntegerField(_("planned minutes"), default=10)
+    depends_on = models.ManyToManyField("self", symmetrical=False, related_name="dependents", blank=True,
+                                        verbose_name=_("depends on"))
+    checkpoint = models.BooleanField(_("go/no-go checkpoint"), default=False,
+                                     help_text=_("The manager decides go or no-go before the run continues."))
+    point_of_no_return = models.BooleanField(_("point of no return"), default=False,
+                                             help_text=_("After this step a rollback is no longer possible."))
+    rollback_instructions = models.TextField(_("rollback instructions"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+
+    def __str__(self):
+        return self.title
+
+    def get_project(self):
+        return self.runbook.project
+
+
+class RunKind(models.TextChoices):
+    REHEARSAL = "rehearsal", _("Rehearsal")
+    PRODUCTION = "production", _("Production")
+
+
+class RunStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    RUNNING = "running", _("Running")
+    FINISHED = "finished", _("Finished")
+
+
+class Run(models.Model):
+    """One execution of a runbook. Its steps are a snapshot taken when the run was created."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="runs")
+    runbook = models.ForeignKey(Runbook, on_delete=models.PROTECT, related_name="runs")
+    kind = models.CharField(_("kind"), max_length=20, choices=RunKind.choices, default=RunKind.REHEARSAL)
+    number = models.PositiveIntegerField(_("number"))
+    status = models.CharField(_("status"), max_length=20, choices=RunStatus.choices, default=RunStatus.PLANNED)
+    planned_start = models.DateTimeField(_("planned start"))
+    window_end = models.DateTimeField(_("window end"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    flagged_at = models.DateTimeField(_("flagged at"), null=True, blank=True)
+    flag_note = models.TextField(_("problem"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-planned_start", "-id"]
+        verbose_name = _("run")
+        verbose_name_plural = _("runs")
+        constraints = [models.UniqueConstraint(fields=["runbook", "kind", "number"], name="run_unique_number")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number} · {self.runbook}"
+
+    @property
+    def label(self):
+        return f"{self.get_kind_display()} #{self.number}"
+
+    @property
+    def within_window(self):
+        return self.finished_at is not None and self.finished_at <= self.window_end
+
+
+class RunStepStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    READY = "ready", _("Ready")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+
+
+FINISHED_STEP = (RunStepStatus.DONE, RunStepStatus.SKIPPED)
+
+
+class Decision(models.TextChoices):
+    GO = "go", _("Go")
+    NO_GO = "no_go", _("No-go")
+
+
+class RunStep(models.Model):
+    """A snapshot of one runbook step inside a run; addressed by `source_step_id` (the runbook step's id).
+
+    `depends_on` holds the source step ids of its dependencies as they were when the run was created,
+    so later runbook edits never change a run that is under way."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
+    source_step_id = models.PositiveBigIntegerField(_("runbook step"))
+    order = models.PositiveIntegerField(_("order"), default=0)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    owner = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("owner"))
+    planned_minutes = models.PositiveIntegerField(_("planned minutes"))
+    depends_on = models.JSONField(_("depends on"), default=list, blank=True)
+    checkpoint = models.BooleanField(_("go/no-go checkpoint"), default=False)
+    point_of_no_return = models.BooleanField(_("point of no return"), default=False)
+    rollback_instructions = models.TextField(_("rollback instructions"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=RunStepStatus.choices,
+                              default=RunStepStatus.PENDING)
+    actual_start = models.DateTimeField(_("actual start"), null=True, blank=True)
+    actual_end = models.DateTimeField(_("actual end"), null=True, blank=True)
+    started_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("started by"))
+    finished_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                    verbose_name=_("finished by"))
+    decision = models.CharField(_("go/no-go"), max_length=10, choices=Decision.choices, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("run step")
+        verbose_name_plural = _("run steps")
+        constraints = [models.UniqueConstraint(fields=["run", "source_step_id"], name="runstep_unique_source")]
+
+    def __str__(self):
+        return self.title
+
+    def get_project(self):
+        return self.run.project
+
+    @property
+    def actual_minutes(self):
+        if self.actual_start and self.actual_end:
+            return round((self.actual_end - self.actual_start).total_seconds() / 60)
+        return None
+
+    @property
+    def variance(self):
+        minutes = self.actual_minutes
+        return None if minutes is None else minutes - self.planned_minutes
+
+
+class CheckStatus(models.TextChoices):
+    MATCH = "match", _("Match")
+    MISMATCH = "mismatch", _("Mismatch")
+
+
+class MigrationCheck(models.Model):
+    """Source vs target reconciliation of one entity (customers, accounts, balances…) in one run."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="migration_checks")
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="checks")
+    entity = models.CharField(_("entity"), max_length=120)
+    source_count = models.PositiveBigIntegerField(_("source count"))
+    target_count = models.PositiveBigIntegerField(_("target count"))
+    source_total = models.DecimalField(_("source control total"), max_digits=22, decimal_places=2,
+                                       default=Decimal("0"))
+    target_total = models.DecimalField(_("target control total"), max_digits=22, decimal_places=2,
+                                       default=Decimal("0"))
+    tolerance = models.DecimalField(_("tolerance"), max_digits=22, decimal_places=2, default=Decimal("0"),
+                                    help_text=_("Largest accepted difference of the control totals."))
+    status = models.CharField(_("status"), max_length=20, choices=CheckStatus.choices, default=CheckStatus.MATCH)
+    checked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("checked by"))
+    backup_confirmed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                            related_name="+", verbose_name=_("backup confirmed by"))
+    backup_confirmed_at = models.DateTimeField(_("backup confirmed at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["run_id", "entity"]
+        verbose_name = _("migration check")
+        verbose_name_plural = _("migration checks")
+        constraints = [models.UniqueConstraint(fields=["run", "entity"], name="check_unique_entity")]
+
+    def __str__(self):
+        return f"{self.entity} · {self.run}"
+
+    @property
+    def count_difference(self):
+        return self.target_count - self.source_count
+
+    @property
+    def total_difference(self):
+        return self.target_total - self.source_total
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+
+
+class ContingencyPlan(models.Model):
+    """When and how to switch back to the old system. Frozen once manager and business approved."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="contingency_plan")
+    rollback_criteria = models.TextField(_("rollback criteria"))
+    decision_owner = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                       verbose_name=_("decision owner"))
+    rollback_runbook = models.ForeignKey(Runbook, on_delete=models.SET_NULL, null=True, blank=True,
+                                         related_name="+", verbose_name=_("rollback runbook"))
+    point_of_no_return_at = models.DateTimeField(_("point of no return"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    manager_approved_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                            related_name="+", verbose_name=_("approved by (manager)"))
+    manager_approved_at = models.DateTimeField(_("manager approved at"), null=True, blank=True)
+    business_approved_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                             related_name="+", verbose_name=_("approved by (business)"))
+    business_approved_at = models.DateTimeField(_("business approved at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contingency plan")
+        verbose_name_plural = _("contingency plans")
+
+    def __str__(self):
+        return str(_("Contingency plan"))

@@ -1,0 +1,79 @@
+"""Cutover readiness: preparation done, rehearsals within the window, reconciliation clean, plan approved."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from projects.models import Phase
+from projects.readiness import Result, criterion
+
+from . import selectors
+from .models import PlanStatus
+
+PHASES_BEFORE_CUTOVER = [Phase.PREPARATION, Phase.TESTING, Phase.REHEARSAL]
+
+
+@criterion(key="prep_items_done", label=_("Preparation work items done"), default_target=100, area="cutover",
+           order=60)
+def prep_items_done(project, target):
+    progress = selectors.workitem_progress(project=project)
+    done = sum(progress.get(p, (0, 0))[0] for p in PHASES_BEFORE_CUTOVER)
+    total = sum(progress.get(p, (0, 0))[1] for p in PHASES_BEFORE_CUTOVER)
+    percent = round(done * 100 / total) if total else 0
+    return Result(
+        value=percent, passed=bool(total) and percent >= target, display=f"{percent}%", total=None,
+        explanation=(_("No preparation work items yet") if not total else
+                     _("%(done)d of %(total)d items of the phases before cutover are done")
+                     % {"done": done, "total": total}),
+        url=reverse("tasks:workitems", args=[project.pk]),
+    )
+
+
+@criterion(key="rehearsals_in_window", label=_("Cutover rehearsed within the window"), default_target=1,
+           area="cutover", order=61)
+def rehearsals_in_window(project, target):
+    finished, within = selectors.rehearsals_within_window(project=project)
+    return Result(
+        value=within, passed=within >= target, display=f"{within}/{finished}",
+        explanation=ngettext("%(n)d of %(all)d finished rehearsal ended inside its window",
+                             "%(n)d of %(all)d finished rehearsals ended inside their window", finished)
+        % {"n": within, "all": finished},
+        url=reverse("tasks:runbooks", args=[project.pk]),
+    )
+
+
+@criterion(key="reconciliation_clean", label=_("Latest rehearsal reconciled clean"), default_target=0,
+           area="cutover", order=62)
+def reconciliation_clean(project, target):
+    run = selectors.latest_rehearsal(project=project)
+    if run is None:
+        return Result(value=0, passed=False, explanation=_("No finished rehearsal yet"),
+                      url=reverse("tasks:runbooks", args=[project.pk]))
+    checks = list(run.checks.all())
+    mismatches = sum(1 for c in checks if c.status != "match")
+    clean = bool(checks) and mismatches <= target
+    return Result(
+        value=mismatches, passed=clean,
+        display=_("clean") if clean else (_("no checks") if not checks else f"{mismatches} ≠"),
+        explanation=(_("%(run)s has no reconciliation checks") % {"run": run.label} if not checks else
+                     ngettext("%(run)s: %(n)d mismatching check", "%(run)s: %(n)d mismatching checks", mismatches)
+                     % {"run": run.label, "n": mismatches}),
+        url=reverse("tasks:checks", args=[project.pk, run.pk]),
+    )
+
+
+@criterion(key="contingency_approved", label=_("Contingency plan approved"), default_target=1, area="cutover",
+           order=63)
+def contingency_approved(project, target):
+    plan = selectors.plan_for_project(project=project)
+    approved = plan is not None and plan.status == PlanStatus.APPROVED
+    if plan is None:
+        explanation = _("No contingency plan written yet")
+    elif approved:
+        explanation = _("Approved by the manager and the business reviewer")
+    else:
+        missing = [str(label) for label, who in ((_("manager"), plan.manager_approved_by_id),
+                                                 (_("business reviewer"), plan.business_approved_by_id)) if not who]
+        explanation = _("Waiting for approval by: %(who)s") % {"who": ", ".join(missing)}
+    return Result(value=1 if approved else 0, passed=approved, display=_("approved") if approved else _("not approved"),
+                  explanation=explanation, url=reverse("tasks:contingency", args=[project.pk]))

@@ -1,0 +1,335 @@
+"""Read queries of the cutover area, limited to the user's projects and shaped for their pages.
+
+Every function here makes a fixed number of queries whatever the number of steps or runs."""
+
+from collections import defaultdict
+from datetime import timedelta
+from statistics import median
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from projects.models import Membership, Phase
+
+from .forecast import Node, schedule
+from .models import (
+    FINISHED_STEP,
+    CheckStatus,
+    ContingencyPlan,
+    MigrationCheck,
+    Run,
+    Runbook,
+    RunKind,
+    RunStatus,
+    RunStep,
+    RunStepStatus,
+    Step,
+    WorkItem,
+    WorkItemStatus,
+)
+
+AT_RISK_MARGIN = 0.10  # warn when less than 10% of the window is left as slack
+
+
+def _my_projects(user):
+    return Membership.objects.filter(user=user).values("project_id")
+
+
+def _int(pk):
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------- work items
+
+def workitem_list_for_user(*, user):
+    if not user.is_authenticated:
+        return WorkItem.objects.none()
+    return WorkItem.objects.filter(project__in=_my_projects(user)).select_related("owner").order_by("due_at", "id")
+
+
+def workitems_by_phase(*, project, owner=None, status=None):
+    """[{phase, label, items, done, total}] in phase order, for the preparation page."""
+    qs = project.work_items.select_related("owner").order_by("due_at", "id")
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    if status:
+        qs = qs.filter(status=status)
+    groups = {value: {"phase": value, "label": label, "items": [], "done": 0} for value, label in Phase.choices}
+    for item in qs:
+        group = groups[item.phase]
+        group["items"].append(item)
+        group["done"] += item.status == WorkItemStatus.DONE
+    out = []
+    for group in groups.values():
+        group["total"] = len(group["items"])
+        if group["total"]:
+            out.append(group)
+    return out
+
+
+def workitem_progress(*, project):
+    """{phase: (done, total)} in one query."""
+    rows = project.work_items.values("phase").annotate(
+        total=Count("id"), done=Count("id", filter=Q(status=WorkItemStatus.DONE)))
+    return {r["phase"]: (r["done"], r["total"]) for r in rows}
+
+
+# ---------------------------------------------------------------- runbooks and steps
+
+def runbook_list_for_user(*, user):
+    if not user.is_authenticated:
+        return Runbook.objects.none()
+    return (Runbook.objects.filter(project__in=_my_projects(user)).select_related("project")
+            .annotate(step_count=Count("steps", distinct=True), planned_total=Sum("steps__planned_minutes"))
+            .order_by("project_id", "kind", "name", "id"))
+
+
+def runbook_get_for_user(*, user, pk) -> Runbook:
+    runbook = runbook_list_for_user(user=user).filter(pk=_int(pk)).first()
+    if runbook is None:
+        raise Http404
+    return runbook
+
+
+def runbooks_for_project(*, project):
+    return (project.runbooks.annotate(step_count=Count("steps", distinct=True),
+                                      planned_total=Sum("steps__planned_minutes"),
+                                      run_count=Count("runs", distinct=True))
+            .order_by("kind", "name", "id"))
+
+
+def runbook_steps(*, runbook):
+    """Steps in order with their owner and dependencies loaded (2 queries)."""
+    return list(runbook.steps.select_related("owner")
+                .prefetch_related(Prefetch("depends_on", queryset=Step.objects.only("id", "title", "order")))
+                .order_by("order", "id"))
+
+
+def step_list_for_runbook(*, runbook):
+    return runbook.steps.select_related("owner").prefetch_related(
+        Prefetch("depends_on", queryset=Step.objects.only("id"))).order_by("order", "id")
+
+
+def runbook_plan(*, runbook, steps=None):
+    """Planned schedule of a runbook from time zero: critical path and total planned duration."""
+    steps = steps if steps is not None else runbook_steps(runbook=runbook)
+    nodes = [Node(id=s.pk, deps=[d.pk for d in s.depends_on.all()], planned_minutes=s.planned_minutes,
+                  order=s.order) for s in steps]
+    zero = timezone.now().replace(second=0, microsecond=0)
+    plan = schedule(nodes, planned_start=zero, now=zero)
+    return {"critical": set(plan.planned_critical_path),
+            "minutes": round((plan.planned_finish - zero).total_seconds() / 60),
+            "sum_minutes": sum(s.planned_minutes for s in steps)}
+
+
+# ---------------------------------------------------------------- runs and forecasts
+
+def run_list_for_user(*, user):
+    if not user.is_authenticated:
+        return Run.objects.none()
+    return (Run.objects.filter(project__in=_my_projects(user)).select_related("runbook", "project")
+            .prefetch_related(Prefetch("steps", queryset=RunStep.objects.order_by("order", "id")))
+            .order_by("-planned_start", "-id"))
+
+
+def run_get_for_user(*, user, pk) -> Run:
+    run = Run.objects.filter(project__in=_my_projects(user), pk=_int(pk)).select_related(
+        "runbook", "project").first() if user.is_authenticated else None
+    if run is None:
+        raise Http404
+    return run
+
+
+def runs_for_project(*, project):
+    return (project.runs.select_related("runbook")
+            .prefetch_related(Prefetch("steps", queryset=RunStep.objects.order_by("order", "id")))
+            .annotate(mismatches=Count("checks", filter=Q(checks__status=CheckStatus.MISMATCH), distinct=True),
+                      check_count=Count("checks", distinct=True))
+            .order_by("runbook__kind", "-kind", "number", "id"))
+
+
+def rehearsal_estimates(runs) -> dict:
+    """{run id: {runbook step id: median minutes of earlier rehearsals}} for many runs in one query."""
+    runs = list(runs)
+    if not runs:
+        return {}
+    rows = RunStep.objects.filter(
+        run__runbook_id__in={r.runbook_id for r in runs}, run__kind=RunKind.REHEARSAL, status=RunStepStatus.DONE,
+        actual_start__isnull=False, actual_end__isnull=False,
+    ).values_list("run__runbook_id", "run_id", "run__created_at", "source_step_id", "actual_start", "actual_end")
+    by_runbook = defaultdict(list)
+    for runbook_id, run_id, created, source, start, end in rows:
+        by_runbook[runbook_id].append((run_id, created, source, (end - start).total_seconds() / 60))
+    out = {}
+    for run in runs:
+        durations = defaultdict(list)
+        for run_id, created, source, minutes in by_runbook.get(run.runbook_id, ()):
+            if run_id != run.pk and created < run.created_at:
+                durations[source].append(minutes)
+        out[run.pk] = {k: median(v) for k, v in durations.items()}
+    return out
+
+
+def run_forecast(*, run, steps, estimates, now=None):
+    """Forecast of a run whose steps (RunStep list) and estimates are already loaded; no queries."""
+    now = now or timezone.now()
+    nodes = [Node(id=s.source_step_id, deps=s.depends_on, planned_minutes=s.planned_minutes,
+                  estimate_minutes=estimates.get(s.source_step_id), status=s.status, actual_start=s.actual_start,
+                  actual_end=s.actual_end, order=s.order, point_of_no_return=s.point_of_no_return) for s in steps]
+    effective_now = run.finished_at if run.status == RunStatus.FINISHED and run.finished_at else now
+    if run.status == RunStatus.PLANNED:
+        effective_now = max(now, run.planned_start)
+    return schedule(nodes, planned_start=run.started_at or run.planned_start, now=effective_now)
+
+
+def attach_forecasts(runs, *, now=None):
+    """Set `run.fc` on each run (steps must be prefetched): one query for all of them."""
+    runs = list(runs)
+    estimates = rehearsal_estimates(runs)
+    for run in runs:
+        steps = list(run.steps.all())
+        run.fc = run_forecast(run=run, steps=steps, estimates=estimates.get(run.pk, {}), now=now)
+        run.step_total = len(steps)
+        run.finished_steps = sum(1 for s in steps if s.status in FINISHED_STEP)
+        run.breaks_window = run.fc.forecast_finish > run.window_end
+    return runs
+
+
+def _minutes(delta):
+    return round(delta.total_seconds() / 60)
+
+
+def run_board(*, run, user, now=None):
+    """Everything the live board shows, in a constant number of queries (steps, estimates, checks)."""
+    now = now or timezone.now()
+    steps = list(run.steps.select_related("owner", "started_by", "finished_by").order_by("order", "id"))
+    estimates = rehearsal_estimates([run])[run.pk]
+    fc = run_forecast(run=run, steps=steps, estimates=estimates, now=now)
+    critical = set(fc.critical_path)
+    window_minutes = max(1, _minutes(run.window_end - run.planned_start))
+    slack = _minutes(run.window_end - fc.forecast_finish)
+    by_source = {s.source_step_id: s for s in steps}
+
+    # Timeline: planned bars and actual/forecast bars on one scale (percent of the visible span).
+    span_start = min([run.planned_start] + [s.actual_start for s in steps if s.actual_start])
+    span_end = max([fc.planned_finish, fc.forecast_finish, run.window_end, now if run.started_at else span_start])
+    span = max(60.0, (span_end - span_start).total_seconds())
+
+    def pos(t):
+        return round((t - span_start).total_seconds() * 100 / span, 2)
+
+    rows = []
+    counts = defaultdict(int)
+    for s in steps:
+        counts[s.status] += 1
+        p, f = fc.planned[s.source_step_id], fc.forecast[s.source_step_id]
+        if s.status == RunStepStatus.RUNNING and s.actual_start:
+            elapsed = _minutes(now - s.actual_start)
+            variance = elapsed - s.planned_minutes if elapsed > s.planned_minutes else None
+        else:
+            elapsed, variance = None, s.variance
+        rows.append({
+            "step": s, "planned": p, "forecast": f, "critical": s.source_step_id in critical,
+            "estimate": estimates.get(s.source_step_id), "elapsed": elapsed, "variance": variance,
+            "deps": [by_source[d] for d in s.depends_on if d in by_source],
+            "p_left": pos(p.start), "p_width": max(0.4, pos(p.finish) - pos(p.start)),
+            "a_left": pos(f.start), "a_width": max(0.4, pos(f.finish) - pos(f.start)),
+            "actual_kind": ("done" if s.status in FINISHED_STEP else "running" if s.status == RunStepStatus.RUNNING
+                            else "failed" if s.status == RunStepStatus.FAILED else "forecast"),
+        })
+    ponr = [r for r in rows if r["step"].point_of_no_return]
+    finished = counts[RunStepStatus.DONE] + counts[RunStepStatus.SKIPPED]
+    return {
+        "steps": steps,
+        "rows": rows,
+        "forecast": fc,
+        "now": now,
+        "now_pos": pos(now) if span_start <= now <= span_end else None,
+        "window_pos": pos(run.window_end),
+        "ready_now": [s for s in steps if s.status == RunStepStatus.READY],
+        "running": [s for s in steps if s.status == RunStepStatus.RUNNING],
+        "failed": [s for s in steps if s.status == RunStepStatus.FAILED],
+        "my_next": [s for s in steps if s.owner_id == user.pk and s.status not in FINISHED_STEP][:5],
+        "counts": dict(counts),
+        "finished": finished,
+        "total": len(steps),
+        "slack": slack,
+        "over": -slack,
+        "breaks_window": slack < 0,
+        "at_risk": 0 <= slack < window_minutes * AT_RISK_MARGIN,
+        "ponr": [{"step": r["step"], "planned": r["planned"].start, "forecast": r["forecast"].start,
+                  "passed": r["step"].status in FINISHED_STEP or r["step"].status == RunStepStatus.RUNNING,
+                  "late": _minutes(r["forecast"].start - r["planned"].start)} for r in ponr],
+        "planned_minutes": _minutes(fc.planned_finish - (run.started_at or run.planned_start)),
+    }
+
+
+def rehearsal_comparison(*, runbook):
+    """Per step: planned minutes and each rehearsal's actual minutes; steps over plan in every rehearsal flagged."""
+    steps = list(runbook.steps.select_related("owner").order_by("order", "id"))
+    runs = list(runbook.runs.filter(kind=RunKind.REHEARSAL).order_by("number"))
+    actual = defaultdict(dict)
+    for run_id, source, start, end in RunStep.objects.filter(
+            run__in=runs, status=RunStepStatus.DONE, actual_start__isnull=False, actual_end__isnull=False
+    ).values_list("run_id", "source_step_id", "actual_start", "actual_end"):
+        actual[source][run_id] = round((end - start).total_seconds() / 60)
+    rows = []
+    for step in steps:
+        values = [actual[step.pk].get(run.pk) for run in runs]
+        known = [v for v in values if v is not None]
+        med = round(median(known)) if known else None
+        rows.append({"step": step, "values": values, "median": med,
+                     "always_over": bool(known) and all(v > step.planned_minutes for v in known),
+                     "adoptable": med is not None and med != step.planned_minutes})
+    return {"runs": runs, "rows": rows, "over_count": sum(r["always_over"] for r in rows)}
+
+
+# ---------------------------------------------------------------- reconciliation and plan
+
+def check_list_for_user(*, user):
+    if not user.is_authenticated:
+        return MigrationCheck.objects.none()
+    return (MigrationCheck.objects.filter(project__in=_my_projects(user))
+            .select_related("run", "run__runbook", "checked_by", "backup_confirmed_by").order_by("run_id", "entity"))
+
+
+def check_get_for_user(*, user, pk):
+    check = check_list_for_user(user=user).filter(pk=_int(pk)).first()
+    if check is None:
+        raise Http404
+    return check
+
+
+def checks_for_run(*, run):
+    return list(run.checks.select_related("checked_by", "backup_confirmed_by").order_by("entity"))
+
+
+def reconciliation_clean(checks):
+    return bool(checks) and all(c.status == CheckStatus.MATCH for c in checks)
+
+
+def latest_rehearsal(*, project):
+    """The most recent finished rehearsal (of cutover runbooks), with its checks loaded."""
+    return (project.runs.filter(kind=RunKind.REHEARSAL, status=RunStatus.FINISHED)
+            .select_related("runbook").prefetch_related("checks").order_by("-finished_at", "-id").first())
+
+
+def plan_for_project(*, project):
+    return (ContingencyPlan.objects.filter(project=project)
+            .select_related("decision_owner", "rollback_runbook", "manager_approved_by", "business_approved_by")
+            .first())
+
+
+def rehearsals_within_window(*, project):
+    """(finished rehearsals, how many finished inside their window) in one query."""
+    rows = list(project.runs.filter(kind=RunKind.REHEARSAL, status=RunStatus.FINISHED)
+                .values_list("finished_at", "window_end"))
+    return len(rows), sum(1 for finished, end in rows if finished and finished <= end)
+
+
+def overdue_cutoff(now=None, hours=24):
+    return (now or timezone.now()) + timedelta(hours=hours)

@@ -1,0 +1,162 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from projects.models import Phase
+
+from .models import (
+    Category,
+    ContingencyPlan,
+    Decision,
+    MigrationCheck,
+    Run,
+    Runbook,
+    RunbookKind,
+    RunKind,
+    RunStep,
+    Step,
+    WorkItem,
+    WorkItemStatus,
+)
+
+User = get_user_model()
+
+
+class WorkItemSerializer(serializers.ModelSerializer):
+    phase = serializers.ChoiceField(choices=Phase.choices, required=False)
+    status = serializers.ChoiceField(choices=WorkItemStatus.choices, read_only=True)
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = WorkItem
+        fields = ["id", "project", "title", "phase", "owner", "due_at", "status", "blocked_reason", "done_at"]
+        read_only_fields = ["status", "blocked_reason", "done_at"]
+
+
+class WorkItemStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=WorkItemStatus.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RunbookSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=RunbookKind.choices, required=False)
+    step_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Runbook
+        fields = ["id", "project", "name", "description", "kind", "step_count"]
+        validators = []
+
+
+class StepSerializer(serializers.ModelSerializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    planned_minutes = serializers.IntegerField(min_value=0, max_value=7 * 24 * 60)
+    depends_on = serializers.PrimaryKeyRelatedField(many=True, required=False, queryset=Step.objects.all())
+
+    class Meta:
+        model = Step
+        fields = ["id", "runbook", "order", "title", "description", "category", "owner", "planned_minutes",
+                  "depends_on", "checkpoint", "point_of_no_return", "rollback_instructions"]
+        read_only_fields = ["runbook"]
+        extra_kwargs = {"order": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        runbook = self.context.get("runbook")
+        if runbook is not None:
+            self.fields["depends_on"].child_relation.queryset = Step.objects.filter(runbook=runbook)
+
+
+class RunSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=RunKind.choices)
+    runbook = serializers.PrimaryKeyRelatedField(queryset=Runbook.objects.none())
+    planned_finish = serializers.SerializerMethodField()
+    forecast_finish = serializers.SerializerMethodField()
+    critical_path = serializers.SerializerMethodField()
+    breaks_window = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Run
+        fields = ["id", "project", "runbook", "kind", "number", "status", "planned_start", "window_end",
+                  "planned_finish", "forecast_finish", "breaks_window", "critical_path", "started_at",
+                  "finished_at", "flagged_at", "flag_note"]
+        read_only_fields = ["project", "number", "status", "window_end", "started_at", "finished_at", "flagged_at",
+                            "flag_note"]
+        extra_kwargs = {"planned_start": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            from .selectors import runbook_list_for_user
+
+            self.fields["runbook"].queryset = runbook_list_for_user(user=request.user)
+
+    def _fc(self, obj):
+        return getattr(obj, "fc", None)
+
+    def get_planned_finish(self, obj) -> str | None:
+        fc = self._fc(obj)
+        return serializers.DateTimeField().to_representation(fc.planned_finish) if fc else None
+
+    def get_forecast_finish(self, obj) -> str | None:
+        fc = self._fc(obj)
+        return serializers.DateTimeField().to_representation(fc.forecast_finish) if fc else None
+
+    def get_critical_path(self, obj) -> list[int]:
+        fc = self._fc(obj)
+        return list(fc.critical_path) if fc else []
+
+    def get_breaks_window(self, obj) -> bool:
+        fc = self._fc(obj)
+        return bool(fc and fc.forecast_finish > obj.window_end)
+
+
+class RunStepSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="source_step_id", read_only=True)
+    run_step_id = serializers.IntegerField(source="pk", read_only=True)
+    actual_minutes = serializers.IntegerField(read_only=True)
+    variance = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = RunStep
+        fields = ["id", "run_step_id", "run", "order", "title", "category", "owner", "planned_minutes", "depends_on",
+                  "checkpoint", "point_of_no_return", "status", "actual_start", "actual_end", "actual_minutes",
+                  "variance", "started_by", "finished_by", "decision", "notes", "rollback_instructions", "attempts"]
+        read_only_fields = fields
+
+
+class RunStepActionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    decision = serializers.ChoiceField(choices=Decision.choices, required=False, allow_blank=True, default="")
+
+
+class MigrationCheckSerializer(serializers.ModelSerializer):
+    run = serializers.PrimaryKeyRelatedField(queryset=Run.objects.none())
+    count_difference = serializers.IntegerField(read_only=True)
+    total_difference = serializers.DecimalField(max_digits=22, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = MigrationCheck
+        fields = ["id", "project", "run", "entity", "source_count", "target_count", "source_total", "target_total",
+                  "tolerance", "status", "count_difference", "total_difference", "checked_by",
+                  "backup_confirmed_by", "backup_confirmed_at"]
+        read_only_fields = ["project", "status", "checked_by", "backup_confirmed_by", "backup_confirmed_at"]
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            from .selectors import run_list_for_user
+
+            self.fields["run"].queryset = run_list_for_user(user=request.user)
+
+
+class ContingencyPlanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContingencyPlan
+        fields = ["id", "project", "rollback_criteria", "decision_owner", "rollback_runbook", "point_of_no_return_at",
+                  "status", "manager_approved_by", "manager_approved_at", "business_approved_by",
+                  "business_approved_at"]
+        read_only_fields = fields

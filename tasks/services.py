@@ -1,0 +1,688 @@
+"""Every write of the cutover area: work items, runbooks and steps, runs and their steps,
+reconciliation checks and the contingency plan."""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.services import notify
+from projects.access import roles_of
+from projects.audit import stamp
+from projects.errors import DomainError
+from projects.models import Membership, Phase, Role
+
+from .forecast import find_cycle
+from .models import (
+    FINISHED_STEP,
+    Category,
+    CheckStatus,
+    ContingencyPlan,
+    Decision,
+    MigrationCheck,
+    PlanStatus,
+    Run,
+    Runbook,
+    RunbookKind,
+    RunKind,
+    RunStatus,
+    RunStep,
+    RunStepStatus,
+    Step,
+    WorkItem,
+    WorkItemStatus,
+)
+
+User = get_user_model()
+
+
+def _require(actor, rule, obj, message=None):
+    if actor is not None and not actor.has_perm(rule, obj):
+        raise PermissionDenied(message or _("You do not have permission to do this in this project."))
+
+
+def _check_member(project, user, field="owner"):
+    if user is not None and not Membership.objects.filter(project=project, user=user).exists():
+        raise DomainError(_("%(user)s is not a member of this project.") % {"user": user.get_username()}, field=field)
+
+
+def _text(value, field, message):
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(message, field=field)
+    return value
+
+
+# ---------------------------------------------------------------- work items
+
+WORKITEM_FIELDS = {"title", "phase", "owner", "due_at"}
+
+
+@transaction.atomic
+def workitem_create(*, actor, project, title, phase=Phase.PREPARATION, owner=None, due_at=None) -> WorkItem:
+    title = _text(title, "title", _("Give the work item a title."))
+    if phase not in Phase.values:
+        raise DomainError(_("Unknown phase “%(p)s”.") % {"p": phase}, field="phase")
+    _check_member(project, owner)
+    item = WorkItem(project=project, title=title, phase=phase, owner=owner, due_at=due_at)
+    stamp(item, actor).save()
+    return item
+
+
+@transaction.atomic
+def workitem_update(*, actor, item, **changes) -> WorkItem:
+    unknown = set(changes) - WORKITEM_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    item = WorkItem.objects.select_for_update().get(pk=item.pk)
+    if "title" in changes:
+        changes["title"] = _text(changes["title"], "title", _("Give the work item a title."))
+    if "phase" in changes and changes["phase"] not in Phase.values:
+        raise DomainError(_("Unknown phase “%(p)s”.") % {"p": changes["phase"]}, field="phase")
+    if "owner" in changes:
+        _check_member(item.project, changes["owner"])
+    for key, value in changes.items():
+        setattr(item, key, value)
+    stamp(item, actor).save(update_fields=list(changes) or None)
+    return item
+
+
+@transaction.atomic
+def workitem_set_status(*, actor, item, status, reason="") -> WorkItem:
+    if status not in WorkItemStatus.values:
+        raise DomainError(_("Unknown status “%(s)s”.") % {"s": status}, field="status")
+    item = WorkItem.objects.select_for_update().get(pk=item.pk)
+    reason = (reason or "").strip()
+    if status == WorkItemStatus.BLOCKED and not reason:
+        raise DomainError(_("Say what blocks this item, so someone can unblock it."), field="blocked_reason")
+    item.status = status
+    item.blocked_reason = reason if status == WorkItemStatus.BLOCKED else ""
+    item.done_at = timezone.now() if status == WorkItemStatus.DONE else None
+    stamp(item, actor).save(update_fields=["status", "blocked_reason", "done_at"])
+    return item
+
+
+@transaction.atomic
+def workitem_delete(*, actor, item):
+    stamp(item, actor).delete()
+
+
+# ---------------------------------------------------------------- runbooks and steps
+
+@transaction.atomic
+def runbook_create(*, actor, project, name, description="", kind=RunbookKind.CUTOVER) -> Runbook:
+    name = _text(name, "name", _("Give the runbook a name."))
+    if kind not in RunbookKind.values:
+        raise DomainError(_("Unknown runbook kind “%(k)s”.") % {"k": kind}, field="kind")
+    if Runbook.objects.filter(project=project, name=name).exists():
+        raise DomainError(_("This project already has a runbook called “%(name)s”.") % {"name": name}, field="name")
+    runbook = Runbook(project=project, name=name, description=description or "", kind=kind)
+    stamp(runbook, actor).save()
+    return runbook
+
+
+@transaction.atomic
+def runbook_update(*, actor, runbook, **changes) -> Runbook:
+    unknown = set(changes) - {"name", "description", "kind"}
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    if "name" in changes:
+        changes["name"] = _text(changes["name"], "name", _("Give the runbook a name."))
+        if Runbook.objects.filter(project=runbook.project_id, name=changes["name"]).exclude(pk=runbook.pk).exists():
+            raise DomainError(_("This project already has a runbook called “%(name)s”.") % {"name": changes["name"]},
+                              field="name")
+    for key, value in changes.items():
+        setattr(runbook, key, value)
+    stamp(runbook, actor).save(update_fields=list(changes) or None)
+    return runbook
+
+
+def _dependency_graph(runbook):
+    graph = {pk: [] for pk in runbook.steps.values_list("pk", flat=True)}
+    for from_id, to_id in Step.depends_on.through.objects.filter(from_step__runbook=runbook).values_list(
+            "from_step_id", "to_step_id"):
+        graph[from_id].append(to_id)
+    return graph
+
+
+def _check_dependencies(*, runbook, step_id, dependencies):
+    """Dependencies must be other steps of the same runbook and must not close a cycle."""
+    for dep in dependencies:
+        if dep.runbook_id != runbook.pk:
+            raise DomainError(_("“%(title)s” belongs to another runbook.") % {"title": dep.title}, field="depends_on")
+        if step_id is not None and dep.pk == step_id:
+            raise DomainError(_("A step cannot depend on itself."), field="depends_on")
+    if step_id is None:
+        return  # a new step has no dependents yet, so it cannot close a cycle
+    graph = _dependency_graph(runbook)
+    graph[step_id] = [d.pk for d in dependencies]
+    cycle = find_cycle(graph)
+    if cycle:
+        titles = dict(runbook.steps.filter(pk__in=cycle).values_list("pk", "title"))
+        raise DomainError(
+            _("This would create a cycle: %(cycle)s. A step cannot wait, directly or indirectly, for itself.")
+            % {"cycle": " → ".join(f"“{titles[pk]}”" for pk in cycle)},
+            field="depends_on", extra={"cycle": cycle},
+        )
+
+
+def _check_step_fields(*, title, category, planned_minutes):
+    title = _text(title, "title", _("Give the step a title."))
+    if category not in Category.values:
+        raise DomainError(_("Unknown category “%(c)s”. Choose one of: %(all)s.")
+                          % {"c": category, "all": ", ".join(Category.values)}, field="category")
+    try:
+        planned_minutes = int(planned_minutes)
+    except (TypeError, ValueError):
+        raise DomainError(_("Planned minutes must be a whole number."), field="planned_minutes") from None
+    if planned_minutes < 0 or planned_minutes > 7 * 24 * 60:
+        raise DomainError(_("Planned minutes must be between 0 and one week."), field="planned_minutes")
+    return title, planned_minutes
+
+
+STEP_FIELDS = {"title", "description", "category", "owner", "planned_minutes", "checkpoint", "point_of_no_return",
+               "rollback_instructions", "order"}
+
+
+@transaction.atomic
+def step_create(*, actor, runbook, title, category=Category.DEPLOYMENT, planned_minutes=10, owner=None,
+                depends_on=(), description="", checkpoint=False, point_of_no_return=False,
+                rollback_instructions="", order=None) -> Step:
+    Runbook.objects.select_for_update().get(pk=runbook.pk)  # one dependency edit at a time per runbook
+    title, planned_minutes = _check_step_fields(title=title, category=category, planned_minutes=planned_minutes)
+    _check_member(runbook.project, owner)
+    depends_on = list(depends_on or [])
+    _check_dependencies(runbook=runbook, step_id=None, dependencies=depends_on)
+    if order is None:
+        order = (runbook.steps.aggregate(m=Max("order"))["m"] or 0) + 10
+    step = Step(runbook=runbook, title=title, category=category, planned_minutes=planned_minutes, owner=owner,
+                description=description or "", checkpoint=checkpoint, point_of_no_return=point_of_no_return,
+                rollback_instructions=rollback_instructions or "", order=order)
+    stamp(step, actor).save()
+    if depends_on:
+        step.depends_on.set(depends_on)
+    return step
+
+
+@transaction.atomic
+def step_update(*, actor, step, depends_on=None, **changes) -> Step:
+    unknown = set(changes) - STEP_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    runbook = Runbook.objects.select_for_update().get(pk=step.runbook_id)
+    step = Step.objects.get(pk=step.pk)
+    title, minutes = _check_step_fields(title=changes.get("title", step.title),
+                                        category=changes.get("category", step.category),
+                                        planned_minutes=changes.get("planned_minutes", step.planned_minutes))
+    if "title" in changes:
+        changes["title"] = title
+    if "planned_minutes" in changes:
+        changes["planned_minutes"] = minutes
+    if "owner" in changes:
+        _check_member(runbook.project, changes["owner"])
+    if depends_on is not None:
+        depends_on = list(depends_on)
+        _check_dependencies(runbook=runbook, step_id=step.pk, dependencies=depends_on)
+    for key, value in changes.items():
+        setattr(step, key, value)
+    stamp(step, actor).save(update_fields=list(changes) or None)
+    if depends_on is not None:
+        step.depends_on.set(depends_on)
+    return step
+
+
+@transaction.atomic
+def step_delete(*, actor, step):
+    step.depends_on.clear()
+    step.dependents.clear()
+    stamp(step, actor).delete()
+
+
+@transaction.atomic
+def step_move(*, actor, step, direction) -> Step:
+    """Swap a step with its neighbour above ("up") or below ("down") and renumber the runbook."""
+    Runbook.objects.select_for_update().get(pk=step.runbook_id)
+    steps = list(Step.objects.filter(runbook_id=step.runbook_id).order_by("order", "id"))
+    index = next(i for i, s in enumerate(steps) if s.pk == step.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(steps):
+        steps[index], steps[other] = steps[other], steps[index]
+    for position, s in enumerate(steps, start=1):
+        if s.order != position * 10:
+            s.order = position * 10
+            stamp(s, actor).save(update_fields=["order"])
+    return next(s for s in steps if s.pk == step.pk)
+
+
+def rehearsal_durations(*, runbook, before_run=None) -> dict:
+    """{runbook step id: [actual minutes in each finished rehearsal step]} — one query."""
+    qs = RunStep.objects.filter(run__runbook=runbook, run__kind=RunKind.REHEARSAL, status=RunStepStatus.DONE,
+                                actual_start__isnull=False, actual_end__isnull=False)
+    if before_run is not None:
+        qs = qs.filter(run__created_at__lt=before_run.created_at).exclude(run=before_run)
+    out = defaultdict(list)
+    for source, start, end in qs.values_list("source_step_id", "actual_start", "actual_end"):
+        out[source].append((end - start).total_seconds() / 60)
+    return out
+
+
+@transaction.atomic
+def steps_adopt_rehearsal_median(*, actor, runbook, step_ids=None) -> int:
+    """Set the planned minutes of steps to the median of their rehearsal durations. Returns how many changed."""
+    from statistics import median
+
+    durations = rehearsal_durations(runbook=runbook)
+    steps = runbook.steps.all() if step_ids is None else runbook.steps.filter(pk__in=step_ids)
+    changed = 0
+    for step in steps.select_for_update():
+        values = durations.get(step.pk)
+        if not values:
+            continue
+        minutes = max(1, round(median(values)))
+        if minutes != step.planned_minutes:
+            step.planned_minutes = minutes
+            stamp(step, actor).save(update_fields=["planned_minutes"])
+            changed += 1
+    return changed
+
+
+@transaction.atomic
+def steps_import(*, actor, runbook, rows) -> list:
+    """Add steps from spreadsheet rows ({row, title, category, owner, minutes, depends_on}); all or nothing.
+
+    `depends_on` names steps by title, separated by ";" — earlier rows of the file or steps already in
+    the runbook. Any bad row raises a DomainError listing every row's problem; nothing is saved."""
+    Runbook.objects.select_for_update().get(pk=runbook.pk)
+    errors = []
+    existing = {s.title.strip().lower(): s for s in runbook.steps.all()}
+    members = {u.username.lower(): u for u in User.objects.filter(memberships__project=runbook.project).distinct()}
+    category_by_label = {str(label).lower(): value for value, label in Category.choices}
+    category_by_label.update({value: value for value in Category.values})
+    seen = {}
+    parsed = []
+    for row in rows:
+        number = row.get("row")
+        problems = []
+        title = str(row.get("title") or "").strip()
+        if not title:
+            problems.append(_("the title is empty"))
+        elif title.lower() in existing or title.lower() in seen:
+            problems.append(_("a step called “%(t)s” exists already") % {"t": title})
+        raw_category = str(row.get("category") or "").strip().lower().replace(" ", "_")
+        category = category_by_label.get(raw_category) or category_by_label.get(raw_category.replace("_", " "))
+        if category is None:
+            problems.append(_("unknown category “%(c)s” (use one of: %(all)s)")
+                            % {"c": row.get("category") or "", "all": ", ".join(Category.values)})
+        owner = None
+        raw_owner = str(row.get("owner") or "").strip()
+        if raw_owner:
+            owner = members.get(raw_owner.lower())
+            if owner is None:
+                problems.append(_("owner “%(o)s” is not a member of this project") % {"o": raw_owner})
+        minutes = row.get("minutes")
+        try:
+            minutes = int(float(minutes))
+            if minutes < 0 or minutes > 7 * 24 * 60:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(_("minutes must be a whole number between 0 and 10080, not “%(m)s”")
+                            % {"m": "" if row.get("minutes") is None else row.get("minutes")})
+        deps = []
+        for name in [d.strip() for d in str(row.get("depends_on") or "").replace("\n", ";").split(";") if d.strip()]:
+            key = name.lower()
+            if key in seen:
+                deps.append(("new", seen[key]))
+            elif key in existing:
+                deps.append(("old", existing[key]))
+            else:
+                problems.append(_("depends on “%(d)s”, which is neither an earlier row nor a step of this runbook")
+                                % {"d": name})
+        if title:
+            seen[title.lower()] = len(parsed)
+        if problems:
+            errors.append({"row": number, "message": "; ".join(problems)})
+        parsed.append({"title": title, "category": category, "owner": owner, "minutes": minutes, "deps": deps})
+    if not rows:
+        raise DomainError(_("The sheet has no step rows."), field="file")
+    if errors:
+        raise DomainError(
+            _("Nothing was imported: %(n)d row(s) need fixing.") % {"n": len(errors)}, field="file",
+            extra={"errors": errors},
+        )
+    created = []
+    order = (runbook.steps.aggregate(m=Max("order"))["m"] or 0)
+    for data in parsed:
+        order += 10
+        step = Step(runbook=runbook, title=data["title"], category=data["category"], owner=data["owner"],
+                    planned_minutes=data["minutes"], order=order)
+        stamp(step, actor).save()
+        created.append(step)
+    for step, data in zip(created, parsed, strict=True):
+        deps = [created[ref] if kind == "new" else ref for kind, ref in data["deps"]]
+        if deps:
+            step.depends_on.set(deps)
+    return created
+
+
+# ---------------------------------------------------------------- runs
+
+@transaction.atomic
+def run_create(*, actor, runbook, kind=RunKind.REHEARSAL, planned_start=None) -> Run:
+    """Snapshot the runbook into a new run. Production runs use the project's cutover window."""
+    if kind not in RunKind.values:
+        raise DomainError(_("Kind must be “rehearsal” or “production”."), field="kind")
+    runbook = Runbook.objects.select_for_update().select_related("project").get(pk=runbook.pk)
+    project = runbook.project
+    steps = list(runbook.steps.prefetch_related("depends_on").order_by("order", "id"))
+    if not steps:
+        raise DomainError(_("Add steps to “%(name)s” before creating a run.") % {"name": runbook.name},
+                          field="runbook")
+    window = project.window_end - project.window_start
+    if kind == RunKind.PRODUCTION:
+        if Run.objects.filter(runbook__project=project, kind=RunKind.PRODUCTION).exclude(
+                status=RunStatus.FINISHED).exists():
+            raise DomainError(_("This project already has a production run that has not finished."), field="kind")
+        planned_start = planned_start or project.window_start
+        window_end = project.window_end if planned_start == project.window_start else planned_start + window
+    else:
+        planned_start = planned_start or timezone.now().replace(second=0, microsecond=0)
+        window_end = planned_start + window
+    number = (Run.objects.filter(runbook=runbook, kind=kind).aggregate(m=Max("number"))["m"] or 0) + 1
+    run = Run(project=project, runbook=runbook, kind=kind, number=number, planned_start=planned_start,
+              window_end=window_end)
+    stamp(run, actor).save()
+    RunStep.objects.bulk_create([
+        RunStep(run=run, source_step_id=s.pk, order=s.order, title=s.title, description=s.description,
+                category=s.category, owner_id=s.owner_id, planned_minutes=s.planned_minutes,
+                depends_on=sorted(d.pk for d in s.depends_on.all()), checkpoint=s.checkpoint,
+                point_of_no_return=s.point_of_no_return, rollback_instructions=s.rollback_instructions,
+                status=RunStepStatus.PENDING if s.depends_on.all() else RunStepStatus.READY)
+        for s in steps
+    ])
+    return run
+
+
+def _lock(run_step):
+    """Lock the run, then the step: every action on a run is serialised on the run's row."""
+    run = Run.objects.select_for_update().select_related("project").get(pk=run_step.run_id)
+    step = RunStep.objects.select_for_update().get(pk=run_step.pk)
+    step.run = run
+    return run, step
+
+
+def _board_url(run):
+    return reverse("tasks:run", args=[run.project_id, run.pk])
+
+
+def _release_dependents(*, run, now, notify_owners=True):
+    """Mark pending steps whose dependencies all finished as ready and tell their owners at once."""
+    steps = list(RunStep.objects.select_for_update().filter(run=run).select_related("owner"))
+    finished = {s.source_step_id for s in steps if s.status in FINISHED_STEP}
+    released = []
+    for s in steps:
+        if s.status == RunStepStatus.PENDING and all(d in finished for d in s.depends_on):
+            s.status = RunStepStatus.READY
+            s.save(update_fields=["status"])
+            released.append(s)
+            if s.owner_id and notify_owners:
+                notify(recipient=s.owner, kind="runstep_ready", project=run.project, subject=s,
+                       url=_board_url(run), dedupe_key=f"runstep_ready:{s.pk}",
+                       message=_("%(run)s: your step “%(step)s” is ready to start now.")
+                       % {"run": run.label, "step": s.title})
+    if steps and all(s.status in FINISHED_STEP for s in steps):
+        run.status = RunStatus.FINISHED
+        run.finished_at = max((s.actual_end for s in steps if s.actual_end), default=now)
+        run.save(update_fields=["status", "finished_at"])
+    return released
+
+
+def _titles(run, ids):
+    titles = dict(RunStep.objects.filter(run=run, source_step_id__in=ids).values_list("source_step_id", "title"))
+    return ", ".join(f"“{titles.get(i, i)}”" for i in ids)
+
+
+@transaction.atomic
+def runstep_start(*, actor, run_step, now=None) -> RunStep:
+    run, step = _lock(run_step)
+    _require(actor, "tasks.execute_step", step, _("Only the step's owner, ops engineers and managers may start it."))
+    now = now or timezone.now()
+    if step.status not in (RunStepStatus.READY, RunStepStatus.FAILED):
+        if step.status == RunStepStatus.PENDING:
+            waiting = list(RunStep.objects.filter(run=run, source_step_id__in=step.depends_on).exclude(
+                status__in=FINISHED_STEP).values_list("source_step_id", flat=True))
+            raise DomainError(_("This step waits for %(steps)s to finish.") % {"steps": _titles(run, waiting)},
+                              field="status", code="conflict")
+        raise DomainError(_("Only a ready step can be started; this one is %(status)s.")
+                          % {"status": step.get_status_display().lower()}, field="status", code="conflict")
+    step.status = RunStepStatus.RUNNING
+    step.actual_start = now
+    step.actual_end = None
+    step.started_by = actor
+    step.attempts += 1
+    stamp(step, actor).save(update_fields=["status", "actual_start", "actual_end", "started_by", "attempts"])
+    if run.status == RunStatus.PLANNED:
+        run.status = RunStatus.RUNNING
+        run.started_at = now
+        stamp(run, actor).save(update_fields=["status", "started_at"])
+    return step
+
+
+@transaction.atomic
+def runstep_complete(*, actor, run_step, note="", decision="", now=None, notify_owners=True) -> RunStep:
+    run, step = _lock(run_step)
+    _require(actor, "tasks.execute_step", step, _("Only the step's owner, ops engineers and managers may complete it."))
+    now = now or timezone.now()
+    if step.status != RunStepStatus.RUNNING:
+        raise DomainError(_("Only a running step can be completed; this one is %(status)s. Start it first.")
+                          % {"status": step.get_status_display().lower()}, field="status", code="conflict")
+    note = (note or "").strip()
+    if step.checkpoint:
+        _require(actor, "tasks.decide", step, _("Only the project manager may decide go or no-go at a checkpoint."))
+        if decision not in Decision.values:
+            raise DomainError(_("A checkpoint needs the manager's decision: go or no-go."), field="decision")
+        if not note:
+            raise DomainError(_("Explain the go/no-go decision in a comment."), field="note")
+        step.decision = decision
+        if decision == Decision.NO_GO:
+            return _fail(run=run, step=step, actor=actor, note=note, now=now)
+    step.status = RunStepStatus.DONE
+    step.actual_end = now
+    step.finished_by = actor
+    if note:
+        step.notes = note
+    stamp(step, actor).save(update_fields=["status", "actual_end", "finished_by", "notes", "decision"])
+    _release_dependents(run=run, now=now, notify_owners=notify_owners)
+    return step
+
+
+def _fail(*, run, step, actor, note, now):
+    step.status = RunStepStatus.FAILED
+    step.actual_end = now
+    step.finished_by = actor
+    step.notes = note
+    stamp(step, actor).save(update_fields=["status", "actual_end", "finished_by", "notes", "decision"])
+    run.flagged_at = now
+    run.flag_note = _("“%(step)s” failed: %(note)s") % {"step": step.title, "note": note}
+    stamp(run, actor).save(update_fields=["flagged_at", "flag_note"])
+    managers = User.objects.filter(memberships__project=run.project, memberships__role=Role.MANAGER).distinct()
+    for manager in managers:
+        notify(recipient=manager, kind="runstep_failed", project=run.project, subject=step, url=_board_url(run),
+               dedupe_key=f"runstep_failed:{step.pk}:{step.attempts}",
+               message=_("%(run)s: step “%(step)s” failed: %(note)s") % {"run": run.label, "step": step.title,
+                                                                          "note": note})
+    return step
+
+
+@transaction.atomic
+def runstep_fail(*, actor, run_step, note, now=None) -> RunStep:
+    run, step = _lock(run_step)
+    _require(actor, "tasks.execute_step", step, _("Only the step's owner, ops engineers and managers may fail it."))
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_("Say what went wrong: a failed step needs a note."), field="note")
+    if step.status != RunStepStatus.RUNNING:
+        raise DomainError(_("Only a running step can fail; this one is %(status)s.")
+                          % {"status": step.get_status_display().lower()}, field="status", code="conflict")
+    return _fail(run=run, step=step, actor=actor, note=note, now=now or timezone.now())
+
+
+@transaction.atomic
+def runstep_skip(*, actor, run_step, reason, now=None) -> RunStep:
+    run, step = _lock(run_step)
+    _require(actor, "tasks.skip_step", step, _("Only the project manager may skip a step."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for skipping this step."), field="note")
+    if step.status in (RunStepStatus.DONE, RunStepStatus.SKIPPED, RunStepStatus.RUNNING):
+        raise DomainError(_("A step that is %(status)s cannot be skipped.")
+                          % {"status": step.get_status_display().lower()}, field="status", code="conflict")
+    now = now or timezone.now()
+    step.status = RunStepStatus.SKIPPED
+    step.actual_end = now
+    step.finished_by = actor
+    step.notes = reason
+    stamp(step, actor).save(update_fields=["status", "actual_end", "finished_by", "notes"])
+    _release_dependents(run=run, now=now)
+    return step
+
+
+# ---------------------------------------------------------------- reconciliation
+
+def _decimal(value, field):
+    try:
+        value = Decimal(str(value))
+    except Exception:  # noqa: BLE001 - any unparsable amount
+        raise DomainError(_("Enter an amount such as 1234.56."), field=field) from None
+    if not value.is_finite():
+        raise DomainError(_("Enter an amount such as 1234.56."), field=field)
+    return value.quantize(Decimal("0.01"))
+
+
+def check_status(*, source_count, target_count, source_total, target_total, tolerance):
+    ok = source_count == target_count and abs(target_total - source_total) <= tolerance
+    return CheckStatus.MATCH if ok else CheckStatus.MISMATCH
+
+
+CHECK_FIELDS = {"entity", "source_count", "target_count", "source_total", "target_total", "tolerance"}
+
+
+def _check_values(data):
+    for field in ("source_count", "target_count"):
+        try:
+            data[field] = int(data[field])
+        except (TypeError, ValueError):
+            raise DomainError(_("Counts are whole numbers of records."), field=field) from None
+        if data[field] < 0:
+            raise DomainError(_("Counts cannot be negative."), field=field)
+    for field in ("source_total", "target_total", "tolerance"):
+        data[field] = _decimal(data[field], field)
+    if data["tolerance"] < 0:
+        raise DomainError(_("The tolerance cannot be negative."), field="tolerance")
+    data["entity"] = _text(data["entity"], "entity", _("Name the entity checked (customers, accounts…)."))
+    return data
+
+
+@transaction.atomic
+def check_create(*, actor, run, entity, source_count, target_count, source_total=0, target_total=0,
+                 tolerance=0) -> MigrationCheck:
+    data = _check_values({"entity": entity, "source_count": source_count, "target_count": target_count,
+                          "source_total": source_total, "target_total": target_total, "tolerance": tolerance})
+    if MigrationCheck.objects.filter(run=run, entity=data["entity"]).exists():
+        raise DomainError(_("This run already has a check of “%(e)s”.") % {"e": data["entity"]}, field="entity")
+    check = MigrationCheck(project_id=run.project_id, run=run, checked_by=actor, **data)
+    check.status = check_status(**{k: v for k, v in data.items() if k != "entity"})
+    stamp(check, actor).save()
+    return check
+
+
+@transaction.atomic
+def check_update(*, actor, check, **changes) -> MigrationCheck:
+    unknown = set(changes) - CHECK_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check = MigrationCheck.objects.select_for_update().get(pk=check.pk)
+    data = _check_values({f: changes.get(f, getattr(check, f)) for f in CHECK_FIELDS})
+    if MigrationCheck.objects.filter(run_id=check.run_id, entity=data["entity"]).exclude(pk=check.pk).exists():
+        raise DomainError(_("This run already has a check of “%(e)s”.") % {"e": data["entity"]}, field="entity")
+    for key, value in data.items():
+        setattr(check, key, value)
+    check.status = check_status(**{k: v for k, v in data.items() if k != "entity"})
+    check.checked_by = actor
+    stamp(check, actor).save()
+    return check
+
+
+@transaction.atomic
+def check_confirm_backup(*, actor, check, now=None) -> MigrationCheck:
+    check = MigrationCheck.objects.select_for_update().get(pk=check.pk)
+    if check.backup_confirmed_at:
+        raise DomainError(_("The backup was already confirmed by %(who)s.")
+                          % {"who": check.backup_confirmed_by.get_username() if check.backup_confirmed_by else "—"})
+    check.backup_confirmed_by = actor
+    check.backup_confirmed_at = now or timezone.now()
+    stamp(check, actor).save(update_fields=["backup_confirmed_by", "backup_confirmed_at"])
+    return check
+
+
+@transaction.atomic
+def check_delete(*, actor, check):
+    stamp(check, actor).delete()
+
+
+# ---------------------------------------------------------------- contingency plan
+
+@transaction.atomic
+def plan_save(*, actor, project, rollback_criteria, decision_owner=None, rollback_runbook=None,
+              point_of_no_return_at=None) -> ContingencyPlan:
+    """Create or edit the project's contingency plan. An approved plan is frozen."""
+    plan = ContingencyPlan.objects.select_for_update().filter(project=project).first()
+    if plan is not None and plan.status == PlanStatus.APPROVED:
+        raise DomainError(_("The contingency plan was approved and is frozen; it can no longer be edited."))
+    criteria = _text(rollback_criteria, "rollback_criteria", _("Write when the team switches back to the old system."))
+    _check_member(project, decision_owner, field="decision_owner")
+    if rollback_runbook is not None and rollback_runbook.project_id != project.pk:
+        raise DomainError(_("That runbook belongs to another project."), field="rollback_runbook")
+    plan = plan or ContingencyPlan(project=project)
+    plan.rollback_criteria = criteria
+    plan.decision_owner = decision_owner
+    plan.rollback_runbook = rollback_runbook
+    plan.point_of_no_return_at = point_of_no_return_at
+    # Any edit needs fresh approvals: people approve what they read.
+    plan.manager_approved_by = plan.business_approved_by = None
+    plan.manager_approved_at = plan.business_approved_at = None
+    stamp(plan, actor).save()
+    return plan
+
+
+@transaction.atomic
+def plan_approve(*, actor, plan, as_role, now=None) -> ContingencyPlan:
+    """Four eyes: the manager and a business reviewer (two different people) approve; then it is frozen."""
+    plan = ContingencyPlan.objects.select_for_update().get(pk=plan.pk)
+    held = roles_of(actor, plan.project_id)
+    now = now or timezone.now()
+    if plan.status == PlanStatus.APPROVED:
+        raise DomainError(_("The contingency plan is already approved."))
+    if as_role == Role.MANAGER:
+        if Role.MANAGER not in held:
+            raise PermissionDenied(_("Only a project manager may give the manager's approval."))
+        if plan.business_approved_by_id == actor.pk:
+            raise DomainError(_("You approved as business reviewer already; a second person must approve."))
+        plan.manager_approved_by, plan.manager_approved_at = actor, now
+    elif as_role == Role.BUSINESS:
+        if Role.BUSINESS not in held:
+            raise PermissionDenied(_("Only a business reviewer may give the business approval."))
+        if plan.manager_approved_by_id == actor.pk:
+            raise DomainError(_("You approved as manager already; a second person must approve."))
+        plan.business_approved_by, plan.business_approved_at = actor, now
+    else:
+        raise DomainError(_("Approve as “manager” or “business”."), field="as_role")
+    if plan.manager_approved_by_id and plan.business_approved_by_id:
+        plan.status = PlanStatus.APPROVED
+    stamp(plan, actor).save()
+    return plan

@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tasks"
+
+P = "projects/<int:pk>/cutover/"
+
+urlpatterns = [
+    path(P, views.runbooks, name="runbooks"),
+    path(P + "prep/", views.workitems, name="workitems"),
+    path(P + "prep/<int:item_id>/status/", views.workitem_status, name="workitem_status"),
+    path(P + "runbooks/<int:runbook_id>/", views.runbook_detail, name="runbook"),
+    path(P + "runbooks/<int:runbook_id>/steps/<int:step_id>/edit/", views.step_edit, name="step_edit"),
+    path(P + "runbooks/<int:runbook_id>/steps/<int:step_id>/move/", views.step_move, name="step_move"),
+    path(P + "runbooks/<int:runbook_id>/steps/<int:step_id>/delete/", views.step_delete, name="step_delete"),
+    path(P + "runbooks/<int:runbook_id>/export.xlsx", views.runbook_export, name="runbook_export"),
+    path(P + "runbooks/<int:runbook_id>/import/", views.runbook_import, name="runbook_import"),
+    path(P + "runbooks/<int:runbook_id>/compare/", views.rehearsal_compare, name="compare"),
+    path(P + "runs/new/", views.run_create, name="run_create"),
+    path(P + "runs/<int:run_id>/", views.run_board, name="run"),
+    path(P + "runs/<int:run_id>/steps/<int:step_id>/", views.run_step_detail, name="run_step"),
+    path(P + "runs/<int:run_id>/steps/<int:step_id>/<str:verb>/", views.run_step_action, name="run_step_action"),
+    path(P + "runs/<int:run_id>/checks/", views.run_checks, name="checks"),
+    path(P + "runs/<int:run_id>/checks/<int:check_id>/backup/", views.check_confirm_backup, name="check_backup"),
+    path(P + "contingency/", views.contingency, name="contingency"),
+    path(P + "contingency/approve/", views.contingency_approve, name="contingency_approve"),
+]

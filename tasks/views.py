@@ -1,0 +1,414 @@
+"""Cutover pages: landing, preparation checklist, runbook editor, live run board, rehearsal
+comparison, reconciliation and the contingency plan. Thin: selectors read, services write."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from projects.access import roles_of
+from projects.audit import history_for
+from projects.errors import DomainError
+from projects.models import Role
+from projects.views_base import form_error, project_view, render_page
+
+from . import excel, readiness_criteria, selectors, services
+from .forms import (
+    CheckForm,
+    ImportForm,
+    PlanForm,
+    RunbookForm,
+    RunForm,
+    StepActionForm,
+    StepForm,
+    WorkItemForm,
+    WorkItemStatusForm,
+)
+from .models import MigrationCheck, PlanStatus, Run, Runbook, RunStep, Step, WorkItem
+
+SECTION = "cutover"
+
+
+def _ctx(**kwargs):
+    return {"section": SECTION, **kwargs}
+
+
+def _runbook(project, runbook_id):
+    return get_object_or_404(Runbook, pk=runbook_id, project=project)
+
+
+def _run(project, run_id):
+    return get_object_or_404(Run.objects.select_related("runbook", "project"), pk=run_id, project=project)
+
+
+# ---------------------------------------------------------------- landing
+
+@project_view("tasks.view")
+def runbooks(request, project):
+    can_edit = request.user.has_perm("tasks.edit", project)
+    runbook_form = RunbookForm(request.POST or None) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if runbook_form.is_valid():
+            try:
+                runbook = services.runbook_create(actor=request.user, project=project, **runbook_form.cleaned_data)
+            except DomainError as exc:
+                form_error(runbook_form, exc)
+            else:
+                messages.success(request, _("Runbook created. Add its steps."))
+                return redirect("tasks:runbook", project.pk, runbook.pk)
+    runs = selectors.attach_forecasts(selectors.runs_for_project(project=project))
+    criteria = [
+        (_("Preparation work items done"), readiness_criteria.prep_items_done(project, 100)),
+        (_("Cutover rehearsed within the window"), readiness_criteria.rehearsals_in_window(project, 1)),
+        (_("Latest rehearsal reconciled clean"), readiness_criteria.reconciliation_clean(project, 0)),
+        (_("Contingency plan approved"), readiness_criteria.contingency_approved(project, 1)),
+    ]
+    return render_page(request, "tasks/runbooks.html", _ctx(
+        runbooks=selectors.runbooks_for_project(project=project), runs=runs, criteria=criteria,
+        runbook_form=runbook_form, run_form=RunForm(project=project) if can_edit else None, can_edit=can_edit,
+        plan=selectors.plan_for_project(project=project), now=timezone.now(),
+    ), partial="runs")
+
+
+# ---------------------------------------------------------------- preparation work items
+
+@project_view("tasks.view")
+def workitems(request, project):
+    can_edit = request.user.has_perm("tasks.edit", project)
+    form = WorkItemForm(request.POST or None, project=project) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.workitem_create(actor=request.user, project=project, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Work item added."))
+                return redirect(request.get_full_path())
+    mine = request.GET.get("mine") == "1"
+    status = request.GET.get("status") or None
+    groups = selectors.workitems_by_phase(project=project, owner=request.user if mine else None, status=status)
+    return render_page(request, "tasks/workitems.html", _ctx(
+        groups=groups, form=form, mine=mine, status=status, can_edit=can_edit, now=timezone.now(),
+        status_choices=WorkItem._meta.get_field("status").choices,
+    ), partial="items")
+
+
+@project_view("tasks.view")
+@require_POST
+def workitem_status(request, project, item_id):
+    item = get_object_or_404(WorkItem, pk=item_id, project=project)
+    if not request.user.has_perm("tasks.update_item", item):
+        raise PermissionDenied
+    form = WorkItemStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.workitem_set_status(actor=request.user, item=item, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return redirect(request.POST.get("next") or reverse("tasks:workitems", args=[project.pk]))
+
+
+# ---------------------------------------------------------------- runbook editor
+
+def _runbook_context(request, project, runbook, **extra):
+    steps = selectors.runbook_steps(runbook=runbook)
+    plan = selectors.runbook_plan(runbook=runbook, steps=steps)
+    can_edit = request.user.has_perm("tasks.edit", project)
+    return _ctx(runbook=runbook, steps=steps, plan=plan, can_edit=can_edit,
+                step_form=extra.pop("step_form", None) or (StepForm(runbook=runbook) if can_edit else None),
+                import_form=extra.pop("import_form", None) or (ImportForm() if can_edit else None),
+                run_form=RunForm(project=project, initial={"runbook": runbook}) if can_edit else None,
+                runs=runbook.runs.order_by("kind", "number"), **extra)
+
+
+@project_view("tasks.view")
+def runbook_detail(request, project, runbook_id):
+    runbook = _runbook(project, runbook_id)
+    context = _runbook_context(request, project, runbook)
+    if request.method == "POST":
+        if not context["can_edit"]:
+            raise PermissionDenied
+        form = StepForm(request.POST, runbook=runbook)
+        if form.is_valid():
+            try:
+                services.step_create(actor=request.user, runbook=runbook, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                context = _runbook_context(request, project, runbook)
+                return render_page(request, "tasks/runbook.html", context, partial="steps") \
+                    if request.htmx else redirect("tasks:runbook", project.pk, runbook.pk)
+        context = _runbook_context(request, project, runbook, step_form=form)
+    context["history"] = history_for(runbook, limit=10)
+    return render_page(request, "tasks/runbook.html", context, partial="steps")
+
+
+@project_view("tasks.edit")
+def step_edit(request, project, runbook_id, step_id):
+    """Inline edit of one step row: GET gives the form row, POST saves and gives the row back."""
+    runbook = _runbook(project, runbook_id)
+    step = get_object_or_404(Step.objects.select_related("owner").prefetch_related("depends_on"), pk=step_id,
+                             runbook=runbook)
+    form = StepForm(request.POST or None, runbook=runbook, step=step)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        depends_on = data.pop("depends_on")
+        try:
+            services.step_update(actor=request.user, step=step, depends_on=depends_on, **data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            if request.htmx:
+                context = _runbook_context(request, project, runbook)
+                response = render_page(request, "tasks/runbook.html", context, partial="steps")
+                response["HX-Retarget"] = "#steps"  # the row asked, but dependencies and order may change others
+                response["HX-Reswap"] = "outerHTML"
+                return response
+            return redirect("tasks:runbook", project.pk, runbook.pk)
+    return render_page(request, "tasks/step_edit.html", _ctx(runbook=runbook, step=step, form=form),
+                       partial="editrow")
+
+
+@project_view("tasks.edit")
+@require_POST
+def step_move(request, project, runbook_id, step_id):
+    runbook = _runbook(project, runbook_id)
+    step = get_object_or_404(Step, pk=step_id, runbook=runbook)
+    services.step_move(actor=request.user, step=step, direction=request.POST.get("direction", "up"))
+    if request.htmx:
+        return render_page(request, "tasks/runbook.html", _runbook_context(request, project, runbook), partial="steps")
+    return redirect("tasks:runbook", project.pk, runbook.pk)
+
+
+@project_view("tasks.edit")
+@require_POST
+def step_delete(request, project, runbook_id, step_id):
+    runbook = _runbook(project, runbook_id)
+    step = get_object_or_404(Step, pk=step_id, runbook=runbook)
+    services.step_delete(actor=request.user, step=step)
+    if request.htmx:
+        return render_page(request, "tasks/runbook.html", _runbook_context(request, project, runbook), partial="steps")
+    messages.success(request, _("Step deleted."))
+    return redirect("tasks:runbook", project.pk, runbook.pk)
+
+
+@project_view("tasks.view")
+def runbook_export(request, project, runbook_id):
+    runbook = _runbook(project, runbook_id)
+    data = excel.export_steps(selectors.runbook_steps(runbook=runbook))
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = slugify(runbook.name) or f"runbook-{runbook.pk}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+@project_view("tasks.edit")
+@require_POST
+def runbook_import(request, project, runbook_id):
+    runbook = _runbook(project, runbook_id)
+    form = ImportForm(request.POST, request.FILES)
+    import_errors = []
+    if form.is_valid():
+        try:
+            rows = excel.read_rows(form.cleaned_data["file"])
+            created = services.steps_import(actor=request.user, runbook=runbook, rows=rows)
+        except DomainError as exc:
+            form_error(form, exc)
+            import_errors = exc.extra.get("errors", [])
+        else:
+            messages.success(request, _("%(n)d steps imported.") % {"n": len(created)})
+            return redirect("tasks:runbook", project.pk, runbook.pk)
+    context = _runbook_context(request, project, runbook, import_form=form, import_errors=import_errors)
+    response = render_page(request, "tasks/runbook.html", context)
+    response.status_code = 400
+    return response
+
+
+@project_view("tasks.view")
+def rehearsal_compare(request, project, runbook_id):
+    runbook = _runbook(project, runbook_id)
+    if request.method == "POST":
+        if not request.user.has_perm("tasks.edit", project):
+            raise PermissionDenied
+        step_ids = request.POST.getlist("step") or None
+        changed = services.steps_adopt_rehearsal_median(actor=request.user, runbook=runbook, step_ids=step_ids)
+        messages.success(request, _("Planned minutes updated for %(n)d steps.") % {"n": changed})
+        return redirect("tasks:compare", project.pk, runbook.pk)
+    return render_page(request, "tasks/compare.html", _ctx(
+        runbook=runbook, comparison=selectors.rehearsal_comparison(runbook=runbook),
+        can_edit=request.user.has_perm("tasks.edit", project)))
+
+
+# ---------------------------------------------------------------- runs and the live board
+
+@project_view("tasks.edit")
+@require_POST
+def run_create(request, project):
+    form = RunForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            run = services.run_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(run)s created from the runbook as it is now.") % {"run": run.label})
+            return redirect("tasks:run", project.pk, run.pk)
+    else:
+        messages.error(request, _("Choose a runbook and a kind."))
+    return redirect("tasks:runbooks", project.pk)
+
+
+def _board_context(request, project, run, **extra):
+    board = selectors.run_board(run=run, user=request.user)
+    is_manager = Role.MANAGER in roles_of(request.user, project)
+    return _ctx(run=run, board=board, can_edit=request.user.has_perm("tasks.edit", project),
+                is_manager=is_manager, action_form=StepActionForm(), **extra)
+
+
+@project_view("tasks.view")
+def run_board(request, project, run_id):
+    run = _run(project, run_id)
+    return render_page(request, "tasks/run.html", _board_context(request, project, run), partial="board")
+
+
+@project_view("tasks.view")
+@require_POST
+def run_step_action(request, project, run_id, step_id, verb):
+    if verb not in ("start", "complete", "fail", "skip"):
+        raise Http404
+    run = _run(project, run_id)
+    run_step = get_object_or_404(RunStep, run=run, source_step_id=step_id)
+    form = StepActionForm(request.POST)
+    form.is_valid()
+    note, decision = form.cleaned_data.get("note", ""), form.cleaned_data.get("decision", "")
+    error = None
+    try:
+        if verb == "start":
+            services.runstep_start(actor=request.user, run_step=run_step)
+        elif verb == "complete":
+            services.runstep_complete(actor=request.user, run_step=run_step, note=note, decision=decision)
+        elif verb == "fail":
+            services.runstep_fail(actor=request.user, run_step=run_step, note=note)
+        else:
+            services.runstep_skip(actor=request.user, run_step=run_step, reason=note)
+    except DomainError as exc:
+        error = exc.message
+    if request.htmx:
+        run.refresh_from_db()
+        response = render_page(request, "tasks/run.html",
+                               _board_context(request, project, run, action_error=error, error_step=step_id),
+                               partial="board")
+        if error:
+            response.status_code = 200  # htmx swaps only 2xx; the message shows on the board
+        return response
+    if error:
+        messages.error(request, error)
+    return redirect("tasks:run", project.pk, run.pk)
+
+
+@project_view("tasks.view")
+def run_step_detail(request, project, run_id, step_id):
+    run = _run(project, run_id)
+    run_step = get_object_or_404(RunStep.objects.select_related("owner", "started_by", "finished_by"), run=run,
+                                 source_step_id=step_id)
+    run_step.run = run
+    deps = list(run.steps.filter(source_step_id__in=run_step.depends_on).order_by("order"))
+    return render_page(request, "tasks/run_step.html", _ctx(
+        run=run, rs=run_step, deps=deps, form=StepActionForm(),
+        is_manager=Role.MANAGER in roles_of(request.user, project), history=history_for(run_step, limit=20)))
+
+
+# ---------------------------------------------------------------- reconciliation
+
+@project_view("tasks.view")
+def run_checks(request, project, run_id):
+    run = _run(project, run_id)
+    can_edit = request.user.has_perm("tasks.edit", project)
+    form = CheckForm(request.POST or None) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.check_create(actor=request.user, run=run, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Check recorded."))
+                return redirect("tasks:checks", project.pk, run.pk)
+    checks = selectors.checks_for_run(run=run)
+    return render_page(request, "tasks/checks.html", _ctx(
+        run=run, checks=checks, form=form, can_edit=can_edit, clean=selectors.reconciliation_clean(checks),
+        mismatches=sum(1 for c in checks if c.status != "match")), partial="checks")
+
+
+@project_view("tasks.edit")
+@require_POST
+def check_confirm_backup(request, project, run_id, check_id):
+    run = _run(project, run_id)
+    check = get_object_or_404(MigrationCheck, pk=check_id, run=run)
+    try:
+        services.check_confirm_backup(actor=request.user, check=check)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("tasks:checks", project.pk, run.pk)
+
+
+# ---------------------------------------------------------------- contingency plan
+
+@project_view("tasks.view")
+def contingency(request, project):
+    plan = selectors.plan_for_project(project=project)
+    can_edit = request.user.has_perm("tasks.edit", project) and (plan is None or plan.status != PlanStatus.APPROVED)
+    initial = {}
+    if plan is not None:
+        initial = {"rollback_criteria": plan.rollback_criteria, "decision_owner": plan.decision_owner_id,
+                   "rollback_runbook": plan.rollback_runbook_id,
+                   "point_of_no_return_at": plan.point_of_no_return_at}
+    form = PlanForm(request.POST or None, project=project, initial=initial) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.plan_save(actor=request.user, project=project, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Contingency plan saved. It needs the manager's and the business "
+                                            "reviewer's approval."))
+                return redirect("tasks:contingency", project.pk)
+    roles = roles_of(request.user, project)
+    rollback_steps = selectors.runbook_steps(runbook=plan.rollback_runbook) if plan and plan.rollback_runbook else []
+    return render_page(request, "tasks/contingency.html", _ctx(
+        plan=plan, form=form, rollback_steps=rollback_steps,
+        rollback_minutes=selectors.runbook_plan(runbook=plan.rollback_runbook, steps=rollback_steps)["minutes"]
+        if rollback_steps else 0,
+        can_approve_manager=Role.MANAGER in roles, can_approve_business=Role.BUSINESS in roles,
+        history=history_for(plan, limit=10) if plan else []))
+
+
+@project_view("tasks.approve_plan")
+@require_POST
+def contingency_approve(request, project):
+    plan = selectors.plan_for_project(project=project)
+    if plan is None:
+        messages.error(request, _("Write the contingency plan first."))
+    else:
+        try:
+            services.plan_approve(actor=request.user, plan=plan, as_role=request.POST.get("as_role", ""))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Approval recorded."))
+    return redirect("tasks:contingency", project.pk)
