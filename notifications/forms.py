@@ -37,6 +37,6 @@ class PreferenceForm(forms.Form):
 class ReminderSettingForm(forms.Form):
     """One row of the project's reminder settings page."""
 
-    kind = forms.CharField(widget=forms.HiddenInput, max_length=60)
+    kind = forms.CharField(widget=forms.HiddenInput, max_length=60, required=False)  # rows not posted are kept
     enabled = forms.BooleanField(required=False, label=_("On"))
     lead_hours = forms.IntegerField(required=False, min_value=1, max_value=24 * 90, label=_("Lead time (hours)"))

@@ -139,6 +139,8 @@ def reminder_settings(request, project):
             try:
                 with transaction.atomic():  # one bad row saves nothing
                     for row, form in forms:
+                        if form.cleaned_data.get("kind") != row["kind"]:
+                            continue  # a row the page did not show (a rule registered since)
                         current = form
                         services.reminder_setting_set(actor=request.user, project=project, kind=row["kind"],
                                                       enabled=form.cleaned_data["enabled"],
