@@ -6,3 +6,6 @@ class RequirementsConfig(AppConfig):
     name = "requirements"
     verbose_name = _("Requirements")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import readiness_criteria, rules  # noqa: F401  registers rules and readiness criteria
