@@ -116,8 +116,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def readiness(self, request, pk=None):
         project = self.get_object()
         result = readiness.evaluate(project)
-        return Response({"score": result["score"], "ready": result["ready"],
-                         "criteria": [e.as_dict() for e in result["criteria"]]})
+        return Response(readiness.freeze(result))  # {score, ready, criteria: [...], blockers: [keys]}
 
 
 class DepartmentViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):

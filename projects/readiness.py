@@ -4,8 +4,13 @@ Each app registers its criteria in its AppConfig.ready(); the dashboard and the 
 `evaluate(project)`. `projects` knows nothing of the other apps: they plug in here.
 """
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+
+from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -15,6 +20,7 @@ class Result:
     explanation: str = ""
     url: str | None = None  # where the blocking items are listed
     display: str | None = None  # how to show the value ("87%", "3 open")
+    total: float | None = None  # when the value counts items out of a total (drawn as a progress bar)
 
 
 @dataclass(frozen=True)
@@ -36,10 +42,23 @@ class Evaluated:
     result: Result
     mandatory: bool = True
     extra: dict = field(default_factory=dict)
+    weight: int | None = None  # the project's override; None means the criterion's own weight
+
+    def __post_init__(self):
+        if self.weight is None:
+            self.weight = self.criterion.weight
 
     @property
     def key(self):
         return self.criterion.key
+
+    @property
+    def label(self):
+        return self.criterion.label
+
+    @property
+    def area(self):
+        return self.criterion.area
 
     @property
     def passed(self):
@@ -52,11 +71,13 @@ class Evaluated:
             "value": self.result.value,
             "target": self.target,
             "passed": self.result.passed,
-            "weight": self.criterion.weight,
+            "weight": self.weight,
             "mandatory": self.mandatory,
             "area": self.criterion.area,
             "explanation": str(self.result.explanation),
             "url": self.result.url,
+            "display": str(self.result.display) if self.result.display is not None else None,
+            "total": self.result.total,
         }
 
 
@@ -83,18 +104,44 @@ def criteria():
     return sorted(_registry.values(), key=lambda c: (c.order, c.key))
 
 
+def criterion_settings(project, key, criterion_=None) -> dict:
+    """{target, mandatory, weight} of one criterion in a project: its override, else the default."""
+    c = criterion_ or _registry[key]
+    conf = (project.readiness_targets or {}).get(key) or {}
+    return {"target": conf.get("target", c.default_target), "mandatory": conf.get("mandatory", c.mandatory),
+            "weight": conf.get("weight", c.weight)}
+
+
+def _compute(c, project, target) -> Result:
+    """One criterion's result. A criterion that crashes fails (visibly) instead of hiding the scorecard."""
+    try:
+        return c.compute(project, target)
+    except Exception:  # noqa: BLE001 - another app's bug must not take the dashboard down
+        log.exception("Readiness criterion %s failed for project %s", c.key, project.pk)
+        return Result(value=0, passed=False, explanation=_("This criterion could not be computed; see the server log."))
+
+
 def evaluate(project) -> dict:
-    """{score 0–100, ready, criteria:[Evaluated]}; ready only when every mandatory criterion passes."""
-    settings_ = project.readiness_targets or {}
+    """{score 0–100, ready, criteria:[Evaluated], blockers:[Evaluated]}.
+
+    `score` is the weighted share of criteria that pass; `ready` only when every mandatory
+    criterion passes. Targets, weights and the mandatory flag may be overridden per project in
+    `Project.readiness_targets` ({key: {"target": x, "weight": n, "mandatory": bool}})."""
     evaluated = []
     for c in criteria():
-        conf = settings_.get(c.key, {})
-        target = conf.get("target", c.default_target)
-        mandatory = conf.get("mandatory", c.mandatory)
-        evaluated.append(Evaluated(criterion=c, target=target, result=c.compute(project, target), mandatory=mandatory))
-    total = sum(e.criterion.weight for e in evaluated)
-    passed = sum(e.criterion.weight for e in evaluated if e.passed)
+        conf = criterion_settings(project, c.key, c)
+        evaluated.append(Evaluated(criterion=c, target=conf["target"], result=_compute(c, project, conf["target"]),
+                                   mandatory=conf["mandatory"], weight=conf["weight"]))
+    total = sum(e.weight for e in evaluated)
+    passed = sum(e.weight for e in evaluated if e.passed)
     score = round(passed * 100 / total) if total else 0
     ready = bool(evaluated) and all(e.passed for e in evaluated if e.mandatory)
     return {"score": score, "ready": ready, "criteria": evaluated,
             "blockers": [e for e in evaluated if not e.passed]}
+
+
+def freeze(result) -> dict:
+    """An evaluation as plain JSON (for snapshots and the go/no-go evidence): it never changes later."""
+    return {"score": result["score"], "ready": result["ready"],
+            "criteria": [e.as_dict() for e in result["criteria"]],
+            "blockers": [e.key for e in result["blockers"]]}

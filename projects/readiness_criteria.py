@@ -35,3 +35,5 @@ def raci_accountable(project, target):
             "%(n)d work area without exactly one A", "%(n)d work areas without exactly one A", bad) % {"n": bad},
         url=reverse("projects:raci", args=[project.pk]),
     )
+
+from . import readiness_dashboard, readiness_rules  # noqa: E402,F401  rules and dashboard providers of projects

@@ -1,3 +1,7 @@
 """Periodic jobs of the projects app, installed into django-celery-beat by `setup_schedules`."""
 
-SCHEDULES = []  # (name, task path, crontab kwargs) — e.g. ("Readiness snapshot", "x.tasks.y", {"minute": "5"})
+# (name, task path, crontab kwargs)
+SCHEDULES = [
+    # Late evening, local time: the day's final state becomes that day's point on the trend charts.
+    ("Readiness snapshot", "projects.tasks.snapshot_readiness", {"minute": "50", "hour": "23"}),
+]

@@ -86,12 +86,15 @@ class ReadinessCriterionSerializer(serializers.Serializer):
     area = serializers.CharField()
     explanation = serializers.CharField()
     url = serializers.CharField(allow_null=True)
+    display = serializers.CharField(allow_null=True)
+    total = serializers.FloatField(allow_null=True)
 
 
 class ReadinessSerializer(serializers.Serializer):
     score = serializers.IntegerField()
     ready = serializers.BooleanField()
     criteria = ReadinessCriterionSerializer(many=True)
+    blockers = serializers.ListField(child=serializers.CharField())
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from . import readiness, selectors, services
+from . import selectors, services, views_readiness
 from .audit import history_for
 from .errors import DomainError
 from .forms import (DepartmentForm, MembershipEditForm, MembershipForm, MilestoneForm, ProjectForm, RaciAreaForm,
@@ -65,6 +65,8 @@ def project_home(request, project):
         "gaps": selectors.rota_gaps(project=project),
         "section": "home",
     }
+    if not (request.htmx and not request.htmx.boosted):  # the milestones partial needs no scorecard
+        context.update(views_readiness.dashboard_context(request, project))
     return render_page(request, "projects/home.html", context, partial="milestones")
 
 
@@ -332,10 +334,7 @@ def shift_delete(request, project, shift_id):
     return redirect(f"{url}?week={week.isoformat()}" if week else url)
 
 
-@project_view()
-def readiness_page(request, project):
-    result = readiness.evaluate(project)
-    return render(request, "projects/readiness.html", {"result": result, "section": "readiness"})
+readiness_page = views_readiness.readiness_page  # the scorecard page lives with the rest of readiness
 
 
 def healthz(request):
