@@ -6,3 +6,6 @@ class DefectsConfig(AppConfig):
     name = "defects"
     verbose_name = _("Defects")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import readiness_criteria, rules  # noqa: F401 - register criteria and permission rules

@@ -1,0 +1,247 @@
+"""Demo testing data: test cases linked to requirements, five cycles with results, ~110 defects in
+every state and severity with their history, a few security ones and some past their SLA.
+
+Built through the services (so history and transitions are real), then back-dated so the
+metrics show a month of arrivals and closures. Idempotent: does nothing if the project has cycles.
+"""
+
+import random
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from . import links, services
+from .models import (
+    Category,
+    CycleKind,
+    CycleStatus,
+    Defect,
+    DefectTransition,
+    ResultStatus,
+    Severity,
+    Status,
+    TestCycle,
+    TestResult,
+)
+
+AREAS = [
+    ("Deposit account opening", "开户"), ("Time deposit interest", "定期存款计息"), ("Loan disbursement", "贷款发放"),
+    ("Loan repayment schedule", "还款计划"), ("GL posting", "总账过账"), ("End-of-day batch", "日终批处理"),
+    ("Counter cash withdrawal", "柜面取现"), ("Transfer between accounts", "转账"), ("Card issuance", "发卡"),
+    ("Customer information update", "客户信息维护"), ("Interest rate maintenance", "利率维护"),
+    ("Statement printing", "对账单打印"), ("Teller cash box balancing", "尾箱轧账"), ("Fee calculation", "手续费计算"),
+    ("Regulatory report export", "监管报表导出"),
+]
+CASE_VERBS = ["happy path", "boundary amount", "invalid input", "concurrent users", "after end-of-day",
+              "with authorisation", "reversal"]
+DEFECT_TITLES = [
+    "Interest rounded to 3 decimals instead of 2 on {a}",
+    "{a}: screen freezes after pressing F8 twice",
+    "{a} returns error E1042 for accounts migrated from the old system",
+    "{a}: Chinese name truncated to 6 characters",
+    "{a} response time above 3 s at 500 concurrent users",
+    "{a}: authorisation request not sent to supervisor",
+    "{a}: amount field accepts negative values",
+    "{a} posts to the wrong GL account for foreign currency",
+    "{a}: batch job does not restart after failure",
+    "{a}: receipt shows the old branch code",
+]
+SECURITY_TITLES = [
+    "SQL injection in customer search on {a}",
+    "Session not invalidated after logout ({a})",
+    "Stored XSS in remarks field of {a}",
+    "Teller can approve own transaction in {a}",
+]
+ENVIRONMENTS = ["SIT · build 2.3.{n} · Chrome 120", "SIT · build 2.4.{n} · counter PC Win10",
+                "UAT · build 2.5.{n} · branch 0101", "PERF · 8 app nodes · build 2.4.{n}"]
+
+# Target status mix for the defects (weights).
+STATUS_MIX = ([Status.CLOSED] * 30 + [Status.VERIFIED] * 8 + [Status.FIXED] * 10 + [Status.IN_PROGRESS] * 12
+              + [Status.OPEN] * 12 + [Status.NEW] * 10 + [Status.REOPENED] * 8 + [Status.REJECTED] * 10)
+SEVERITY_MIX = [Severity.CRITICAL] * 8 + [Severity.MAJOR] * 25 + [Severity.MINOR] * 45 + [Severity.TRIVIAL] * 22
+PATHS = {
+    Status.NEW: [],
+    Status.OPEN: [Status.OPEN],
+    Status.IN_PROGRESS: [Status.OPEN, Status.IN_PROGRESS],
+    Status.FIXED: [Status.OPEN, Status.IN_PROGRESS, Status.FIXED],
+    Status.VERIFIED: [Status.OPEN, Status.IN_PROGRESS, Status.FIXED, Status.VERIFIED],
+    Status.CLOSED: [Status.OPEN, Status.IN_PROGRESS, Status.FIXED, Status.VERIFIED, Status.CLOSED],
+    Status.REOPENED: [Status.OPEN, Status.IN_PROGRESS, Status.FIXED, Status.VERIFIED, Status.CLOSED,
+                      Status.REOPENED],
+    Status.REJECTED: [Status.REJECTED],
+}
+
+
+def seed(*, project, people, stdout=None):
+    if TestCycle.objects.filter(project=project).exists():
+        return
+    rng = random.Random(2027)
+    pm = next((u for u in people.get("manager", []) if u.username == "pm"), people["manager"][0])
+    testers = people.get("tester", [])
+    devs = people.get("developer", [])
+    tester = next((u for u in testers if u.username == "tester"), testers[0])
+    # One object per person so the per-request role cache is shared across service calls.
+    same = {u.pk: u for role_users in people.values() for u in role_users}
+    pm, tester = same[pm.pk], same[tester.pk]
+    testers = [same[u.pk] for u in testers]
+    devs = [same[u.pk] for u in devs]
+    now = timezone.now()
+    today = timezone.localdate()
+
+    cases = _cases(project, tester, rng)
+    cycles = _cycles(project, tester, testers, cases, today, rng)
+    defects = _defects(project, pm, tester, testers, devs, cycles, now, rng)
+    if stdout:
+        stdout.write(f"Defects demo: {len(cases)} test cases, {len(cycles)} cycles, {defects} defects.")
+
+
+def _cases(project, tester, rng):
+    approved = links.approved_requirements(project)
+    approved = list(approved) if approved is not None else []
+    others = links.requirements_of(project)
+    others = list(others.exclude(status="approved")[:10]) if others is not None else []
+    cases = []
+    kinds = [CycleKind.FUNCTIONAL] * 6 + [CycleKind.PERFORMANCE, CycleKind.SECURITY, CycleKind.REGRESSION]
+    for i in range(60):
+        area, zh = AREAS[i % len(AREAS)]
+        verb = CASE_VERBS[(i // len(AREAS)) % len(CASE_VERBS)]
+        kind = kinds[i % len(kinds)]
+        # Most approved requirements get a case; a few are left uncovered on purpose.
+        reqs = [approved[i]] if i < len(approved) - 4 else ([others[i % len(others)]] if others and i % 7 == 0 else [])
+        cases.append(services.case_create(
+            actor=tester, project=project, title=f"{area} · {zh} — {verb}", kind=kind, requirements=reqs,
+            steps=f"1. Log in as teller at branch 0101\n2. Open {area}\n3. Run the {verb} scenario with test data set "
+                  f"#{i + 1}\n4. Confirm and check the journal",
+            expected_result=f"{area} completes, the journal and GL show the right amounts, no error message",
+        ))
+    return cases
+
+
+def _cycles(project, tester, testers, cases, today, rng):
+    plan = [
+        ("SIT round 1 · 系统集成测试第一轮", CycleKind.FUNCTIONAL, -42, -29, 0.70, CycleStatus.DONE),
+        ("Performance test · 性能测试", CycleKind.PERFORMANCE, -30, -24, 0.82, CycleStatus.DONE),
+        ("SIT round 2 · 系统集成测试第二轮", CycleKind.FUNCTIONAL, -24, -12, 0.86, CycleStatus.DONE),
+        ("Security test · 安全测试", CycleKind.SECURITY, -14, -8, 0.88, CycleStatus.DONE),
+        ("Regression before UAT · 回归测试", CycleKind.REGRESSION, -6, 4, 0.91, CycleStatus.RUNNING),
+    ]
+    cycles = []
+    for name, kind, start, end, rate, final_status in plan:
+        cycle = services.cycle_create(actor=tester, project=project, name=name, kind=kind,
+                                      planned_start=today + timedelta(days=start),
+                                      planned_end=today + timedelta(days=end))
+        results = list(TestResult.objects.filter(cycle=cycle).select_related("case", "cycle__project"))
+        running = final_status == CycleStatus.RUNNING
+        for i, result in enumerate(results):
+            if running and i % 9 == 8:
+                continue  # not run yet
+            roll = rng.random()
+            if roll < rate:
+                status, note = ResultStatus.PASSED, ""
+            elif roll < rate + (1 - rate) * 0.75:
+                status, note = ResultStatus.FAILED, "Journal shows a different amount than the screen"
+            else:
+                status, note = ResultStatus.BLOCKED, "Test data not migrated yet"
+            services.result_record(actor=testers[i % len(testers)], result=result, status=status, note=note)
+        if final_status == CycleStatus.DONE:
+            services.cycle_update(actor=tester, cycle=cycle, status=CycleStatus.DONE)
+        day = today + timedelta(days=start)
+        TestResult.objects.filter(cycle=cycle).exclude(executed_at=None).update(
+            executed_at=timezone.make_aware(timezone.datetime(day.year, day.month, day.day, 10)))
+        cycles.append(cycle)
+    return cycles
+
+
+def _defects(project, pm, tester, testers, devs, cycles, now, rng):
+    failed = list(TestResult.objects.filter(cycle__project=project, status=ResultStatus.FAILED)
+                  .select_related("case", "cycle"))
+    total = 110
+    made = 0
+    for i in range(total):
+        area = AREAS[i % len(AREAS)][0]
+        security = i % 23 == 5
+        target = STATUS_MIX[(i * 7) % len(STATUS_MIX)]
+        severity = SEVERITY_MIX[(i * 11) % len(SEVERITY_MIX)]
+        title = (SECURITY_TITLES[i % len(SECURITY_TITLES)] if security
+                 else DEFECT_TITLES[i % len(DEFECT_TITLES)]).format(a=area)
+        category = Category.SECURITY if security else [Category.FUNCTIONAL, Category.FUNCTIONAL, Category.DATA,
+                                                        Category.PERFORMANCE, Category.USABILITY][i % 5]
+        reporter = testers[i % len(testers)]
+        result = failed[i] if i < len(failed) and i % 2 == 0 else None
+        cycle = result.cycle if result else cycles[min(i * len(cycles) // total, len(cycles) - 1)]
+        defect = services.defect_file(
+            actor=reporter, project=project, title=title, severity=severity, category=category,
+            priority=["urgent", "high", "medium", "low"][[Severity.CRITICAL, Severity.MAJOR, Severity.MINOR,
+                                                         Severity.TRIVIAL].index(severity)],
+            environment=ENVIRONMENTS[i % len(ENVIRONMENTS)].format(n=i % 9),
+            steps=f"1. Log in as teller at branch 0101\n2. Open {area}\n3. Enter account 6222 0201 {1000 + i} and "
+                  f"amount 1,234.56\n4. Press Confirm",
+            expected_result="The transaction is posted and the receipt printed; balance decreases by 1,234.56",
+            actual_result=["Error E1042: account status unknown", "Balance decreased by 1,234.57",
+                           "Screen froze for 40 s, then timed out", "Receipt printed twice"][i % 4],
+            cycle=cycle, test_result=result,
+        )
+        dev = devs[i % len(devs)]
+        for step in PATHS[target]:
+            if step == Status.OPEN:
+                services.defect_assign(actor=pm, defect=defect, assignee=dev)
+                services.defect_transition(actor=pm, defect=defect, to=step, comment="Triaged in the daily defect "
+                                                                                     "meeting")
+            elif step in (Status.IN_PROGRESS, Status.FIXED):
+                services.defect_transition(actor=dev, defect=defect, to=step,
+                                           comment="Fixed in build 2.5" if step == Status.FIXED else "")
+            elif step == Status.REJECTED:
+                reason = ["not_a_defect", "cannot_reproduce", "duplicate"][i % 3]
+                original = Defect.objects.filter(project=project).exclude(pk=defect.pk).order_by("id").first()
+                services.defect_transition(actor=tester, defect=defect, to=step, reject_reason=reason,
+                                           duplicate_of=original if reason == "duplicate" else None,
+                                           comment="Works as specified in BRD 4.2" if reason == "not_a_defect"
+                                           else "See the original report")
+            elif step == Status.REOPENED:
+                services.defect_transition(actor=tester, defect=defect, to=step,
+                                           comment="Still fails with accounts migrated from the old system")
+            else:
+                services.defect_transition(actor=tester, defect=defect, to=step, comment="Re-tested in SIT")
+        if i % 6 == 0:
+            services.defect_comment_add(actor=dev, defect=defect, text="Looking at it; the journal entry comes from "
+                                                                       "the batch interface.")
+        if i % 15 == 0:
+            log = ContentFile(b"2027-01-10 10:14:03 ERROR E1042 account status unknown\n" * 5,
+                              name="counter-app.log")
+            services.attachment_add(actor=reporter, defect=defect, upload=log)
+        _backdate(defect, target, i, now, rng)
+        made += 1
+    return made
+
+
+def _backdate(defect, target, i, now, rng):
+    """Spread the defect over the last month; a few open ones are left past their SLA."""
+    defect = Defect.objects.select_related("project").get(pk=defect.pk)
+    age_hours = rng.randint(2, 30 * 24)
+    if target in (Status.NEW,) and i % 3 == 0:
+        age_hours = rng.randint(1, 3)  # fresh arrivals, still within triage time
+    created = now - timedelta(hours=age_hours)
+    transitions = list(DefectTransition.objects.filter(defect=defect).order_by("id"))
+    span = min((now - created) * 0.9, timedelta(hours=rng.randint(6, 8 * 24)))
+    stamps = [created + span * (k / max(len(transitions) - 1, 1)) for k in range(len(transitions))]
+    for t, at in zip(transitions, stamps, strict=True):
+        DefectTransition.objects.filter(pk=t.pk).update(at=at)
+    triage, fix = services.sla_hours(defect.project, defect.severity)
+    last = stamps[-1] if stamps else created
+    fields = {"created_at": created,
+              "triage_due_at": created + timedelta(hours=triage) if triage else None,
+              "fix_due_at": created + timedelta(hours=fix) if fix else None}
+    if target in (Status.CLOSED, Status.REJECTED):
+        fields["closed_at"] = last
+    if defect.triaged_at:
+        fields["triaged_at"] = stamps[1] if len(stamps) > 1 else created
+    if defect.fixed_at:
+        fields["fixed_at"] = last
+        fields["resolved_at"] = last
+    if target == Status.REOPENED:
+        fields["fix_due_at"] = last + timedelta(hours=fix) if fix else None
+    # A handful of open defects stay within their SLA so the overdue list is short and meaningful.
+    if target in (Status.OPEN, Status.IN_PROGRESS, Status.REOPENED) and fix and i % 4 != 0:
+        fields["fix_due_at"] = now + timedelta(hours=rng.randint(2, fix))
+    Defect.objects.filter(pk=defect.pk).update(**fields)

@@ -1,0 +1,175 @@
+"""Input shape only; the workflow and its rules live in services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import links, selectors
+from .models import (
+    Category,
+    CycleKind,
+    CycleStatus,
+    Defect,
+    FoundIn,
+    Priority,
+    RejectReason,
+    ResultStatus,
+    Severity,
+    Status,
+    TestCycle,
+)
+
+DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TEXT = {"rows": 4}
+
+
+def _requirement_field(project, *, multiple=False):
+    qs = links.requirements_of(project)
+    if qs is None:
+        return None
+    cls = forms.ModelMultipleChoiceField if multiple else forms.ModelChoiceField
+    return cls(queryset=qs, required=False, label=_("Requirements") if multiple else _("Requirement"))
+
+
+class DefectForm(forms.Form):
+    title = forms.CharField(max_length=300, label=_("Title"))
+    severity = forms.ChoiceField(choices=Severity.choices, label=_("Severity"))
+    priority = forms.ChoiceField(choices=Priority.choices, label=_("Priority"), initial=Priority.MEDIUM)
+    category = forms.ChoiceField(choices=Category.choices, label=_("Category"))
+    found_in = forms.ChoiceField(choices=FoundIn.choices, label=_("Found in"))
+    cycle = forms.ModelChoiceField(queryset=TestCycle.objects.none(), required=False, label=_("Test cycle"))
+    environment = forms.CharField(max_length=300, required=False, label=_("Environment"),
+                                  help_text=_("e.g. SIT, build 2.3.1, branch counter PC, Chrome 120"))
+    steps = forms.CharField(widget=forms.Textarea(attrs=TEXT), label=_("Steps to reproduce"))
+    expected_result = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Expected result"))
+    actual_result = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Actual result"))
+    assignee = forms.ModelChoiceField(queryset=None, required=False, label=_("Assignee"))
+    customers_affected = forms.IntegerField(min_value=0, required=False, label=_("Customers affected"))
+    branches_affected = forms.IntegerField(min_value=0, required=False, label=_("Branches affected"))
+    incident_started_at = forms.DateTimeField(required=False, widget=DT_WIDGET, label=_("Incident started at"))
+    resolved_at = forms.DateTimeField(required=False, widget=DT_WIDGET, label=_("Resolved at"))
+    test_result = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    INCIDENT_FIELDS = ("customers_affected", "branches_affected", "incident_started_at", "resolved_at")
+
+    def __init__(self, *args, project, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].queryset = TestCycle.objects.filter(project=project)
+        self.fields["assignee"].queryset = selectors.assignable_users(project)
+        requirement = _requirement_field(project)
+        if requirement is not None:
+            self.fields["requirement"] = requirement
+            self.order_fields(["title", "severity", "priority", "category", "found_in", "cycle", "requirement"])
+        if not user.has_perm("defects.file_testing", project):
+            self.fields["found_in"].choices = [(FoundIn.HYPERCARE, FoundIn.HYPERCARE.label)]
+            self.fields["found_in"].initial = FoundIn.HYPERCARE
+        if not (user.has_perm("defects.triage", project) or user.has_perm("defects.file_testing", project)):
+            del self.fields["assignee"]
+        if not self.initial.get("found_in"):
+            self.initial["found_in"] = FoundIn.HYPERCARE if project.phase in ("hypercare", "closed") \
+                else self.fields["found_in"].initial or FoundIn.TESTING
+
+
+class DefectEditForm(forms.ModelForm):
+    class Meta:
+        model = Defect
+        fields = ["title", "severity", "priority", "category", "found_in", "cycle", "environment", "steps",
+                  "expected_result", "actual_result", "customers_affected", "branches_affected",
+                  "incident_started_at", "resolved_at"]
+        widgets = {"steps": forms.Textarea(attrs=TEXT), "expected_result": forms.Textarea(attrs={"rows": 2}),
+                   "actual_result": forms.Textarea(attrs={"rows": 2}), "incident_started_at": DT_WIDGET,
+                   "resolved_at": DT_WIDGET}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].queryset = TestCycle.objects.filter(project=project)
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Status.choices, label=_("Move to"))
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Comment"))
+    reject_reason = forms.ChoiceField(choices=[("", "—")] + list(RejectReason.choices), required=False,
+                                      label=_("Reason (when rejecting)"))
+    duplicate_of = forms.IntegerField(required=False, min_value=1, label=_("Duplicate of (defect number)"))
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=None, label=_("Assignee"))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = selectors.assignable_users(project)
+
+
+class BulkTriageForm(forms.Form):
+    defects = forms.ModelMultipleChoiceField(queryset=Defect.objects.none(), label=_("Defects"))
+    assignee = forms.ModelChoiceField(queryset=None, required=False, label=_("Assign to"))
+    priority = forms.ChoiceField(choices=[("", "—")] + list(Priority.choices), required=False, label=_("Priority"))
+    open_new = forms.BooleanField(required=False, initial=True, label=_("Open the new ones"))
+
+    def __init__(self, *args, project, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["defects"].queryset = selectors.defects_visible_to(user, project)
+        self.fields["assignee"].queryset = selectors.assignable_users(project)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Comment"))
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"), help_text=_("Screenshot or log: PNG, JPEG, GIF, PDF, ZIP or text."))
+
+
+class DefectFilterForm(forms.Form):
+    q = forms.CharField(required=False, label=_("Search"))
+    severity = forms.ChoiceField(choices=[("", _("All severities"))] + list(Severity.choices), required=False)
+    status = forms.ChoiceField(choices=[("", _("All statuses"))] + list(Status.choices), required=False)
+    category = forms.ChoiceField(choices=[("", _("All categories"))] + list(Category.choices), required=False)
+    found_in = forms.ChoiceField(choices=[("", _("Any phase"))] + list(FoundIn.choices), required=False)
+    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("Anyone"))
+    cycle = forms.ModelChoiceField(queryset=TestCycle.objects.none(), required=False, empty_label=_("Any cycle"))
+    overdue = forms.BooleanField(required=False, label=_("Overdue"))
+    open = forms.BooleanField(required=False, label=_("Open only"))
+    mine = forms.BooleanField(required=False, label=_("My defects"))
+    sort = forms.CharField(required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].queryset = TestCycle.objects.filter(project=project)
+        self.fields["assignee"].queryset = selectors.assignable_users(project)
+
+
+class SlaForm(forms.Form):
+    severity = forms.ChoiceField(choices=Severity.choices, label=_("Severity"))
+    triage_hours = forms.IntegerField(min_value=1, required=False, label=_("Hours to triage"))
+    fix_hours = forms.IntegerField(min_value=1, required=False, label=_("Hours to fix"))
+
+
+class CycleForm(forms.ModelForm):
+    class Meta:
+        model = TestCycle
+        fields = ["name", "kind", "planned_start", "planned_end", "status"]
+        widgets = {"planned_start": DATE_WIDGET, "planned_end": DATE_WIDGET}
+
+
+class CaseForm(forms.Form):
+    code = forms.CharField(max_length=30, required=False, label=_("Code"), help_text=_("Empty: next TC-nnn."))
+    title = forms.CharField(max_length=300, label=_("Title"))
+    kind = forms.ChoiceField(choices=CycleKind.choices, label=_("Kind"))
+    steps = forms.CharField(widget=forms.Textarea(attrs=TEXT), label=_("Steps"))
+    expected_result = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Expected result"))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        requirements = _requirement_field(project, multiple=True)
+        if requirements is not None:
+            self.fields["requirements"] = requirements
+
+
+class ResultForm(forms.Form):
+    status = forms.ChoiceField(choices=ResultStatus.choices, label=_("Result"))
+    note = forms.CharField(required=False, max_length=2000, label=_("Note"))
+
+
+CYCLE_STATUS_CHOICES = CycleStatus.choices

@@ -1,0 +1,70 @@
+"""Testing readiness: no open critical or major defects, the latest cycle passes, requirements
+are covered by passing tests.
+
+These are project-wide figures for the go/no-go: they count every defect, security ones
+included (only the number is shown; the list behind the link hides what the viewer may not see).
+"""
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from projects.readiness import Result, criterion
+
+from . import selectors
+from .models import OPEN_STATUSES, Defect, Severity
+
+
+def _open_count(project, severity):
+    return Defect.objects.filter(project=project, severity=severity, status__in=OPEN_STATUSES).count()
+
+
+def _list_url(project, severity):
+    return reverse("defects:list", args=[project.pk]) + f"?severity={severity}&open=1"
+
+
+@criterion(key="open_critical_defects", label=_("No open critical defects"), default_target=0, area="testing",
+           order=30)
+def open_critical(project, target):
+    n = _open_count(project, Severity.CRITICAL)
+    return Result(value=n, passed=n <= target, url=_list_url(project, "critical"), display=str(n),
+                  explanation=ngettext("%(n)d critical defect still open", "%(n)d critical defects still open", n)
+                  % {"n": n})
+
+
+@criterion(key="open_major_defects", label=_("No open major defects"), default_target=0, area="testing", order=31)
+def open_major(project, target):
+    n = _open_count(project, Severity.MAJOR)
+    return Result(value=n, passed=n <= target, url=_list_url(project, "major"), display=str(n),
+                  explanation=ngettext("%(n)d major defect still open", "%(n)d major defects still open", n)
+                  % {"n": n})
+
+
+@criterion(key="latest_cycle_pass_rate", label=_("Latest test cycle pass rate"), default_target=95, area="testing",
+           order=32)
+def latest_pass_rate(project, target):
+    cycle = selectors.latest_cycle(project)
+    if cycle is None:
+        return Result(value=0, passed=False, explanation=_("No test cycle yet"),
+                      url=reverse("defects:cycles", args=[project.pk]), display="—")
+    agg = cycle.results.aggregate(total=Count("id"), passed=Count("id", filter=Q(status="passed")))
+    rate = round(agg["passed"] * 100 / agg["total"], 1) if agg["total"] else 0.0
+    return Result(value=rate, passed=bool(agg["total"]) and rate >= target, display=f"{rate:g}%",
+                  url=reverse("defects:cycle", args=[project.pk, cycle.pk]),
+                  explanation=_("%(cycle)s: %(passed)d of %(total)d cases passed")
+                  % {"cycle": cycle.name, "passed": agg["passed"], "total": agg["total"]})
+
+
+@criterion(key="requirement_coverage", label=_("Approved requirements covered by a passing test"),
+           default_target=90, area="testing", order=33)
+def coverage(project, target):
+    covered, approved, _missing = selectors.requirement_coverage(project)
+    if not approved:
+        return Result(value=0, passed=False, explanation=_("No approved requirements yet"),
+                      url=reverse("defects:cycles", args=[project.pk]), display="—")
+    rate = round(covered * 100 / approved, 1)
+    return Result(value=rate, passed=rate >= target, display=f"{rate:g}%",
+                  url=reverse("defects:cycles", args=[project.pk]),
+                  explanation=_("%(covered)d of %(approved)d approved requirements have a passing test in the "
+                                "latest cycle") % {"covered": covered, "approved": approved})

@@ -1,0 +1,30 @@
+"""Who may do what with tests and defects. Pages, API and templates all ask these rules.
+
+The object is the project (or anything with a `project`). Managers pass every rule. Workflow
+steps that also depend on the defect (a developer works only on defects assigned to them) are
+checked by `services.defect_transition`, which asks these same rules first.
+"""
+
+import rules
+
+from projects.rules import is_manager, is_member, role_predicate
+
+# Security defects are seen only by these roles (and managers): in lists, pages, API and counts.
+SECURITY_ROLES = ("tester", "developer", "ops")
+
+can_see_security = role_predicate(*SECURITY_ROLES)
+is_tester = role_predicate("tester")
+is_fixer = role_predicate("developer", "ops")
+
+rules.add_perm("defects.view", is_member)
+rules.add_perm("defects.view_security", can_see_security)
+rules.add_perm("defects.file", is_member)  # hypercare defects: any member (branch staff too)
+rules.add_perm("defects.file_testing", is_tester)  # defects found in testing: testers
+rules.add_perm("defects.triage", is_manager)  # new → open, assign, bulk triage
+rules.add_perm("defects.reject", is_tester)  # any open state → rejected
+rules.add_perm("defects.verify", is_tester)  # fixed → verified → closed, reopen
+rules.add_perm("defects.work", is_fixer)  # open/reopened → in progress → fixed (own defects)
+rules.add_perm("defects.comment", is_member)
+rules.add_perm("defects.attach", is_member)
+rules.add_perm("defects.manage_tests", is_tester)  # cycles, cases, results
+rules.add_perm("defects.configure_sla", is_manager)
