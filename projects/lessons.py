@@ -166,6 +166,7 @@ def retrospective(*, project, user):
     columns = [{"kind": k, "label": label, "items": [i for i in items if i.kind == k]} for k, label in LessonKind.choices]
     actions = list(actions_for(project=project))
     for a in actions:
+        a.project = project  # the permission checks per row ask for it: no query per row
         a.overdue = a.status == LessonActionStatus.OPEN and a.due_date < today
     counts = LessonAction.objects.filter(project=project).aggregate(
         open=Count("pk", filter=Q(status=LessonActionStatus.OPEN)),

@@ -299,6 +299,9 @@ class SignatureFailure(models.Model):
         verbose_name = _("e-signature failure")
         verbose_name_plural = _("e-signature failures")
 
+    def __str__(self):
+        return f"{self.user_id} {self.attempted_at:%Y-%m-%d %H:%M}"
+
 
 class LessonKind(models.TextChoices):
     WENT_WELL = "went_well", _("Went well")
@@ -337,6 +340,9 @@ class LessonVote(models.Model):
         verbose_name = _("vote")
         verbose_name_plural = _("votes")
         constraints = [models.UniqueConstraint(fields=["lesson", "user"], name="lesson_vote_once")]
+
+    def __str__(self):
+        return f"{self.lesson_id} +1 {self.user_id}"
 
 
 class LessonActionStatus(models.TextChoices):

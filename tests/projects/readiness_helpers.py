@@ -1,14 +1,13 @@
 """Shared set-up for the readiness, dashboard, go/no-go and lessons tests."""
 
-import pytest
-
 from projects import readiness
 from projects.readiness import Result
 
 
-@pytest.fixture
-def registry(monkeypatch):
-    """An empty criterion registry for the test (the real apps' criteria are put back afterwards)."""
+def empty_registry(monkeypatch):
+    """An empty criterion registry for one test (the real apps' criteria are put back afterwards).
+
+    Each test module wraps it in its own `registry` fixture."""
     monkeypatch.setattr(readiness, "_registry", {})
     return readiness._registry
 

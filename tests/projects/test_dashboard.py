@@ -11,12 +11,18 @@ from projects import dashboard, lessons, readiness_services
 from projects.charts import line_chart
 from projects.dashboard import Gauge, Overdue
 from projects.models import ReadinessSnapshot
-from projects.readiness_dashboard import areas, dashboard as dashboard_data
+from projects.readiness_dashboard import areas
+from projects.readiness_dashboard import dashboard as dashboard_data
 from tests.projects.factories import MilestoneFactory, member
-from tests.projects.readiness_helpers import fixed, registry  # noqa: F401  (fixture)
+from tests.projects.readiness_helpers import empty_registry, fixed
 from tests.utils import count_queries, htmx
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    return empty_registry(monkeypatch)
 
 
 def _home(project):

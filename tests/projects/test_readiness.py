@@ -12,10 +12,15 @@ from projects.models import Project, ReadinessSnapshot
 from projects.readiness_criteria import raci_accountable, rota_coverage
 from projects.tasks import snapshot_readiness
 from tests.projects.factories import MilestoneFactory, ProjectFactory, ResponsibilityFactory, ShiftFactory, member
-from tests.projects.readiness_helpers import fixed, registry, threshold  # noqa: F401  (fixture)
+from tests.projects.readiness_helpers import empty_registry, fixed, threshold
 from tests.utils import api_as, count_queries
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    return empty_registry(monkeypatch)
 
 
 # ----- the registry and the score ------------------------------------------------------------
