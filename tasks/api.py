@@ -13,6 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from projects.api_base import ProjectScopedViewSet, require
+from projects.selectors import project_get_for_user
 
 from . import selectors, services
 from .models import RunStep, Step
@@ -28,7 +29,17 @@ from .serializers import (
 )
 
 
-class WorkItemViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
+class ProjectParamMixin:
+    """`?project=<id>` of a project the caller is not a member of is a 404, as for its objects."""
+
+    def filter_queryset(self, queryset):
+        raw = self.request.query_params.get("project")
+        if raw not in (None, ""):
+            project_get_for_user(user=self.request.user, pk=raw)
+        return super().filter_queryset(queryset)
+
+
+class WorkItemViewSet(ProjectParamMixin, ProjectScopedViewSet, viewsets.ModelViewSet):
     serializer_class = WorkItemSerializer
     rule = "tasks.edit"
     filterset_fields = ["project", "phase", "status", "owner"]
@@ -57,7 +68,7 @@ class WorkItemViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
         return Response(WorkItemSerializer(item).data)
 
 
-class RunbookViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
+class RunbookViewSet(ProjectParamMixin, ProjectScopedViewSet, viewsets.ModelViewSet):
     serializer_class = RunbookSerializer
     rule = "tasks.edit"
     filterset_fields = ["project", "kind"]
@@ -111,7 +122,7 @@ class RunbookViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
         return Response(StepSerializer(step).data)
 
 
-class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+class RunViewSet(ProjectParamMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                  viewsets.GenericViewSet):
     serializer_class = RunSerializer
     permission_classes = [IsAuthenticated]
@@ -206,7 +217,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Create
         return self._act(request, step_id, "skip")
 
 
-class MigrationCheckViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
+class MigrationCheckViewSet(ProjectParamMixin, ProjectScopedViewSet, viewsets.ModelViewSet):
     serializer_class = MigrationCheckSerializer
     rule = "tasks.edit"
     filterset_fields = ["project", "run", "status", "entity"]
