@@ -1,0 +1,81 @@
+from datetime import timedelta
+
+import pytest
+from django.http import Http404
+
+from tests.projects.factories import member
+from training import selectors, services
+
+from .factories import make_course, make_session
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data(project, users, other_project):
+    trainer = users["trainer"]
+    course = make_course(project, trainer, title="Counter basics")
+    other_trainer = member(other_project, "trainer")
+    return {"course": course, "trainer": trainer,
+            "mine": make_session(course, trainer, capacity=1),
+            "online": make_session(make_course(project, trainer, title="Loans"), trainer, mode="online",
+                                   starts_in=timedelta(days=6)),
+            "foreign": make_session(make_course(other_project, other_trainer), other_trainer)}
+
+
+def test_sessions_limited_to_my_projects(users, outsider, data):
+    mine = set(selectors.session_list_for_user(user=users["staff"]).values_list("pk", flat=True))
+    assert mine == {data["mine"].pk, data["online"].pk}
+    with pytest.raises(Http404):
+        selectors.session_get_for_user(user=users["staff"], pk=data["foreign"].pk)
+    with pytest.raises(Http404):
+        selectors.session_get_for_user(user=outsider, pk=data["mine"].pk)
+
+
+def test_catalogue_filters_and_my_status(project, users, data):
+    staff = users["staff"]
+    services.enrolment_enrol(actor=staff, session=data["mine"])
+    rows = {s.pk: s for s in selectors.catalogue(project=project, user=staff)}
+    assert rows[data["mine"].pk].my_status == "enrolled" and rows[data["mine"].pk].seats_left == 0
+    assert rows[data["online"].pk].my_status is None
+    assert [s.pk for s in selectors.catalogue(project=project, user=staff, mode="online")] == [data["online"].pk]
+    assert [s.pk for s in selectors.catalogue(project=project, user=staff, course=data["course"].pk)] == [
+        data["mine"].pk]
+    day = data["online"].starts_at.date()
+    assert [s.pk for s in selectors.catalogue(project=project, user=staff, date_from=day)] == [data["online"].pk]
+
+
+def test_enrolments_visible_to_self_and_to_trainers(project, users, data):
+    a, b = member(project, "staff"), member(project, "staff")
+    for u in (a, b):
+        services.enrolment_enrol(actor=u, session=data["online"])
+    assert set(selectors.enrolment_list_for_user(user=a).values_list("user", flat=True)) == {a.pk}
+    assert set(selectors.enrolment_list_for_user(user=data["trainer"]).values_list("user", flat=True)) == {a.pk, b.pk}
+    assert not selectors.enrolment_list_for_user(user=users["tester"]).exists()
+
+
+def test_roster_splits_seats_and_waitlist(project, data):
+    a, b, c = (member(project, "staff") for _ in range(3))
+    for u in (a, b, c):
+        services.enrolment_enrol(actor=u, session=data["mine"])
+    roster = selectors.roster(session=data["mine"])
+    assert [e.user for e in roster["seats"]] == [a]
+    assert [e.user for e in roster["waitlist"]] == [b, c]
+
+
+def test_my_training_todo_marks_booked_courses(project, users, data):
+    staff = users["staff"]
+    services.enrolment_enrol(actor=staff, session=data["online"])
+    mine = selectors.my_training(project=project, user=staff)
+    todo = {t["course"].title: t["booked"] for t in mine["todo"]}
+    assert todo == {"Counter basics": False, "Loans": True}
+    assert [e.session for e in mine["upcoming"]] == [data["online"]]
+
+
+def test_calendar_sessions_include_waitlisted_and_run_sessions(project, users, data):
+    staff = users["staff"]
+    services.enrolment_enrol(actor=member(project, "staff"), session=data["mine"])
+    services.enrolment_enrol(actor=staff, session=data["mine"])  # waitlisted
+    rows = list(selectors.calendar_sessions(user=staff))
+    assert [(s.pk, s.my_status) for s in rows] == [(data["mine"].pk, "waitlisted")]
+    assert {s.pk for s in selectors.calendar_sessions(user=data["trainer"])} == {data["mine"].pk, data["online"].pk}
