@@ -57,6 +57,7 @@ class RequirementViewSet(ProjectFilterMixin, ProjectScopedViewSet, mixins.ListMo
 
     serializer_class = RequirementSerializer
     rule = "requirements.write"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]  # codes are never freed: no DELETE
     filterset_class = RequirementFilter
     search_fields = ["code", "title", "description"]
     ordering_fields = ["number", "title", "priority", "status", "updated_at", "submitted_at"]
@@ -146,6 +147,7 @@ class SurveyViewSet(ProjectFilterMixin, ProjectScopedViewSet, mixins.ListModelMi
 
     serializer_class = SurveySerializer
     rule = "requirements.manage_survey"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
     filterset_fields = ["project", "status", "method"]
     search_fields = ["title"]
 

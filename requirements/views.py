@@ -56,6 +56,14 @@ def _sort_columns(request, sort):
     return columns
 
 
+def _form_page(request, template, context):
+    """The form again; a POST that got here was refused, so say so with a 400."""
+    response = render_page(request, template, context)
+    if request.method == "POST":
+        response.status_code = 400
+    return response
+
+
 def _ctx(**kwargs):
     return {"section": SECTION, **kwargs}
 
@@ -90,7 +98,7 @@ def requirement_create(request, project):
         else:
             messages.success(request, _("%(code)s created as a draft.") % {"code": requirement.code})
             return redirect("requirements:detail", project.pk, requirement.pk)
-    return render_page(request, "requirements/form.html", _ctx(form=form, creating=True, tab="list"))
+    return _form_page(request, "requirements/form.html", _ctx(form=form, creating=True, tab="list"))
 
 
 @project_view("requirements.view")
@@ -141,7 +149,7 @@ def requirement_edit(request, project, requirement_id):
             else:
                 messages.success(request, _("Requirement saved."))
             return redirect("requirements:detail", project.pk, requirement.pk)
-    return render_page(request, "requirements/form.html", _ctx(form=form, requirement=requirement, tab="list"))
+    return _form_page(request, "requirements/form.html", _ctx(form=form, requirement=requirement, tab="list"))
 
 
 ACTION_RULES = {"submit": "requirements.write", "approve": "requirements.review", "reject": "requirements.review",
@@ -268,7 +276,7 @@ def survey_create(request, project):
         else:
             messages.success(request, _("Survey created as a draft."))
             return redirect("requirements:survey", project.pk, survey.pk)
-    return render_page(request, "requirements/survey_form.html", _ctx(form=form, tab="surveys"))
+    return _form_page(request, "requirements/survey_form.html", _ctx(form=form, tab="surveys"))
 
 
 @project_view("requirements.view")
