@@ -1,13 +1,20 @@
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 from freezegun import freeze_time
 
 from defects import services
-from defects.models import (Defect, DefectAttachment, DefectTransition, ResultStatus, SlaPolicy, Status, TestCycle,
-                            TestResult, overdue_q)
+from defects.models import (
+    Defect,
+    DefectAttachment,
+    DefectTransition,
+    SlaPolicy,
+    Status,
+    TestCycle,
+    TestResult,
+    overdue_q,
+)
 from defects.reminders import sla_about_to_breach, sla_breached
 from notifications.models import Notification
 from projects.errors import DomainError
@@ -16,7 +23,7 @@ from tests.projects.factories import member
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2027, 1, 4, 9, 0, tzinfo=dt_timezone.utc)
+T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
 # ------------------------------------------------------------------ filing
