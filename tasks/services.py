@@ -422,7 +422,7 @@ def _board_url(run):
 
 def _release_dependents(*, run, now, notify_owners=True):
     """Mark pending steps whose dependencies all finished as ready and tell their owners at once."""
-    steps = list(RunStep.objects.select_for_update().filter(run=run).select_related("owner"))
+    steps = list(RunStep.objects.select_for_update(of=("self",)).filter(run=run).select_related("owner"))
     finished = {s.source_step_id for s in steps if s.status in FINISHED_STEP}
     released = []
     for s in steps:
