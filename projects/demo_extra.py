@@ -18,20 +18,24 @@ from .models import GoNoGoDecision, GoNoGoSignOff, LessonKind, ReadinessSnapshot
 DAYS = 30
 
 
-def _past_value(c, ago):
-    """A criterion's value `ago` days back: shares were lower, open counts higher, done counts fewer."""
+def _past_value(c, ago, stagger):
+    """A criterion's value `ago` days back. Criteria that pass today started passing `stagger` days
+    ago (so the score climbs over the month); before that, shares were lower and open counts higher."""
     value, target = c["value"], c["target"]
     display = str(c.get("display") or "")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value, c["passed"]
-    progress = 1 - ago / (DAYS + 5)
+    passing = c["passed"] and ago <= stagger
+    late = max(0, ago - (stagger if c["passed"] else 0))
     if display.strip().endswith("%"):
-        past = round(value * (0.45 + 0.55 * progress), 1)
+        past = round(value * (1 - 0.5 * late / DAYS), 1)
+        if passing:
+            past = max(past, target)
         return past, past >= target
     if not target:  # "at most target" counts: open defects, gaps, conflicts
-        past = value + round(ago / 3)
+        past = value if passing else value + 1 + late // 3
         return past, past <= target
-    past = max(0, round(value * progress - (1 if ago > 10 else 0)))  # "at least target" counts
+    past = value if passing else max(0, min(value, target) - 1)  # "at least target" counts
     return past, past >= target
 
 
@@ -40,8 +44,8 @@ def _snapshots(project, today):
     rows = []
     for ago in range(DAYS, 0, -1):
         criteria = []
-        for c in frozen["criteria"]:
-            value, passed = _past_value(c, ago)
+        for i, c in enumerate(frozen["criteria"]):
+            value, passed = _past_value(c, ago, stagger=(3 + i * 7) % DAYS)
             display = c.get("display")
             if display and str(display).strip().endswith("%"):
                 display = f"{value:g}%"

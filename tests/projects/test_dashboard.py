@@ -149,3 +149,18 @@ def test_dashboard_query_count_constant(client, project, users):
     member(project, "staff")
     response, many = count_queries(lambda: client.get(_home(project)))
     assert response.status_code == 200 and few == many
+
+
+def test_demo_extra_seeds_snapshots_a_no_go_and_a_retrospective_once():
+    from projects import demo, demo_extra
+    from projects.models import GoNoGoDecision, Lesson, LessonAction
+
+    project, people = demo.seed()
+    demo_extra.seed(project=project, people=people)
+    assert ReadinessSnapshot.objects.filter(project=project).count() == demo_extra.DAYS + 1
+    decision = GoNoGoDecision.objects.get(project=project)
+    assert decision.is_final and decision.final_verdict == "no_go" and decision.signoffs.count() == 4
+    assert Lesson.objects.filter(project=project).count() == len(demo_extra.ITEMS)
+    assert LessonAction.objects.filter(project=project, status="open", due_date__lt=timezone.localdate()).exists()
+    demo_extra.seed(project=project, people=people)  # idempotent
+    assert GoNoGoDecision.objects.filter(project=project).count() == 1
