@@ -246,7 +246,7 @@ def test_session_ics_is_a_valid_vevent_in_utc(client, project, users, setup):
 def test_personal_feed_by_secret_token(client, project, users, setup):
     staff = users["staff"]
     services.enrolment_enrol(actor=staff, session=setup["session"])
-    other = make_session(setup["course"], setup["trainer"], starts_in=timedelta(days=9))
+    make_session(setup["course"], setup["trainer"], starts_in=timedelta(days=9))
     token = services.calendar_token_for(user=staff).token
     response = client.get(reverse("training:feed", args=[token]))  # no login: calendar apps cannot log in
     assert response.status_code == 200
