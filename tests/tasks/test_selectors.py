@@ -1,0 +1,74 @@
+from datetime import timedelta
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+
+from tasks import selectors, services
+from tests.tasks.factories import chain, play, run, run_step, runbook, step
+from tests.utils import count_queries
+
+pytestmark = pytest.mark.django_db
+
+
+def test_lists_are_limited_to_my_projects(project, users, outsider, other_project):
+    rb = runbook(project, users["ops"])
+    chain(rb, users["ops"], 1)
+    r = run(rb, users["ops"])
+    assert list(selectors.run_list_for_user(user=users["staff"])) == [r]
+    assert list(selectors.run_list_for_user(user=outsider)) == []
+    assert list(selectors.runbook_list_for_user(user=outsider)) == []
+    with pytest.raises(Http404):
+        selectors.run_get_for_user(user=outsider, pk=r.pk)
+    with pytest.raises(Http404):
+        selectors.runbook_get_for_user(user=outsider, pk=rb.pk)
+
+
+def test_workitems_grouped_by_phase_with_progress(project, users):
+    a = services.workitem_create(actor=users["ops"], project=project, title="A", owner=users["ops"])
+    services.workitem_create(actor=users["ops"], project=project, title="B")
+    services.workitem_create(actor=users["ops"], project=project, title="C", phase="testing", owner=users["ops"])
+    services.workitem_set_status(actor=users["ops"], item=a, status="done")
+    groups = selectors.workitems_by_phase(project=project)
+    assert [(g["phase"], g["done"], g["total"]) for g in groups] == [("preparation", 1, 2), ("testing", 0, 1)]
+    mine = selectors.workitems_by_phase(project=project, owner=users["ops"])
+    assert sum(g["total"] for g in mine) == 2
+
+
+def test_estimates_only_from_earlier_rehearsals(project, users):
+    rb = runbook(project, users["ops"])
+    (a,) = chain(rb, users["ops"], 1, minutes=10)
+    start = timezone.now().replace(second=0, microsecond=0) - timedelta(days=3)
+    first = play(run(rb, users["ops"], planned_start=start), users["ops"], {"Step 1": 20})
+    second = play(run(rb, users["ops"], planned_start=start + timedelta(days=1)), users["ops"], {"Step 1": 40})
+    production = services.run_create(actor=users["ops"], runbook=rb, kind="production")
+    estimates = selectors.rehearsal_estimates([first, second, production])
+    assert estimates[first.pk] == {}
+    assert estimates[second.pk] == {a.pk: 20}
+    assert estimates[production.pk] == {a.pk: 30}
+
+
+def test_board_ready_now_my_next_and_point_of_no_return(project, users):
+    rb = runbook(project, users["ops"])
+    a = step(rb, users["ops"], "Freeze", 30, owner=users["developer"])
+    b = step(rb, users["ops"], "Switch network", 20, deps=[a], point_of_no_return=True, owner=users["developer"])
+    r = run(rb, users["ops"])
+    board = selectors.run_board(run=r, user=users["developer"], now=r.planned_start)
+    assert [s.title for s in board["ready_now"]] == ["Freeze"]
+    assert [s.title for s in board["my_next"]] == ["Freeze", "Switch network"]
+    (ponr,) = board["ponr"]
+    assert ponr["step"].source_step_id == b.pk and ponr["forecast"] == r.planned_start + timedelta(minutes=30)
+    services.runstep_start(actor=users["developer"], run_step=run_step(r, a), now=r.planned_start)
+    later = r.planned_start + timedelta(minutes=50)
+    board = selectors.run_board(run=r, user=users["developer"], now=later)
+    assert board["rows"][0]["elapsed"] == 50 and board["rows"][0]["variance"] == 20
+    assert board["ponr"][0]["forecast"] == later and board["ponr"][0]["late"] == 20
+
+
+def test_run_board_query_count_does_not_grow(project, users):
+    rb = runbook(project, users["ops"])
+    chain(rb, users["ops"], 60)
+    r = run(rb, users["ops"])
+    r = selectors.run_get_for_user(user=users["ops"], pk=r.pk)
+    _, n = count_queries(lambda: selectors.run_board(run=r, user=users["ops"]))
+    assert n == 2  # the steps, the rehearsal durations
