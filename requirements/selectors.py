@@ -110,15 +110,25 @@ def requirement_detail(*, requirement):
 
 
 def linked_objects(*, requirement):
-    """Objects of other apps pointing at this requirement (e.g. defects), found without importing them."""
+    """Objects of other apps pointing at this requirement (defects, test cases), found without importing them.
+
+    Each item links to `<app>:detail` (project id, object id) when the app has such a page."""
+    from django.urls import NoReverseMatch, reverse
+
     groups = []
     for rel in Requirement._meta.related_objects:
         model = rel.related_model
-        if model._meta.app_label in ("requirements",) or not rel.one_to_many:
+        if model._meta.app_label == "requirements" or model.__name__.startswith("Historical"):
             continue
-        if model.__name__.startswith("Historical"):
+        if not (rel.one_to_many or rel.many_to_many):
             continue
-        items = list(model._default_manager.filter(**{rel.field.name: requirement})[:50])
+        items = []
+        for obj in model._default_manager.filter(**{rel.field.name: requirement})[:50]:
+            try:
+                url = reverse(f"{model._meta.app_label}:detail", args=[requirement.project_id, obj.pk])
+            except NoReverseMatch:
+                url = ""
+            items.append({"obj": obj, "url": url})
         if items:
             groups.append({"label": model._meta.verbose_name_plural, "items": items})
     return groups

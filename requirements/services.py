@@ -427,7 +427,7 @@ def question_delete(*, actor, question) -> None:
     stamp(question, actor).delete()
 
 
-def _respondent_department(survey, user):
+def respondent_department(survey, user):
     """The user's department among the survey's targets (None when the survey targets everybody)."""
     targets = {d.pk: d for d in survey.departments.all()}
     mine = list(Membership.objects.filter(project=survey.project, user=user).values_list("department_id", flat=True))
@@ -485,6 +485,12 @@ def _clean_answers(survey, answers):
     return cleaned
 
 
+def check_can_answer(*, survey, user):
+    """Raise the DomainError that answering would raise (closed, not open, not a target department)."""
+    _check_open(survey)
+    respondent_department(survey, user)
+
+
 def _check_open(survey):
     if survey.method != SurveyMethod.QUESTIONNAIRE:
         raise DomainError(_("An interview round is not answered online; its interviews are recorded."),
@@ -500,7 +506,7 @@ def survey_answer(*, actor, survey, answers) -> SurveyResponse:
     """Answer a questionnaire once. `answers` maps question id → text, choice, list of choices or 1–5."""
     survey = _survey_locked(survey)
     _check_open(survey)
-    department = _respondent_department(survey, actor)
+    department = respondent_department(survey, actor)
     if SurveyResponse.objects.filter(survey=survey, respondent=actor).exists():
         raise DomainError(_("You have already answered this survey; edit your answers instead."), field="survey")
     cleaned = _clean_answers(survey, answers)

@@ -351,6 +351,11 @@ def survey_answer(request, project, survey_id):
     form = AnswerForm(request.POST or None, questions=questions, response=mine)
     status = 200
     frozen = survey.status != SurveyStatus.OPEN
+    blocked = None
+    try:
+        services.check_can_answer(survey=survey, user=request.user)
+    except DomainError as exc:
+        blocked = str(exc.message)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -367,7 +372,8 @@ def survey_answer(request, project, survey_id):
                 return redirect("requirements:survey", project.pk, survey.pk)
         else:
             status = 400
-    context = _ctx(survey=survey, form=form, mine=mine, frozen=frozen, tab="surveys")
+    context = _ctx(survey=survey, form=form, mine=mine, frozen=frozen or bool(blocked), blocked=blocked,
+                   tab="surveys")
     response = render_page(request, "requirements/answer.html", context)
     response.status_code = status
     return response

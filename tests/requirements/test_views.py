@@ -315,3 +315,17 @@ def test_survey_summary_query_count_constant(client, project, users, data):
         services.survey_answer(actor=member(project, "staff"), survey=survey, answers=good_answers(questions))
     response, many = count_queries(lambda: client.get(url))
     assert response.status_code == 200 and few == many
+
+
+def test_answer_page_tells_other_departments_they_are_not_asked(client, project, users):
+    from .factories import department
+
+    retail, credit = department(project, "Retail"), department(project, "Credit")
+    survey, questions = questionnaire(project, owner=users["business"], departments=[retail])
+    outsider_teller = member(project, "staff", department=credit)
+    _login(client, outsider_teller)
+    url = reverse("requirements:survey_answer", args=[project.pk, survey.pk])
+    body = client.get(url).content.decode()
+    assert "your department is not one of them" in body and "Send my answers" not in body
+    response = client.post(url, {f"q{questions[0].pk}": "x", f"q{questions[1].pk}": "Mobile"})
+    assert response.status_code == 400 and not SurveyResponse.objects.exists()
