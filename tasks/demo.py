@@ -133,7 +133,7 @@ def seed(*, project, people, stdout=None):
 
     for title, phase, owner, days, status, reason in WORK_ITEMS:
         item = services.workitem_create(actor=pm, project=project, title=title, phase=phase, owner=who[owner],
-                                        due_at=now + timedelta(days=days))
+                                        due_at=(now + timedelta(days=days)).replace(hour=10, minute=0))
         if status != WorkItemStatus.TODO:
             services.workitem_set_status(actor=who[owner], item=item, status=status, reason=reason)
 
