@@ -37,7 +37,7 @@ test: $(VENV)/.installed
 	DEBUG=1 $(PYTHON) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	DEBUG=1 $(PYTHON) scripts/i18n.py check
-	DEBUG=1 $(BIN)/pytest $(PYTEST_ARGS)
+	DEBUG=1 $(BIN)/pytest -q $(PYTEST_ARGS)
 
 e2e: $(VENV)/.installed
 	DEBUG=1 $(BIN)/pytest tests/e2e -m e2e
