@@ -26,7 +26,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 # How the areas of the readiness criteria and gauges are named on the dashboard.
-AREA_ORDER = ["requirements", "testing", "training", "cutover", "team", "hypercare"]
+AREA_ORDER = ["schedule", "requirements", "testing", "training", "cutover", "team", "hypercare"]
 
 
 @dataclass(frozen=True)

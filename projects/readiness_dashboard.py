@@ -7,13 +7,14 @@ criterion and provider is constant, and the snapshots are read in one query.
 
 from datetime import timedelta
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import readiness
 from .charts import line_chart
-from .dashboard import AREA_ORDER, Overdue, OverdueList, collect_gauges, collect_overdue, overdue
+from .dashboard import AREA_ORDER, Gauge, Overdue, OverdueList, collect_gauges, collect_overdue, gauges, overdue
 from .models import GoNoGoDecision, LessonAction, LessonActionStatus, Milestone, ReadinessSnapshot
 
 TREND_DAYS = 30
@@ -25,6 +26,7 @@ AREA_LABELS = {
     "cutover": _("Cutover"),
     "team": _("Team"),
     "hypercare": _("Hypercare"),
+    "schedule": _("Schedule"),
 }
 
 
@@ -114,6 +116,16 @@ def dashboard(*, project, user, today=None):
 
 
 # ----- the projects app's own dashboard providers -------------------------------------------------
+
+
+@gauges(key="milestones", label=_("Milestones"), area="schedule", order=5)
+def milestone_gauges(project):
+    counts = Milestone.objects.filter(project=project).aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(actual_date__isnull=False)))
+    if not counts["total"]:
+        return []
+    url = reverse("projects:home", args=[project.pk]) + "#milestones"
+    return [Gauge(label=_("Milestones reached"), value=counts["done"], total=counts["total"], url=url, tone="info")]
 
 
 @overdue(key="milestones", label=_("Milestones"), order=10)

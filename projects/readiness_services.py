@@ -1,5 +1,6 @@
 """Writes for the readiness scorecard: per-project targets and the daily snapshots."""
 
+import logging
 from datetime import date
 
 from django.db import transaction
@@ -10,6 +11,8 @@ from . import readiness
 from .audit import stamp
 from .errors import DomainError
 from .models import Phase, Project, ReadinessSnapshot, Role
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SIGNOFF_ROLES = [Role.MANAGER, Role.BUSINESS, Role.OPS, Role.TESTER]
 SIGNOFF_ROLES_KEY = "_signoff_roles"  # readiness_targets holds criterion keys; this one is not a criterion
@@ -92,7 +95,11 @@ def readiness_snapshot_all(*, day: date | None = None) -> int:
     """Snapshot every project that is not closed; one project failing does not stop the others."""
     count = 0
     for project in Project.objects.exclude(phase=Phase.CLOSED).order_by("pk"):
-        with transaction.atomic():
-            readiness_snapshot_take(project=project, day=day)
+        try:
+            with transaction.atomic():
+                readiness_snapshot_take(project=project, day=day)
+        except Exception:  # noqa: BLE001 - logged; the other projects still get their snapshot
+            log.exception("Readiness snapshot failed for project %s", project.pk)
+            continue
         count += 1
     return count

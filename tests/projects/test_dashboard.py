@@ -58,6 +58,7 @@ def test_dashboard_days_to_go_and_milestone_slips(client, registry, project, use
     body = client.get(_home(project)).content.decode()
     assert "Days to go-live" in body and "SIT complete" in body
     assert "4 days late" in body  # the overdue list
+    assert "Milestones reached" in body and "0 / 1" in body  # the schedule gauge
     assert "4 days" in body  # the slip column of the milestone schedule
 
 

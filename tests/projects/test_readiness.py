@@ -141,6 +141,21 @@ def test_snapshot_one_per_day_and_task_is_idempotent(registry, project):
     assert not ReadinessSnapshot.objects.filter(project=closed).exists()
 
 
+def test_one_failing_project_does_not_stop_the_daily_snapshots(registry, project, monkeypatch):
+    fixed("a", value=1, passed=True)
+    other = ProjectFactory()
+    real = readiness_services.readiness_snapshot_take
+
+    def flaky(*, project, day=None):
+        if project.pk == other.pk:
+            raise RuntimeError("database hiccup")
+        return real(project=project, day=day)
+
+    monkeypatch.setattr(readiness_services, "readiness_snapshot_take", flaky)
+    assert readiness_services.readiness_snapshot_all() == 1
+    assert ReadinessSnapshot.objects.filter(project=project).exists()
+
+
 def test_snapshot_schedule_is_declared():
     from projects.schedules import SCHEDULES
 
