@@ -14,12 +14,12 @@ from django_htmx.http import trigger_client_event
 from projects.api_base import require
 from projects.audit import history_for
 from projects.errors import DomainError
-from projects.models import Role
+from projects.models import Department, Role
 from projects.views_base import form_error, project_view, render_page
 
 from . import calendar, exports, selectors, services
 from .forms import CatalogueFilterForm, CourseForm, EnrolOtherForm, MaterialForm, SessionForm
-from .models import CalendarToken, CourseMaterial, EnrolmentStatus, Mode
+from .models import CalendarToken, Course, CourseMaterial, EnrolmentStatus, Mode
 
 
 def _ctx(request, project, **extra):
@@ -196,9 +196,24 @@ def course_detail(request, project, course_id):
             status = 400
     sessions = selectors.catalogue(project=project, user=request.user, course=course.pk, include_past=True)
     context = _ctx(request, project, course=course, form=form, can_edit=can_edit, sessions=sessions,
-                   material_form=MaterialForm() if can_edit else None, history=history_for(course),
+                   material_form=MaterialForm() if can_edit else None, history=_course_history(course),
                    roles=[Role(r).label for r in course.required_roles], tab="courses", now=timezone.now())
     return render(request, "training/course.html", context, status=status)
+
+
+def _course_history(course):
+    """history_for, with the required departments shown by name instead of raw through-rows."""
+    entries = history_for(course)
+    label = str(Course._meta.get_field("required_departments").verbose_name)
+    names = dict(Department.objects.filter(project_id=course.project_id).values_list("pk", "name"))
+
+    def readable(rows):
+        return ", ".join(names.get(r.get("department"), "?") for r in rows or [] if isinstance(r, dict)) or "—"
+
+    for entry in entries:
+        entry["changes"] = [(f, readable(old), readable(new)) if f == label else (f, old, new)
+                            for f, old, new in entry["changes"]]
+    return entries
 
 
 @project_view("training.manage_courses")
