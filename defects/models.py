@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -34,7 +35,7 @@ class Priority(models.TextChoices):
 
 class Status(models.TextChoices):
     NEW = "new", _("New")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("defect status", "Open")
     IN_PROGRESS = "in_progress", _("In progress")
     FIXED = "fixed", _("Fixed")
     VERIFIED = "verified", _("Verified")

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from projects.models import Membership, Role
 
@@ -272,7 +273,8 @@ def requirement_coverage(project, cycle=None):
 
 # ------------------------------------------------------------- metrics
 
-AGEING_BUCKETS = [(0, 2, "0–2 d"), (3, 7, "3–7 d"), (8, 14, "8–14 d"), (15, 30, "15–30 d"), (31, None, "> 30 d")]
+AGEING_BUCKETS = [(0, 2, _("0–2 d")), (3, 7, _("3–7 d")), (8, 14, _("8–14 d")), (15, 30, _("15–30 d")),
+                  (31, None, _("> 30 d"))]
 
 
 def metrics(*, user, project, days=30, now=None):
@@ -297,9 +299,9 @@ def metrics(*, user, project, days=30, now=None):
         if r["status"] in OPEN_STATUSES:
             open_by_severity[r["severity"]] += 1
             age = (today - created).days
-            for low, high, label in AGEING_BUCKETS:
+            for index, (low, high, _label) in enumerate(AGEING_BUCKETS):
                 if age >= low and (high is None or age <= high):
-                    ageing[label] += 1
+                    ageing[index] += 1
                     break
         if r["reopen_count"] or r["fixed_at"] or r["status"] in (Status.VERIFIED, Status.CLOSED):
             ever_fixed += 1
@@ -311,7 +313,7 @@ def metrics(*, user, project, days=30, now=None):
     return {
         "days": [{"day": d, "arrivals": arrivals[d], "closures": closures[d]} for d in day_list],
         "open_by_severity": [{"severity": s, "count": open_by_severity[s.value]} for s in Severity],
-        "ageing": [{"label": label, "count": ageing[label]} for _l, _h, label in AGEING_BUCKETS],
+        "ageing": [{"label": str(label), "count": ageing[i]} for i, (_l, _h, label) in enumerate(AGEING_BUCKETS)],
         "reopen": {"reopened": reopened, "fixed": ever_fixed,
                    "rate": round(reopened * 100 / ever_fixed, 1) if ever_fixed else 0.0},
         "cycles": cycle_rows,
