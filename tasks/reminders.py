@@ -3,12 +3,17 @@
 from datetime import timedelta
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from notifications.registry import Reminder, lead_time, reminder_rule
 
 from .models import WorkItem, WorkItemStatus
+from .text import lazy_format
+
+
+def _when(dt):
+    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
 
 
 def _open_items():
@@ -26,8 +31,8 @@ def work_items_due(*, now):
             continue
         yield Reminder(
             recipient=item.owner, kind="workitem_due", project=item.project, subject=item, due_at=item.due_at,
-            message=_("Work item “%(title)s” is due %(when)s.") % {"title": item.title,
-                                                                  "when": item.due_at.strftime("%Y-%m-%d %H:%M")},
+            message=lazy_format(gettext_lazy("Work item “%(title)s” is due %(when)s."), title=item.title,
+                                when=_when(item.due_at)),
             url=reverse("tasks:workitems", args=[item.project_id]),
             dedupe_key=f"workitem_due:{item.pk}:{item.due_at:%Y%m%d%H%M}",
         )
@@ -39,8 +44,8 @@ def work_items_overdue(*, now):
     for item in _open_items().filter(due_at__lte=now):
         yield Reminder(
             recipient=item.owner, kind="workitem_overdue", project=item.project, subject=item, due_at=item.due_at,
-            message=_("Work item “%(title)s” is overdue (was due %(when)s).")
-            % {"title": item.title, "when": item.due_at.strftime("%Y-%m-%d %H:%M")},
+            message=lazy_format(gettext_lazy("Work item “%(title)s” is overdue (was due %(when)s)."),
+                                title=item.title, when=_when(item.due_at)),
             url=reverse("tasks:workitems", args=[item.project_id]),
             dedupe_key=f"workitem_overdue:{item.pk}:{item.due_at:%Y%m%d%H%M}",
         )

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notifications.services import notify
 from projects.access import roles_of
@@ -38,6 +39,7 @@ from .models import (
     WorkItem,
     WorkItemStatus,
 )
+from .text import lazy_format
 
 User = get_user_model()
 
@@ -433,8 +435,8 @@ def _release_dependents(*, run, now, notify_owners=True):
             if s.owner_id and notify_owners:
                 notify(recipient=s.owner, kind="runstep_ready", project=run.project, subject=s,
                        url=_board_url(run), dedupe_key=f"runstep_ready:{s.pk}",
-                       message=_("%(run)s: your step “%(step)s” is ready to start now.")
-                       % {"run": run.label, "step": s.title})
+                       message=lazy_format(gettext_lazy("%(run)s: your step “%(step)s” is ready to start now."),
+                                           run=lambda: run.label, step=s.title))
     if steps and all(s.status in FINISHED_STEP for s in steps):
         run.status = RunStatus.FINISHED
         run.finished_at = max((s.actual_end for s in steps if s.actual_end), default=now)
@@ -514,8 +516,8 @@ def _fail(*, run, step, actor, note, now):
     for manager in managers:
         notify(recipient=manager, kind="runstep_failed", project=run.project, subject=step, url=_board_url(run),
                dedupe_key=f"runstep_failed:{step.pk}:{step.attempts}",
-               message=_("%(run)s: step “%(step)s” failed: %(note)s") % {"run": run.label, "step": step.title,
-                                                                          "note": note})
+               message=lazy_format(gettext_lazy("%(run)s: step “%(step)s” failed: %(note)s"),
+                                   run=lambda: run.label, step=step.title, note=note))
     return step
 
 

@@ -28,7 +28,8 @@ def test_work_item_reminders_due_soon_and_overdue_once(project, users):
         sweep(now=now, kinds=["workitem_due", "workitem_overdue"], enqueue=False)
     due = Notification.objects.filter(recipient=owner, kind="workitem_due")
     overdue = Notification.objects.filter(recipient=owner, kind="workitem_overdue")
-    assert [n.message for n in due] == [f"Work item “UPS test” is due {(now + timedelta(hours=10)):%Y-%m-%d %H:%M}."]
+    due_local = timezone.localtime(now + timedelta(hours=10))
+    assert [n.message for n in due] == [f"Work item “UPS test” is due {due_local:%Y-%m-%d %H:%M}."]
     assert overdue.count() == 1 and "Manuals" in overdue.get().message
 
 

@@ -122,6 +122,20 @@ def test_step_becoming_ready_notifies_its_owner_once(rb, users, django_capture_o
     assert run_step(r, b).status == RunStepStatus.READY
 
 
+def test_ready_notification_is_in_the_owners_language(rb, users):
+    from notifications.services import preference_update
+
+    dev = users["developer"]
+    preference_update(actor=dev, user=dev, language="zh-hans")
+    a = step(rb, users["ops"], "Stop batch jobs")
+    step(rb, users["ops"], "Deploy", deps=[a], owner=dev)
+    r = run(rb, users["ops"])
+    services.runstep_start(actor=users["ops"], run_step=run_step(r, a))
+    services.runstep_complete(actor=users["ops"], run_step=run_step(r, a))
+    message = Notification.objects.get(recipient=dev, kind="runstep_ready").message
+    assert "您负责的步骤“Deploy”现在可以开始了" in message and "预演 #1" in message
+
+
 def test_run_finishes_when_every_step_is_done_or_skipped(rb, users):
     a, b = chain(rb, users["ops"], 2)
     r = run(rb, users["ops"])
