@@ -109,9 +109,11 @@ def seed(*, project, people, stdout=None):
     full = upcoming[-1]
     for user in people.get("staff", [])[: full.capacity + 3]:
         services.enrolment_enrol(actor=user, session=full, now=now)
-    # A few early birds in the big basics class.
-    for user in people.get("business", [])[:5]:
-        services.enrolment_enrol(actor=user, session=upcoming[0], now=now)
+    # A few early birds elsewhere (refresher seats), so the upcoming classes are partly full.
+    early = people.get("business", [])[:5] + people.get("tester", [])[:6]
+    for index, session in enumerate(upcoming[:-1]):
+        for user in early[index % 3::3][: max(1, session.capacity // 3)]:
+            services.enrolment_enrol(actor=user, session=session, now=now)
     services.calendar_token_for(user=people.get("staff", [pm])[0])
     if stdout:
         report = selectors.coverage_report(project=project)

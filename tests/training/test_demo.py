@@ -1,0 +1,24 @@
+import pytest
+from django.utils import timezone
+
+from projects import demo as project_demo
+from training import demo, selectors
+from training.models import Course, Session
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_plan_is_realistic_and_idempotent():
+    project, people = project_demo.seed()
+    demo.seed(project=project, people=people)
+    assert Course.objects.filter(project=project).count() == 6
+    sessions = list(selectors.catalogue(project=project, user=people["manager"][0], include_past=True))
+    assert len(sessions) == 20
+    past = [s for s in sessions if s.ends_at < timezone.now()]
+    assert past and all(s.enrolments.filter(status__in=["attended", "absent"]).exists() for s in past)
+    upcoming = [s for s in sessions if s.starts_at > timezone.now()]
+    assert any(s.seats_left == 0 and s.waitlist_count for s in upcoming)
+    assert any(0 < s.seats_taken < s.capacity for s in upcoming)
+    assert 60 <= selectors.coverage_report(project=project)["pct"] <= 80
+    demo.seed(project=project, people=people)
+    assert Session.objects.filter(project=project).count() == 20
