@@ -134,7 +134,7 @@ def requirement_update(*, actor, requirement, **changes) -> Requirement:
     unknown = set(changes) - EDITABLE
     if unknown:
         raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    requirement = Requirement.objects.select_for_update().select_related("department").get(pk=requirement.pk)
+    requirement = Requirement.objects.select_for_update(of=("self",)).select_related("department").get(pk=requirement.pk)
     _require_writer(actor, requirement.project)
     if requirement.status == S.SUBMITTED:
         raise DomainError(_("%(code)s is waiting for review; ask a reviewer to request changes before editing it.")
@@ -176,7 +176,7 @@ def requirement_update(*, actor, requirement, **changes) -> Requirement:
 
 
 def _locked(requirement):
-    return Requirement.objects.select_for_update().select_related("project").get(pk=requirement.pk)
+    return Requirement.objects.select_for_update(of=("self",)).select_related("project").get(pk=requirement.pk)
 
 
 @transaction.atomic
@@ -284,7 +284,7 @@ def conflict_create(*, actor, first, second, note) -> RequirementConflict:
 
 @transaction.atomic
 def conflict_resolve(*, actor, conflict, resolution) -> RequirementConflict:
-    conflict = RequirementConflict.objects.select_for_update().select_related("project").get(pk=conflict.pk)
+    conflict = RequirementConflict.objects.select_for_update(of=("self",)).select_related("project").get(pk=conflict.pk)
     _require_writer(actor, conflict.project)
     if conflict.status == ConflictStatus.RESOLVED:
         raise DomainError(_("This conflict is already resolved."), field="status")
@@ -350,7 +350,7 @@ def survey_update(*, actor, survey, **changes) -> Survey:
 
 
 def _survey_locked(survey):
-    return Survey.objects.select_for_update().select_related("project").get(pk=survey.pk)
+    return Survey.objects.select_for_update(of=("self",)).select_related("project").get(pk=survey.pk)
 
 
 @transaction.atomic
