@@ -18,6 +18,7 @@ from projects.selectors import project_get_for_user
 from . import selectors, services
 from .models import RunStep, Step
 from .serializers import (
+    ContingencyPlanSerializer,
     MigrationCheckSerializer,
     RunbookSerializer,
     RunSerializer,
@@ -253,3 +254,15 @@ class MigrationCheckViewSet(ProjectParamMixin, ProjectScopedViewSet, viewsets.Mo
         require(request.user, "tasks.edit", check)
         check = services.check_confirm_backup(actor=request.user, check=check)
         return Response(self.get_serializer(check).data)
+
+
+class ContingencyPlanViewSet(ProjectParamMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                             viewsets.GenericViewSet):
+    """Read-only: the plan is written and approved on its page (four eyes, frozen once approved)."""
+
+    serializer_class = ContingencyPlanSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["project", "status"]
+
+    def get_queryset(self):
+        return selectors.plan_list_for_user(user=self.request.user)

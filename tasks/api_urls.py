@@ -6,4 +6,5 @@ ROUTES = [
     ("runbooks", api.RunbookViewSet, "runbook"),
     ("runs", api.RunViewSet, "run"),
     ("migration-checks", api.MigrationCheckViewSet, "migrationcheck"),
+    ("contingency-plans", api.ContingencyPlanViewSet, "contingencyplan"),
 ]

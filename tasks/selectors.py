@@ -318,6 +318,12 @@ def latest_rehearsal(*, project):
             .select_related("runbook").prefetch_related("checks").order_by("-finished_at", "-id").first())
 
 
+def plan_list_for_user(*, user):
+    if not user.is_authenticated:
+        return ContingencyPlan.objects.none()
+    return ContingencyPlan.objects.filter(project__in=_my_projects(user)).order_by("project_id")
+
+
 def plan_for_project(*, project):
     return (ContingencyPlan.objects.filter(project=project)
             .select_related("decision_owner", "rollback_runbook", "manager_approved_by", "business_approved_by")

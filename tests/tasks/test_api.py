@@ -196,3 +196,11 @@ def test_list_apis_query_count_constant(project, users):
         response, n = count_queries(lambda url=url: client.get(url, {"page_size": 100}))
         assert response.status_code == 200 and response.json()["count"] >= 2, url
         assert n == before.get(url, before[f"/api/v1/runs/{r.pk}/steps/"]), url
+
+
+def test_contingency_plan_api_read_only(project, users, outsider):
+    plan = services.plan_save(actor=users["ops"], project=project, rollback_criteria="Balances differ")
+    data = api_as(users["staff"]).get(f"/api/v1/contingency-plans/?project={project.pk}").json()
+    assert data["count"] == 1 and data["results"][0]["status"] == "draft"
+    assert api_as(outsider).get(f"/api/v1/contingency-plans/{plan.pk}/").status_code == 404
+    assert api_as(users["manager"]).post("/api/v1/contingency-plans/", {}).status_code == 405

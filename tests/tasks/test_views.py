@@ -235,3 +235,16 @@ def test_checks_page_records_check(client, project, users, setup):
     assert response.status_code == 302
     body = client.get(url).content.decode()
     assert "Mismatch" in body and "1 mismatch" in body
+
+
+@pytest.mark.parametrize("name,partial_id", [("tasks:runbooks", 'id="runs"'), ("tasks:checks", 'id="checks"'),
+                                             ("tasks:workitems", 'id="items"'), ("tasks:runbook", 'id="steps"')])
+def test_full_page_and_htmx_partial(client, project, users, setup, name, partial_id):
+    args = {"tasks:runbooks": [project.pk], "tasks:workitems": [project.pk],
+            "tasks:checks": [project.pk, setup["run"].pk], "tasks:runbook": [project.pk, setup["rb"].pk]}[name]
+    client.force_login(users["manager"])
+    url = reverse(name, args=args)
+    full = client.get(url).content.decode()
+    assert "<html" in full and partial_id in full
+    partial = htmx(client, url).content.decode()
+    assert "<html" not in partial and partial_id in partial
