@@ -20,7 +20,6 @@ from . import selectors, services
 from .models import Requirement, SurveyResponse
 from .serializers import (
     AnswersSerializer,
-    CommentSerializer,
     ConflictCreateSerializer,
     ConflictSerializer,
     InterviewSerializer,
@@ -28,6 +27,7 @@ from .serializers import (
     RequirementDetailSerializer,
     RequirementSerializer,
     ResolveSerializer,
+    ReviewCommentSerializer,
     SurveyResponseSerializer,
     SurveySerializer,
 )
@@ -82,27 +82,27 @@ class RequirementViewSet(ProjectFilterMixin, ProjectScopedViewSet, mixins.ListMo
     def _act(self, request, name, rule):
         requirement = self.get_object()
         require(request.user, rule, requirement.project)
-        serializer = CommentSerializer(data=request.data)
+        serializer = ReviewCommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         requirement = services.ACTIONS[name](request.user, requirement, serializer.validated_data["comment"])
         return Response(RequirementSerializer(requirement).data)
 
-    @extend_schema(request=CommentSerializer, responses=RequirementSerializer)
+    @extend_schema(request=ReviewCommentSerializer, responses=RequirementSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         return self._act(request, "submit", "requirements.write")
 
-    @extend_schema(request=CommentSerializer, responses=RequirementSerializer)
+    @extend_schema(request=ReviewCommentSerializer, responses=RequirementSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._act(request, "approve", "requirements.review")
 
-    @extend_schema(request=CommentSerializer, responses=RequirementSerializer)
+    @extend_schema(request=ReviewCommentSerializer, responses=RequirementSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._act(request, "reject", "requirements.review")
 
-    @extend_schema(request=CommentSerializer, responses=RequirementSerializer)
+    @extend_schema(request=ReviewCommentSerializer, responses=RequirementSerializer)
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request, pk=None):
         return self._act(request, "request-changes", "requirements.review")

@@ -224,6 +224,8 @@ def conflicts(*, project, status=None):
 
 
 def conflict_list_for_user(*, user):
+    if not user.is_authenticated:
+        return RequirementConflict.objects.none()
     return RequirementConflict.objects.filter(project__in=member_project_ids(user)).select_related(
         "first", "second").order_by("-created_at", "-id")
 

@@ -64,7 +64,7 @@ class RequirementDetailSerializer(RequirementSerializer):
         fields = RequirementSerializer.Meta.fields + ["versions", "reviews"]
 
 
-class CommentSerializer(serializers.Serializer):
+class ReviewCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
