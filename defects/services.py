@@ -234,7 +234,7 @@ def defect_file(
         if value is not None and value < 0:
             raise DomainError(_("Impact figures cannot be negative."), field=name)
 
-    Project.objects.select_for_update().filter(pk=project.pk).exists()  # serialise numbering per project
+    list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk"))  # serialise numbering
     number = (Defect.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0) + 1
     defect = Defect(
         project=project, number=number, title=title.strip(), severity=severity, category=category,
@@ -284,7 +284,7 @@ def defect_update(*, actor, defect, **changes) -> Defect:
     _check_links(project, cycle=changes.get("cycle"), requirement=changes.get("requirement"))
     _check_impact({"incident_started_at": changes.get("incident_started_at", defect.incident_started_at),
                    "resolved_at": changes.get("resolved_at", defect.resolved_at)})
-    defect = Defect.objects.select_for_update().select_related("project").get(pk=defect.pk)
+    defect = Defect.objects.select_for_update(of=("self",)).select_related("project").get(pk=defect.pk)
     for field, value in changes.items():
         setattr(defect, field, value.strip() if field in REPORT_FIELDS + ("environment",) else value)
     fields = list(changes)
@@ -300,7 +300,7 @@ def defect_assign(*, actor, defect, assignee) -> Defect:
     if not actor.has_perm("defects.triage", defect.project):
         _deny(_("Only the project manager assigns defects."))
     _check_assignee(defect.project, assignee)
-    defect = Defect.objects.select_for_update().select_related("project").get(pk=defect.pk)
+    defect = Defect.objects.select_for_update(of=("self",)).select_related("project").get(pk=defect.pk)
     if defect.status in DONE_STATUSES:
         raise DomainError(_("This defect is %(status)s; reopen it before assigning it.")
                           % {"status": defect.get_status_display()}, field="assignee")
@@ -315,7 +315,7 @@ def defect_assign(*, actor, defect, assignee) -> Defect:
 @transaction.atomic
 def defect_transition(*, actor, defect, to, comment="", reject_reason="", duplicate_of=None) -> Defect:
     """Move a defect one step through the workflow; the step and its comment are kept."""
-    defect = Defect.objects.select_for_update().select_related("project", "assignee").get(pk=defect.pk)
+    defect = Defect.objects.select_for_update(of=("self",)).select_related("project", "assignee").get(pk=defect.pk)
     project = defect.project
     if to not in Status.values:
         raise DomainError(_("Unknown status “%(to)s”. Choose one of: %(all)s.")
