@@ -56,8 +56,7 @@ def _check_course_fields(*, project, title, duration_minutes, required_roles, re
                           % {"role": unknown[0], "roles": ", ".join(Role.values)}, field="required_roles")
     for department in required_departments or []:
         if department.project_id != project.pk:
-            raise DomainError(_("The department “%(name)s” belongs to another project.") % {"name": department.name},
-                              field="required_departments")
+            raise DomainError(_("That department belongs to another project."), field="required_departments")
 
 
 @transaction.atomic

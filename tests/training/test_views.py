@@ -317,3 +317,16 @@ def test_my_training_lists_todo_upcoming_and_completed(client, project, users, s
     services.enrolment_enrol(actor=staff, session=setup["session"])
     body = _login(client, staff).get(reverse("training:mine", args=[project.pk])).content.decode()
     assert "Done course" in body and "Counter basics" in body and "booked" in body
+
+
+def test_admin_pages_load(client, project, users, setup):
+    from tests.projects.factories import UserFactory
+
+    services.enrolment_enrol(actor=users["staff"], session=setup["session"])
+    services.calendar_token_for(user=users["staff"])
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    for model in ("course", "coursematerial", "session", "enrolment", "calendartoken"):
+        assert client.get(reverse(f"admin:training_{model}_changelist")).status_code == 200, model
+        assert client.get(reverse(f"admin:training_{model}_add")).status_code == 200, model
+    assert client.get(reverse("admin:training_session_change", args=[setup["session"].pk])).status_code == 200
+    assert client.get(reverse("admin:training_course_history", args=[setup["course"].pk])).status_code == 200
