@@ -93,6 +93,9 @@ class GoNoGoDecisionAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # view only: no edit and no history "revert" of a decision or a signature
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -108,6 +111,9 @@ class GoNoGoSignOffAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # view only: no edit and no history "revert" of a decision or a signature
 
     def has_delete_permission(self, request, obj=None):
         return False

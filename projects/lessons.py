@@ -163,6 +163,8 @@ def retrospective(*, project, user):
     """What the retrospective page and its report show, in a fixed number of queries."""
     today = timezone.localdate()
     items = list(lessons_for(project=project, user=user))
+    for i in items:
+        i.project = project  # per-row permission checks ask for it: no query per row
     columns = [{"kind": k, "label": label, "items": [i for i in items if i.kind == k]} for k, label in LessonKind.choices]
     actions = list(actions_for(project=project))
     for a in actions:

@@ -286,3 +286,19 @@ def test_api_lists_decisions_read_only(meeting, project, users, outsider):
     assert api_as(outsider).get(f"/api/v1/gonogo-decisions/?project={project.pk}").status_code == 404
     assert api_as(outsider).get(f"/api/v1/gonogo-decisions/{meeting.pk}/").status_code == 404
     assert api_as(users["manager"]).patch(f"/api/v1/gonogo-decisions/{meeting.pk}/", {"title": "x"}).status_code == 405
+
+
+def test_admin_is_view_only_for_decisions_and_sign_offs(client, meeting, users):
+    from tests.projects.factories import UserFactory
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    sign(meeting, users["ops"], "ops")
+    client.force_login(admin)
+    url = reverse("admin:projects_gonogodecision_change", args=[meeting.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"title": "Rewritten"}).status_code == 403
+    signoff = GoNoGoSignOff.objects.get()
+    assert client.post(reverse("admin:projects_gonogosignoff_change", args=[signoff.pk]),
+                       {"verdict": "no_go"}).status_code == 403
+    meeting.refresh_from_db()
+    assert meeting.title == "Go/no-go 1"
