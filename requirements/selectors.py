@@ -220,7 +220,7 @@ def conflicts(*, project, status=None):
         "first", "second", "first__department", "second__department", "created_by", "resolved_by")
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by("-status", "-created_at", "-id") if not status else qs.order_by("-created_at", "-id")
+    return qs.order_by("status", "-created_at", "-id")  # unresolved ("open") first
 
 
 def conflict_list_for_user(*, user):

@@ -329,3 +329,16 @@ def test_answer_page_tells_other_departments_they_are_not_asked(client, project,
     assert "your department is not one of them" in body and "Send my answers" not in body
     response = client.post(url, {f"q{questions[0].pk}": "x", f"q{questions[1].pk}": "Mobile"})
     assert response.status_code == 400 and not SurveyResponse.objects.exists()
+
+
+def test_conflicts_and_surveys_htmx_partials(client, project, users, data):
+    a, b = requirement(project), requirement(project)
+    services.conflict_create(actor=users["business"], first=a, second=b, note="Limits")
+    _login(client, users["staff"])
+    body = htmx(client, reverse("requirements:conflicts", args=[project.pk]), data={"status": "open"}).content.decode()
+    assert "<html" not in body and 'id="conflicts"' in body and "Limits" in body
+    body = htmx(client, reverse("requirements:conflicts", args=[project.pk]),
+                data={"status": "resolved"}).content.decode()
+    assert "Limits" not in body
+    body = htmx(client, reverse("requirements:surveys", args=[project.pk])).content.decode()
+    assert "<html" not in body and 'id="surveys"' in body and data["survey"].title in body
