@@ -61,7 +61,7 @@ def _session_row(request, project, session_id, error=None):
 def enrol(request, project, session_id):
     session = selectors.session_get_for_user(user=request.user, pk=session_id, project=project)
     target = request.user
-    if request.POST.get("user"):
+    if request.POST.get("user") and str(request.POST["user"]) != str(request.user.pk):
         require(request.user, "training.run_session", session)
         form = EnrolOtherForm(request.POST, project=project)
         if not form.is_valid():

@@ -330,3 +330,32 @@ def test_admin_pages_load(client, project, users, setup):
         assert client.get(reverse(f"admin:training_{model}_add")).status_code == 200, model
     assert client.get(reverse("admin:training_session_change", args=[setup["session"].pk])).status_code == 200
     assert client.get(reverse("admin:training_course_history", args=[setup["course"].pk])).status_code == 200
+
+
+def test_courses_page_query_count_constant(client, project, users, setup):
+    url = reverse("training:courses", args=[project.pk])
+    _login(client, users["staff"])
+    _, few = count_queries(lambda: client.get(url))
+    dept = project.departments.create(name="Retail")
+    for i in range(49):
+        make_course(project, setup["trainer"], title=f"Course {i}", required_departments=[dept])
+    response, many = count_queries(lambda: client.get(url))
+    assert response.status_code == 200 and few == many
+
+
+def test_session_roster_and_my_training_query_count_constant(client, project, users, setup):
+    session = make_session(setup["course"], setup["trainer"], capacity=60, starts_in=timedelta(days=8))
+    services.enrolment_enrol(actor=users["staff"], session=session)
+    roster_url = reverse("training:session", args=[project.pk, session.pk])
+    mine_url = reverse("training:mine", args=[project.pk])
+    _, few_roster = count_queries(lambda: _login(client, setup["trainer"]).get(roster_url))
+    _, few_mine = count_queries(lambda: _login(client, users["staff"]).get(mine_url))
+    for i in range(49):
+        services.enrolment_enrol(actor=member(project, "staff"), session=session)
+        course = make_course(project, setup["trainer"], title=f"Extra {i}")
+        extra = make_session(course, setup["trainer"], starts_in=timedelta(days=10 + i))
+        services.enrolment_enrol(actor=users["staff"], session=extra)
+    response, many_roster = count_queries(lambda: _login(client, setup["trainer"]).get(roster_url))
+    assert response.status_code == 200 and few_roster == many_roster
+    response, many_mine = count_queries(lambda: _login(client, users["staff"]).get(mine_url))
+    assert response.status_code == 200 and few_mine == many_mine
