@@ -27,13 +27,17 @@ class Notification(models.Model):
     retries). `email_next_attempt_at` defers it (quiet hours, daily digest, retry back-off).
     """
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # Few indexes on purpose: the sweep inserts in bulk and every index costs on each row.
+    # recipient and subject are covered by the composite indexes below.
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                                  db_index=False)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="notifications")
     kind = models.CharField(_("kind"), max_length=60)
     message = models.TextField(_("message"))
     url = models.CharField(_("link"), max_length=500, blank=True)
-    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                     db_index=False)
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
@@ -53,7 +57,7 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notif_recipient_unread"),
-            models.Index(fields=["email_sent_at", "created_at"], name="notif_email_pending"),
+            models.Index(fields=["subject_type", "subject_id"], name="notif_subject"),
             models.Index(fields=["email_next_attempt_at", "id"], name="notif_outbox",
                          condition=Q(email_status="pending")),
         ]

@@ -7,7 +7,8 @@ Messages are lazy (format_lazy + gettext_lazy): the sweep renders each in its re
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db.models import F, Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.models import Membership, Milestone, OnCallShift, Phase, Role
 
 from .leads import max_lead
+from .models import Notification
 from .registry import Reminder, lead_time, reminder_rule
 
 SHIFT = "oncall_shift_starting"
@@ -34,22 +36,29 @@ def oncall_shifts_starting(*, now):
     shifts = (
         OnCallShift.objects.filter(starts_at__gt=now, starts_at__lte=horizon)
         .exclude(project__phase=Phase.CLOSED)
-        .select_related("project")
-        .only("id", "user_id", "starts_at", "ends_at", "note", "project__id", "project__code")
+        # already told about this shift at this start time: skipped in SQL, not row by row
+        .exclude(Exists(Notification.objects.filter(
+            subject_type=ContentType.objects.get_for_model(OnCallShift), subject_id=OuterRef("pk"), kind=SHIFT,
+            recipient_id=OuterRef("user_id"), due_at=OuterRef("starts_at"))))
         .order_by("starts_at", "id")
+        .values_list("id", "user_id", "starts_at", "ends_at", "project_id", "project__code")
     )
-    for shift in shifts.iterator(chunk_size=2000):
-        if shift.starts_at - now > lead_time(shift.project_id, SHIFT):
+    rota_urls = {}  # one reverse() per project, not per shift
+    tz = timezone.get_current_timezone()
+    for pk, user_id, starts_at, ends_at, project_id, code in shifts.iterator(chunk_size=5000):
+        if starts_at - now > lead_time(project_id, SHIFT):
             continue
-        week = timezone.localtime(shift.starts_at).date()
-        week -= timedelta(days=week.weekday())
+        if project_id not in rota_urls:
+            rota_urls[project_id] = reverse("projects:rota", args=[project_id])
+        local_start = starts_at.astimezone(tz)
+        week = local_start.date() - timedelta(days=local_start.weekday())
         yield Reminder(
-            recipient=shift.user_id, kind=SHIFT, project=shift.project_id, subject=shift,
-            message=format_lazy(_("You are on call for {code} from {start} to {end}."), code=shift.project.code,
-                                start=_local(shift.starts_at), end=_local(shift.ends_at)),
-            url=reverse("projects:rota", args=[shift.project_id]) + f"?week={week.isoformat()}",
-            due_at=shift.starts_at,
-            dedupe_key=f"{SHIFT}:{shift.pk}:{shift.user_id}:{shift.starts_at:%Y%m%d%H%M}",
+            recipient=user_id, kind=SHIFT, project=project_id, subject=(OnCallShift, pk),
+            message=format_lazy(_("You are on call for {code} from {start} to {end}."), code=code,
+                                start=f"{local_start:%Y-%m-%d %H:%M}", end=f"{ends_at.astimezone(tz):%Y-%m-%d %H:%M}"),
+            url=f"{rota_urls[project_id]}?week={week.isoformat()}",
+            due_at=starts_at,
+            dedupe_key=f"{SHIFT}:{pk}:{user_id}:{starts_at:%Y%m%d%H%M}",
         )
 
 

@@ -131,6 +131,8 @@ def reminder_settings(request, project):
         form = ReminderSettingForm(request.POST or None, initial=initial, prefix=row["kind"])
         if row["default_lead"] is None:
             del form.fields["lead_hours"]
+        else:
+            form.fields["lead_hours"].widget.attrs["placeholder"] = row["default_lead_hours"]
         forms.append((row, form))
     status = 200
     if request.method == "POST":
