@@ -32,8 +32,10 @@ class ReadinessSettingsForm(forms.Form):
                                                                    required=False)
 
     def rows(self):
+        from .readiness_dashboard import area_label
+
         for c in self.criteria:
-            yield {"criterion": c, "target": self[f"{c.key}-target"], "weight": self[f"{c.key}-weight"],
+            yield {"criterion": c, "area": area_label(c.area), "target": self[f"{c.key}-target"], "weight": self[f"{c.key}-weight"],
                    "mandatory": self[f"{c.key}-mandatory"]}
 
     def settings(self):

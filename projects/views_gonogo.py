@@ -41,8 +41,12 @@ def gonogo_list(request, project):
     decisions = list(gonogo.decisions(project=project))
     for d in decisions:
         d.rows = gonogo.signoff_rows(d)
+    open_meeting = next((d for d in decisions if not d.is_final), None)
+    if request.method == "POST":
+        open_meeting = None  # show the form with its error instead
     response = render_page(request, "projects/gonogo_list.html",
-                           {"decisions": decisions, "form": form, "section": "readiness"}, partial="meetings")
+                           {"decisions": decisions, "form": form, "open_meeting": open_meeting, "section": "readiness"},
+                           partial="meetings")
     response.status_code = status
     return response
 

@@ -302,3 +302,9 @@ def test_admin_is_view_only_for_decisions_and_sign_offs(client, meeting, users):
                        {"verdict": "no_go"}).status_code == 403
     meeting.refresh_from_db()
     assert meeting.title == "Go/no-go 1"
+
+
+def test_list_page_points_to_the_open_meeting_instead_of_the_form(client, meeting, project, users):
+    client.force_login(users["manager"])
+    body = client.get(reverse("projects:gonogo_list", args=[project.pk])).content.decode()
+    assert "A meeting is open" in body and 'name="required_roles"' not in body
