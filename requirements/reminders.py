@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +14,15 @@ from projects.models import Membership, Role
 from .models import Requirement, RequirementStatus
 
 KIND = "requirement_review_waiting"
+
+
+def _render_waiting(code, title, days):
+    return _("%(code)s “%(title)s” has been waiting for review for %(days)d days.") % {
+        "code": code, "title": title, "days": days}
+
+
+# Lazy, so the sweep renders it in each recipient's language.
+_waiting_message = lazy(_render_waiting, str)
 
 
 @reminder_rule(KIND, label=gettext_lazy("Requirement waiting for review"), default_lead=timedelta(days=2))
@@ -50,8 +60,7 @@ def requirements_waiting_for_review(*, now):
         for user in people:
             yield Reminder(
                 recipient=user, kind=KIND, project=r.project, subject=r,
-                message=_("%(code)s “%(title)s” has been waiting for review for %(days)d days.")
-                % {"code": r.code, "title": r.title, "days": days},
+                message=_waiting_message(r.code, r.title, days),
                 url=reverse("requirements:detail", args=[r.project_id, r.pk]),
                 due_at=r.submitted_at + leads[r.project_id],
                 dedupe_key=f"{KIND}:{r.pk}:v{r.version}:{r.submitted_at:%Y%m%d%H%M%S}:{user.pk}",

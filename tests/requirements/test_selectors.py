@@ -184,3 +184,24 @@ def test_decided_requirements_are_not_reminded(project):
     with freeze_time(timezone.now() - timedelta(days=5)):
         approved(project)
     assert list(requirements_waiting_for_review(now=timezone.now())) == []
+
+
+def test_sweep_writes_each_reminder_once_in_the_recipients_language(project):
+    from notifications.models import Notification, NotificationPreference
+    from notifications.services import sweep
+
+    reviewer = member(project, "business")
+    NotificationPreference.objects.update_or_create(user=reviewer, defaults={"language": "zh-hans"})
+    with freeze_time(timezone.now() - timedelta(days=3)):
+        r = submitted(project)
+    sweep(kinds=[KIND], enqueue=False)
+    sweep(kinds=[KIND], enqueue=False)
+    notes = Notification.objects.filter(kind=KIND)
+    assert [n.recipient for n in notes] == [reviewer]
+    from django.utils import translation
+
+    from requirements.reminders import _render_waiting
+
+    with translation.override("zh-hans"):
+        expected = _render_waiting(r.code, r.title, 3)
+    assert notes[0].message == expected and r.code in expected
