@@ -43,13 +43,14 @@ def oncall_shifts_starting(*, now):
         .order_by("starts_at", "id")
         .values_list("id", "user_id", "starts_at", "ends_at", "project_id", "project__code")
     )
-    rota_urls = {}  # one reverse() per project, not per shift
+    rota_urls, leads = {}, {}  # one reverse() and one lead-time lookup per project, not per shift
     tz = timezone.get_current_timezone()
     for pk, user_id, starts_at, ends_at, project_id, code in shifts.iterator(chunk_size=5000):
-        if starts_at - now > lead_time(project_id, SHIFT):
-            continue
-        if project_id not in rota_urls:
+        if project_id not in leads:
+            leads[project_id] = lead_time(project_id, SHIFT)
             rota_urls[project_id] = reverse("projects:rota", args=[project_id])
+        if starts_at - now > leads[project_id]:
+            continue
         local_start = starts_at.astimezone(tz)
         week = local_start.date() - timedelta(days=local_start.weekday())
         yield Reminder(
