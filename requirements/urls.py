@@ -21,6 +21,7 @@ urlpatterns = [
     path(P + "surveys/", views.survey_list, name="surveys"),
     path(P + "surveys/new/", views.survey_create, name="survey_create"),
     path(P + "surveys/<int:survey_id>/", views.survey_detail, name="survey"),
+    path(P + "surveys/<int:survey_id>/edit/", views.survey_edit, name="survey_edit"),
     path(P + "surveys/<int:survey_id>/answer/", views.survey_answer, name="survey_answer"),
     path(P + "surveys/<int:survey_id>/questions/add/", views.question_add, name="question_add"),
     path(P + "surveys/<int:survey_id>/questions/<int:question_id>/delete/", views.question_delete,

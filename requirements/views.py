@@ -279,6 +279,25 @@ def survey_create(request, project):
     return _form_page(request, "requirements/survey_form.html", _ctx(form=form, tab="surveys"))
 
 
+@project_view("requirements.manage_survey")
+def survey_edit(request, project, survey_id):
+    survey = selectors.survey_get_for_user(user=request.user, pk=survey_id, project=project)
+    initial = {"title": survey.title, "description": survey.description, "due_date": survey.due_date,
+               "departments": list(survey.departments.all())}
+    form = SurveyForm(request.POST or None, initial=initial, project=project)
+    del form.fields["method"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_update(actor=request.user, survey=survey,
+                                   **{f: form.cleaned_data[f] for f in form.changed_data})
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Survey saved."))
+            return redirect("requirements:survey", project.pk, survey.pk)
+    return _form_page(request, "requirements/survey_form.html", _ctx(form=form, survey=survey, tab="surveys"))
+
+
 @project_view("requirements.view")
 def survey_detail(request, project, survey_id):
     survey = selectors.survey_get_for_user(user=request.user, pk=survey_id, project=project)

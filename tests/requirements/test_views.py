@@ -342,3 +342,20 @@ def test_conflicts_and_surveys_htmx_partials(client, project, users, data):
     assert "Limits" not in body
     body = htmx(client, reverse("requirements:surveys", args=[project.pk])).content.decode()
     assert "<html" not in body and 'id="surveys"' in body and data["survey"].title in body
+
+
+def test_survey_edit_page(client, project, users, data):
+    survey = data["survey"]
+    url = reverse("requirements:survey_edit", args=[project.pk, survey.pk])
+    _login(client, users["staff"])
+    assert client.get(url).status_code == 403
+    _login(client, users["business"])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"title": "Renamed", "due_date": "2026-12-01"}).status_code == 302
+    survey.refresh_from_db()
+    assert survey.title == "Renamed" and str(survey.due_date) == "2026-12-01"
+    assert client.post(url, {"title": ""}).status_code == 400
+    services.survey_close(actor=users["business"], survey=survey)
+    response = client.post(url, {"title": "Too late"})
+    survey.refresh_from_db()
+    assert response.status_code == 400 and survey.title == "Renamed"
