@@ -138,6 +138,10 @@ class DefectFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = TestCycle.objects.filter(project=project)
         self.fields["assignee"].queryset = selectors.assignable_users(project)
+        labels = {"severity": _("Severity"), "status": _("Status"), "category": _("Category"),
+                  "found_in": _("Found in"), "assignee": _("Assignee"), "cycle": _("Test cycle")}
+        for name, label in labels.items():
+            self.fields[name].widget.attrs["aria-label"] = label
 
 
 class SlaForm(forms.Form):
