@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -113,18 +114,27 @@ def site_url(path=""):
     return urljoin(base.rstrip("/") + "/", path.lstrip("/")) if path else base
 
 
+def display_name(user):
+    """张伟 for Chinese names (family name first, no space), Wei Zhang otherwise."""
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+        return f"{last}{first}"
+    return user.get_full_name() or user.get_username()
+
+
 def build_email(notifications, *, language, connection=None):
     """The e-mail (plain text + HTML) for one or several notifications, in `language`."""
     recipient = notifications[0].recipient
     with translation.override(language):
         items = [{"n": n, "label": kind_label(n.kind), "link": site_url(n.url) if n.url else ""} for n in notifications]
         if len(notifications) == 1:
+            first_line = (notifications[0].message.splitlines() or [""])[0]
             subject = _("[Liftoff] %(kind)s: %(message)s") % {
-                "kind": items[0]["label"], "message": notifications[0].message.splitlines()[0][:90]}
+                "kind": items[0]["label"], "message": Truncator(first_line).chars(90)}
         else:
             subject = ngettext("[Liftoff] Your digest: %(n)d notification", "[Liftoff] Your digest: %(n)d notifications",
                                len(notifications)) % {"n": len(notifications)}
-        context = {"recipient": recipient, "items": items, "digest": len(notifications) > 1,
+        context = {"recipient": recipient, "name": display_name(recipient), "items": items, "digest": len(notifications) > 1,
                    "inbox_url": site_url(reverse("notifications:inbox")),
                    "preferences_url": site_url(reverse("notifications:preferences")), "language": language}
         text = render_to_string("notifications/email/message.txt", context)

@@ -51,14 +51,22 @@ def test_email_has_plain_text_and_html_with_absolute_link(mailoutbox, settings):
     assert mimetype == "text/html" and 'href="https://liftoff.bank.example/projects/3/team/rota/"' in html
 
 
+def test_long_subject_is_cut_on_a_word_with_an_ellipsis(mailoutbox):
+    notification(UserFactory(), message="Defect “Interest rounded to 3 decimals instead of 2 on Deposit account "
+                                         "opening” (Critical) was assigned to you.\nSecond line")
+    delivery.deliver_outbox()
+    subject = mailoutbox[0].subject
+    assert subject.endswith("…") and "Second line" not in subject and len(subject) < 130
+
+
 def test_email_in_chinese_for_a_chinese_speaking_recipient(mailoutbox):
-    user = UserFactory()
+    user = UserFactory(first_name="伟", last_name="张")
     NotificationPreference.objects.create(user=user, language="zh-hans")
     notification(user, kind=SHIFT, message="值班提醒")
     delivery.deliver_outbox()
     message = mailoutbox[0]
     assert message.subject.startswith("[Liftoff] 值班即将开始")
-    assert "您好" in message.body and "查看全部通知" in message.body
+    assert "张伟，您好" in message.body and "查看全部通知" in message.body
     assert 'lang="zh-hans"' in message.alternatives[0][0]
 
 
