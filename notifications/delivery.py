@@ -179,7 +179,8 @@ def _send(ids, pref, now, connection, report):
             return  # another worker has them, or they were sent meanwhile
         try:
             build_email(rows, language=pref.language, connection=connection.get()).send()
-        except OSError as exc:  # smtplib.SMTPException and socket errors are OSErrors
+        except Exception as exc:  # noqa: BLE001 - SMTP/socket errors (OSError), or one bad row: recorded, backed off
+            # A row that cannot be rendered must not block the outbox for everybody behind it.
             attempts = max(n.email_attempts for n in rows) + 1
             retry_in = backoff(attempts)
             status = EmailStatus.FAILED if attempts >= MAX_ATTEMPTS else EmailStatus.PENDING
@@ -188,7 +189,8 @@ def _send(ids, pref, now, connection, report):
                 email_next_attempt_at=now + retry_in, email_status=status)
             report.failed += len(rows)
             report.errors.append(str(exc))
-            log.warning("E-mail to user %s failed (attempt %s): %s", rows[0].recipient_id, attempts, exc)
+            log.warning("E-mail to user %s failed (attempt %s): %s", rows[0].recipient_id, attempts, exc,
+                        exc_info=not isinstance(exc, OSError))
             failure = DeliveryFailed(str(exc), retry_in=retry_in)
         else:
             failure = None

@@ -100,6 +100,23 @@ def test_backoff_is_exponential_and_bounded_then_gives_up_without_marking_sent()
     assert n.email_status == EmailStatus.FAILED and n.email_sent_at is None
 
 
+def test_a_row_that_cannot_be_rendered_does_not_block_the_others(mailoutbox, monkeypatch):
+    bad, good = notification(UserFactory()), notification(UserFactory())
+    real = delivery.build_email
+
+    def build(notifications, **kwargs):
+        if notifications[0].pk == bad.pk:
+            raise ValueError("template bug")
+        return real(notifications, **kwargs)
+
+    monkeypatch.setattr(delivery, "build_email", build)
+    report = delivery.deliver_outbox()
+    assert (report.sent, report.failed) == (1, 1)
+    bad.refresh_from_db()
+    assert bad.email_status == EmailStatus.PENDING and bad.email_attempts == 1 and "template bug" in bad.email_error
+    assert [m.to for m in mailoutbox] == [[good.recipient.email]]
+
+
 def test_task_retries_with_the_backoff_on_smtp_errors():
     n = notification(UserFactory())
     with mock.patch.object(EmailBackend, "send_messages", side_effect=smtplib.SMTPException("421 busy")), \
