@@ -10,6 +10,14 @@ def stamp(obj, actor):
     return obj
 
 
+def _label(field, value):
+    """Show a choice's label ("Changes requested"), not its stored value ("changes_requested")."""
+    choices = getattr(field, "flatchoices", None)
+    if choices:
+        return dict(choices).get(value, value)
+    return value
+
+
 def history_for(obj, limit=50):
     """Newest-first list of {when, who, action, changes:[(field, old, new)]} for an object."""
     records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
@@ -21,7 +29,8 @@ def history_for(obj, limit=50):
             delta = record.diff_against(previous)
             for change in delta.changes:
                 field = record.instance._meta.get_field(change.field)
-                changes.append((str(getattr(field, "verbose_name", change.field)), change.old, change.new))
+                changes.append((str(getattr(field, "verbose_name", change.field)), _label(field, change.old),
+                                _label(field, change.new)))
         entries.append(
             {
                 "when": record.history_date,
