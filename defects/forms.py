@@ -33,9 +33,9 @@ def _requirement_field(project, *, multiple=False):
 
 class DefectForm(forms.Form):
     title = forms.CharField(max_length=300, label=_("Title"))
-    severity = forms.ChoiceField(choices=Severity.choices, label=_("Severity"))
+    severity = forms.ChoiceField(choices=[("", "---------")] + Severity.choices, label=_("Severity"))
     priority = forms.ChoiceField(choices=Priority.choices, label=_("Priority"), initial=Priority.MEDIUM)
-    category = forms.ChoiceField(choices=Category.choices, label=_("Category"))
+    category = forms.ChoiceField(choices=[("", "---------")] + Category.choices, label=_("Category"))
     found_in = forms.ChoiceField(choices=FoundIn.choices, label=_("Found in"))
     cycle = forms.ModelChoiceField(queryset=TestCycle.objects.none(), required=False, label=_("Test cycle"))
     environment = forms.CharField(max_length=300, required=False, label=_("Environment"),

@@ -251,8 +251,7 @@ def defect_file(
             stamp(defect, actor).save()
     except IntegrityError as exc:  # a concurrent filing took the number (SQLite has no row locks)
         raise DomainError(_("Someone filed a defect at the same moment; please submit again.")) from exc
-    DefectTransition.objects.create(defect=defect, from_status="", to_status=Status.NEW, actor=actor,
-                                    comment=_("Filed"))
+    DefectTransition.objects.create(defect=defect, from_status="", to_status=Status.NEW, actor=actor)
     _notify_assignee(defect, actor)
     return defect
 
