@@ -242,6 +242,13 @@ def run_board(*, run, user, now=None):
                             else "failed" if s.status == RunStepStatus.FAILED else "forecast"),
         })
     ponr = [r for r in rows if r["step"].point_of_no_return]
+    # The contingency plan: rolling back takes the rollback runbook's critical path, so the decision
+    # must come that long before the window closes (a fixed number of queries: plan, steps, dependencies).
+    plan = plan_for_project(project=run.project)
+    rollback_minutes = None
+    if plan is not None and plan.rollback_runbook_id:
+        rollback_minutes = runbook_plan(runbook=plan.rollback_runbook)["minutes"]
+    rollback_deadline = run.window_end - timedelta(minutes=rollback_minutes) if rollback_minutes else None
     finished = counts[RunStepStatus.DONE] + counts[RunStepStatus.SKIPPED]
     return {
         "steps": steps,
@@ -265,6 +272,12 @@ def run_board(*, run, user, now=None):
                   "passed": r["step"].status in FINISHED_STEP or r["step"].status == RunStepStatus.RUNNING,
                   "late": _minutes(r["forecast"].start - r["planned"].start)} for r in ponr],
         "planned_minutes": _minutes(fc.planned_finish - (run.started_at or run.planned_start)),
+        "plan": plan,
+        "rollback_minutes": rollback_minutes,
+        "rollback_deadline": rollback_deadline,
+        "ponr_after_deadline": bool(rollback_deadline) and any(
+            r["step"].status not in (*FINISHED_STEP, RunStepStatus.RUNNING) and r["forecast"].start > rollback_deadline
+            for r in ponr),
     }
 
 

@@ -71,4 +71,22 @@ def test_run_board_query_count_does_not_grow(project, users):
     r = run(rb, users["ops"])
     r = selectors.run_get_for_user(user=users["ops"], pk=r.pk)
     _, n = count_queries(lambda: selectors.run_board(run=r, user=users["ops"]))
-    assert n == 2  # the steps, the rehearsal durations
+    assert n == 3  # the steps, the rehearsal durations, the contingency plan
+
+
+def test_board_rollback_deadline_from_the_contingency_plan(project, users):
+    rb = runbook(project, users["ops"])
+    a = step(rb, users["ops"], "Migrate", 60 * 9 + 30)
+    step(rb, users["ops"], "Switch network", 20, deps=[a], point_of_no_return=True)
+    rollback = runbook(project, users["ops"], name="Rollback", kind="rollback")
+    chain(rollback, users["ops"], 3, minutes=60)
+    services.plan_save(actor=users["ops"], project=project, rollback_criteria="x", rollback_runbook=rollback)
+    r = services.run_create(actor=users["ops"], runbook=rb, kind="production")
+    r = selectors.run_get_for_user(user=users["ops"], pk=r.pk)
+    board = selectors.run_board(run=r, user=users["ops"], now=r.planned_start)
+    assert board["rollback_minutes"] == 180
+    assert board["rollback_deadline"] == r.window_end - timedelta(minutes=180)
+    # 12 h window: the point of no return starts after 9.5 h, later than window end − 3 h.
+    assert board["ponr_after_deadline"]
+    _, n = count_queries(lambda: selectors.run_board(run=r, user=users["ops"]))
+    assert n == 5  # + the rollback runbook's steps and their dependencies
