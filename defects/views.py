@@ -116,6 +116,10 @@ def defect_file(request, project):
             form_error(form, exc)
         else:
             messages.success(request, _("%(key)s filed.") % {"key": defect.key})
+            if defect.category == "security" and not request.user.has_perm("defects.view_security", project):
+                messages.info(request, _("Security defects are visible only to managers, testers, developers and "
+                                         "ops; they will take it from here."))
+                return redirect("defects:list", project.pk)
             return redirect("defects:detail", project.pk, defect.pk)
     status = 400 if request.method == "POST" else 200
     response = render_page(request, "defects/file.html", _ctx(request, form=form, result=result))

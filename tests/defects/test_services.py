@@ -417,3 +417,10 @@ def test_reminder_rules_do_not_query_per_defect(project, users):
             file_defect(project, users["tester"], severity="critical")
     _, many = count_queries(lambda: list(sla_breached(now=T0 + timedelta(hours=5))))
     assert few == many
+
+
+def test_reminder_rules_are_registered():
+    from notifications.registry import rules
+
+    kinds = rules()
+    assert "defect_sla_soon" in kinds and "defect_sla_breached" in kinds

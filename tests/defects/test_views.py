@@ -118,6 +118,9 @@ def test_staff_files_hypercare_incident_from_page(client, project, users):
     assert Defect.objects.get().customers_affected == 40
     bad = client.post(url, {**REPORT, "priority": "medium", "found_in": "testing"})
     assert bad.status_code == 400 and Defect.objects.count() == 1
+    sec = client.post(url, {**REPORT, "category": "security", "priority": "medium", "found_in": "hypercare"})
+    assert sec.status_code == 302 and sec["Location"] == reverse("defects:list", args=[project.pk])
+    assert Defect.objects.filter(category="security", reporter=users["staff"]).exists()
 
 
 def test_file_from_failed_result_is_prefilled(client, project, users, data):
@@ -298,3 +301,20 @@ def test_detail_page_shows_report_history_and_transitions(client, project, users
     for text in (REPORT["steps"].split("\n")[0], REPORT["expected_result"], "Verified", "Reopened", "History",
                  "Transitions"):
         assert text in body, text
+
+
+def test_edit_page_permissions_and_save(client, project, users):
+    d = file_defect(project, users["tester"])
+    url = reverse("defects:edit", args=[project.pk, d.pk])
+    for role in ROLES:
+        client.force_login(users[role])
+        assert client.get(url).status_code == (200 if role in ("manager", "tester") else 403), role
+    client.force_login(users["tester"])
+    data = {**REPORT, "priority": "high", "found_in": "hypercare", "customers_affected": 3, "title": "Re-titled"}
+    assert client.post(url, data).status_code == 302
+    d.refresh_from_db()
+    assert (d.title, d.found_in, d.customers_affected) == ("Re-titled", "hypercare", 3)
+    bad = client.post(url, {**data, "steps": ""})
+    assert bad.status_code == 400
+    d.refresh_from_db()
+    assert d.steps == REPORT["steps"]
