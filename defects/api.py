@@ -13,7 +13,7 @@ from projects.errors import DomainError
 from projects.selectors import project_get_for_user
 
 from . import selectors, services
-from .models import DefectAttachment, DefectComment, DefectTransition
+from .models import Defect, DefectAttachment, DefectComment, DefectTransition, TestCase, TestCycle
 from .serializers import (
     AttachmentSerializer,
     CommentSerializer,
@@ -49,11 +49,12 @@ class ProjectFilterMixin:
 class DefectViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = DefectSerializer
+    queryset = Defect.objects.none()  # for the schema; get_queryset limits to the caller
     rule = "defects.file"
     filterset_fields = ["project", "status", "severity", "category", "priority", "found_in", "assignee", "reporter",
                         "cycle", "requirement"]
     search_fields = ["title", "steps", "actual_result", "environment"]
-    ordering_fields = ["number", "created_at", "fix_due_at", "severity", "status"]
+    ordering_fields = ["number", "created_at", "fix_due_at", "severity_rank", "status"]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
@@ -128,6 +129,7 @@ class DefectViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.ListModelMi
 class TestCycleViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     serializer_class = TestCycleSerializer
+    queryset = TestCycle.objects.none()
     rule = "defects.manage_tests"
     filterset_fields = ["project", "kind", "status"]
     ordering_fields = ["planned_start", "name"]
@@ -172,6 +174,7 @@ class TestCycleViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.ListMode
 class TestCaseViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = TestCaseSerializer
+    queryset = TestCase.objects.none()
     rule = "defects.manage_tests"
     filterset_fields = ["project", "kind"]
     search_fields = ["code", "title"]

@@ -37,6 +37,8 @@ from .rules import SECURITY_ROLES
 
 
 def _member_projects(user):
+    if not user.is_authenticated:
+        return Membership.objects.none().values("project_id")
     return Membership.objects.filter(user=user).values("project_id")
 
 
