@@ -83,6 +83,12 @@ class DefectEditForm(forms.ModelForm):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = TestCycle.objects.filter(project=project)
+        requirements = links.requirements_of(project)
+        if requirements is not None:
+            self.fields["requirement"] = forms.ModelChoiceField(
+                queryset=requirements, required=False, label=_("Requirement"),
+                initial=self.instance.requirement_id if self.instance else None)
+            self.order_fields(["title", "severity", "priority", "category", "found_in", "cycle", "requirement"])
 
 
 class TransitionForm(forms.Form):

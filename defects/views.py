@@ -167,6 +167,10 @@ def defect_edit(request, project, defect_id):
     form = DefectEditForm(request.POST or None, instance=defect, project=project)
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.changed_data}
+        if "requirement" in form.fields and form.cleaned_data.get("requirement") != defect.requirement:
+            changes["requirement"] = form.cleaned_data.get("requirement")
+        else:
+            changes.pop("requirement", None)
         try:
             services.defect_update(actor=request.user, defect=Defect.objects.get(pk=defect.pk), **changes)
         except DomainError as exc:

@@ -318,3 +318,9 @@ def test_edit_page_permissions_and_save(client, project, users):
     assert bad.status_code == 400
     d.refresh_from_db()
     assert d.steps == REPORT["steps"]
+    from tests.defects.factories import requirement
+
+    req = requirement(project, users["business"])
+    assert client.post(url, {**data, "requirement": req.pk}).status_code == 302
+    d.refresh_from_db()
+    assert d.requirement == req
