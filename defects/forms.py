@@ -7,7 +7,6 @@ from . import links, selectors
 from .models import (
     Category,
     CycleKind,
-    CycleStatus,
     Defect,
     FoundIn,
     Priority,
@@ -181,5 +180,3 @@ class ResultForm(forms.Form):
     status = forms.ChoiceField(choices=ResultStatus.choices, label=_("Result"))
     note = forms.CharField(required=False, max_length=2000, label=_("Note"))
 
-
-CYCLE_STATUS_CHOICES = CycleStatus.choices

@@ -18,7 +18,6 @@ from .models import (
     RejectReason,
     ResultStatus,
     Severity,
-    Status,
     TestCase,
     TestCycle,
     TestResult,
@@ -141,5 +140,3 @@ class TestCaseSerializer(serializers.ModelSerializer):
         extra_kwargs = {"requirements": {"required": False}}
         validators = []
 
-
-STATUS_VALUES = Status.values

@@ -63,10 +63,6 @@ def _deny(message):
     raise DomainError(message, code="permission")
 
 
-def _labels(values, choices):
-    return ", ".join(str(choices(v).label) for v in values)
-
-
 def allowed_next(defect):
     return list(TRANSITIONS.get(defect.status, {}))
 
