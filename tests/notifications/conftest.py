@@ -5,7 +5,10 @@ import pytest
 def _no_broker(monkeypatch):
     """Tests never talk to Redis: queued work is recorded instead (call the tasks explicitly)."""
     queued = []
-    from notifications import tasks
+    from notifications import services, tasks
+
+    monkeypatch.setattr(services, "broker_available", lambda: True)
+    monkeypatch.setattr(services, "_broker_state", {"ok": True, "checked": 0.0})  # no state leaks between tests
 
     monkeypatch.setattr(tasks.deliver_notification, "apply_async",
                         lambda args=None, **kw: queued.append(("deliver_notification", args)))

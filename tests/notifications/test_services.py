@@ -17,6 +17,7 @@ from tests.projects.factories import MilestoneFactory, ProjectFactory, ShiftFact
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2027, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
+REAL_BROKER_AVAILABLE = services.broker_available  # captured before tests/notifications/conftest.py fakes it
 
 
 # --- notify -------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def test_sweep_twice_creates_no_duplicates_and_queues_outbox(django_capture_on_c
     assert (first.candidates, first.inserted) == (3, 3)
     assert (second.candidates, second.inserted) == (0, 0)  # already told: filtered out in SQL
     assert Notification.objects.count() == 3
-    assert ("outbox", None) in queued
+    assert ("outbox", []) in queued
 
 
 def test_a_broken_rule_does_not_stop_the_others(monkeypatch):
@@ -205,3 +206,22 @@ def test_reminder_setting_validation():
     assert not ReminderSetting.objects.exists()
     setting = services.reminder_setting_set(actor=manager, project=project, kind=SHIFT, lead_hours=6)
     assert setting.history.first().history_user == manager
+
+
+def test_broker_down_is_noticed_once_and_requests_do_not_wait_for_it(monkeypatch):
+    import projects.health
+
+    monkeypatch.setattr(services, "broker_available", REAL_BROKER_AVAILABLE)  # undo the package-wide fake
+    monkeypatch.setattr(services, "_broker_state", {"ok": True, "checked": 0.0})
+    pings = []
+    monkeypatch.setattr(projects.health, "broker_ok", lambda timeout: pings.append(timeout) or (False, "refused"))
+    published = []
+    from notifications import tasks
+
+    monkeypatch.setattr(tasks.deliver_notification, "apply_async", lambda *a, **k: published.append(a))
+    user = UserFactory()
+    assert services.enqueue_delivery(1) is False
+    assert services.enqueue_outbox() is False
+    assert pings == [0.3] and published == []  # one short ping, remembered; nothing published
+    n = services.notify(recipient=user, kind="k", message="m", dedupe_key="down")
+    assert Notification.objects.get(pk=n.pk).email_status == EmailStatus.PENDING  # waits in the outbox

@@ -24,8 +24,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def _no_broker():
+def _no_broker(monkeypatch):
     """This module talks to the real broker (overrides the package-wide fake)."""
+    monkeypatch.setattr(services, "_broker_state", {"ok": True, "checked": 0.0})
     return []
 
 
