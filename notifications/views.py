@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -52,8 +53,10 @@ def mark_read(request, notification_id):
     services.notification_mark_read(actor=request.user, notification=notification)
     if request.htmx:
         notification.kind_label = selectors.kind_label(notification.kind)
-        response = render(request, "notifications/inbox.html#item", {"n": notification})
-        return trigger_client_event(response, CHANGED)
+        row = render_to_string("notifications/inbox.html#item", {"n": notification}, request=request)
+        counts = render_to_string("notifications/inbox.html#counts",  # out-of-band: the list's unread count
+                                  {"unread": selectors.unread_count(user=request.user), "oob": True}, request=request)
+        return trigger_client_event(HttpResponse(row + counts), CHANGED)
     return redirect(_back(request))
 
 

@@ -62,7 +62,9 @@ def test_mark_read_htmx_returns_the_row_and_refreshes_the_bell(client, users):
     n = notification(me)
     response = _login(client, me).post(reverse("notifications:read", args=[n.pk]), headers={"HX-Request": "true"})
     assert response.status_code == 200 and "notifications-changed" in response["HX-Trigger"]
-    assert f'id="n-{n.pk}" class="notif"' in response.content.decode()
+    body = response.content.decode()
+    assert f'id="n-{n.pk}" class="notif"' in body
+    assert 'id="inbox-counts" class="muted small" hx-swap-oob="true">0 unread' in body
     n.refresh_from_db()
     assert n.read_at is not None
 
