@@ -5,6 +5,10 @@ import os
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("LOCMEM_CACHE", "1")
 os.environ.setdefault("AXES_ENABLED", "1")
+# Playwright's sync API runs an event loop in the test thread; the ORM calls of fixtures are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import shutil  # noqa: E402
 
 import pytest  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
@@ -50,3 +54,34 @@ def outsider(other_project):
 @pytest.fixture
 def api():
     return APIClient()
+
+
+# --- browser tests (Debian's Chromium driven by Playwright; never a downloaded browser) ---
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    yield page
+    context.close()

@@ -36,3 +36,11 @@ def count_queries(func, warm_up=True):
 def htmx(client, url, **kwargs):
     """GET `url` as htmx would (HX-Request header)."""
     return client.get(url, headers={"HX-Request": "true"}, **kwargs)
+
+
+def login(page, live_server, username, password="correct-horse-battery"):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("networkidle")

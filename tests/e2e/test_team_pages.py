@@ -2,8 +2,9 @@
 violation or a JavaScript error shows up as a console error and fails the test."""
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import login
+from tests.utils import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -14,7 +15,7 @@ def test_manager_walks_team_pages_without_console_errors(page, live_server, proj
     assert page.locator("#roster-table").is_visible()
     # htmx filter: choose a role, the table is swapped in place.
     page.select_option("select[name=role]", "tester")
-    page.wait_for_function("document.querySelectorAll('#roster-table tbody tr').length === 1")
+    expect(page.locator("#roster-table tbody tr")).to_have_count(1)
     assert users["tester"].username in page.inner_text("#roster-table")
     page.goto(f"{live_server.url}/projects/{project.pk}/team/raci/")
     page.goto(f"{live_server.url}/projects/{project.pk}/team/rota/")
