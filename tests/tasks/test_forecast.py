@@ -1,4 +1,3 @@
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -74,17 +73,10 @@ def test_empty_runbook():
     assert fc.planned_finish == T0 and fc.critical_path == []
 
 
-def test_two_thousand_steps_well_under_50ms():
-    nodes = []
-    for i in range(2000):
-        deps = [j for j in (i - 1, i - 7, i - 31) if j >= 0]
-        nodes.append(Node(i, deps, 5 + i % 13, order=i, status="done" if i < 500 else "pending",
-                          actual_start=T0 + m(i) if i < 500 else None, actual_end=T0 + m(i + 1) if i < 500 else None))
-    best = min(_timed(nodes) for _ in range(3))
-    assert best < 0.05, best
-
-
-def _timed(nodes):
-    start = time.perf_counter()
-    schedule(nodes, planned_start=T0, now=T0 + m(600))
-    return time.perf_counter() - start
+def test_two_thousand_steps_chain_gives_exact_finish():
+    # A pure chain: the forecast is the sum of the durations, whatever the size (speed is measured
+    # by scripts/bench_forecast.py, not asserted here).
+    nodes = [Node(i, [i - 1] if i else [], 5, order=i) for i in range(2000)]
+    fc = schedule(nodes, planned_start=T0, now=T0)
+    assert fc.planned_finish == T0 + m(5 * 2000)
+    assert fc.critical_path == list(range(2000))
