@@ -14,7 +14,7 @@ from itertools import islice
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -146,37 +146,20 @@ _INSERT_FIELDS = ["recipient", "project", "kind", "message", "url", "subject_typ
                   "dedupe_key", "created_at", "email_status", "email_attempts", "email_error"]
 
 
-_BATCH_TABLE = "notifications_sweep_batch"
-
-
 def _insert_rows(rows):
-    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING for a batch; returns how many were new.
+    """Bulk INSERT with ON CONFLICT (dedupe_key) DO NOTHING, built by the ORM; returns how many were new.
 
-    Plain SQL rather than bulk_create: building 100,000 model instances costs more than the
-    sweep's whole time budget. On PostgreSQL the batch is COPYed into a session temp table
-    and moved with one INSERT … SELECT; SQLite gets one multi-row VALUES statement.
-    """
-    # Every identifier below comes from the model's own metadata, every value is a parameter.
-    qn = connection.ops.quote_name
-    fields = [Notification._meta.get_field(name) for name in _INSERT_FIELDS]
-    columns = ", ".join(qn(f.column) for f in fields)
-    target = qn(Notification._meta.db_table)
-    conflict = f"ON CONFLICT ({qn(Notification._meta.get_field('dedupe_key').column)}) DO NOTHING"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_BATCH_TABLE} AS "  # noqa: S608
-                           f"SELECT {columns} FROM {target} WITH NO DATA")
-            with cursor.cursor.copy(f"COPY {_BATCH_TABLE} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {_BATCH_TABLE} {conflict}")  # noqa: S608
-            inserted = cursor.rowcount
-            cursor.execute(f"TRUNCATE {_BATCH_TABLE}")
-            return max(inserted, 0)
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        cursor.execute(f"INSERT INTO {target} ({columns}) VALUES {', '.join([one] * len(rows))} {conflict}",  # noqa: S608
-                       [value for row in rows for value in row])
-        return max(cursor.rowcount, 0)
+    `ignore_conflicts` does not report which rows were skipped, so the new ones are counted as
+    the batch's keys that did not exist before it (the caller filtered existing keys already;
+    a concurrent sweep that wins the race is absorbed by the unique key)."""
+    if not rows:
+        return 0
+    attnames = [Notification._meta.get_field(name).attname for name in _INSERT_FIELDS]
+    objs = [Notification(**dict(zip(attnames, row, strict=True))) for row in rows]
+    keys = [obj.dedupe_key for obj in objs]
+    before = Notification.objects.filter(dedupe_key__in=keys).count()
+    Notification.objects.bulk_create(objs, ignore_conflicts=True, batch_size=500)
+    return Notification.objects.filter(dedupe_key__in=keys).count() - before
 
 
 def _insert(batch, *, now):
@@ -198,13 +181,13 @@ def _insert(batch, *, now):
     by_language = defaultdict(list)
     for key, r in fresh:
         by_language[languages[_pk(r.recipient)]].append((key, r))
-    created = connection.ops.adapt_datetimefield_value(now)
+    created = now
     rows = []
     for language, items in by_language.items():
         with translation.override(language):  # lazy messages render in the recipient's language
             for key, r in items:
                 subject_type_id, subject_id = _subject(r.subject)
-                due_at = connection.ops.adapt_datetimefield_value(r.due_at) if r.due_at else None
+                due_at = r.due_at
                 rows.append((_pk(r.recipient), _pk(r.project), r.kind, str(r.message)[:2000], r.url or "",
                              subject_type_id, subject_id, due_at, key, created, EmailStatus.PENDING.value, 0, ""))
     return _insert_rows(rows)

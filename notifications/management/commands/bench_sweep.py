@@ -3,7 +3,7 @@
 Run it on a scratch PostgreSQL database (it refuses SQLite):
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/liftoff_bench
     manage.py migrate && manage.py bench_sweep --candidates 100000
-The candidates are generated in SQL (so the set-up costs no Python memory); the scratch project
+The candidates are bulk-created through the ORM (peak RSS includes that set-up); the scratch project
 and everything it created are deleted at the end.
 """
 
@@ -32,24 +32,30 @@ class Command(BaseCommand):
     def handle(self, *args, candidates, people, **options):
         if connection.vendor != "postgresql":
             raise CommandError("Run the benchmark on PostgreSQL (DATABASE_URL=postgres://…).")
+        from datetime import timedelta
+
+        from django.contrib.auth import get_user_model
+        from django.utils import timezone
+
+        from projects.models import OnCallShift, Project
+
+        User = get_user_model()
         code = f"bench-{int(time.time())}"
-        with transaction.atomic(), connection.cursor() as c:
-            c.execute("""INSERT INTO projects_project (name, code, description, go_live_at, window_start, window_end,
-                         hypercare_days, phase, readiness_targets, created_at)
-                         VALUES ('Sweep benchmark', %s, '', now() + interval '30 days', now() + interval '29 days',
-                         now() + interval '30 days', 28, 'testing', '{}', now()) RETURNING id""", [code])
-            project_id = c.fetchone()[0]
-            c.execute("""INSERT INTO auth_user (username, email, password, is_superuser, is_staff, is_active,
-                         first_name, last_name, date_joined)
-                         SELECT %s || '-' || i, %s || '-' || i || '@bank.example', '!', false, false, true, '', '',
-                         now() FROM generate_series(1, %s) i""", [code, code, people])
-            c.execute("""INSERT INTO projects_oncallshift (project_id, user_id, starts_at, ends_at, note)
-                         SELECT %s, u.id, now() + interval '5 minutes' + (i * interval '11 hours') / %s,
-                                now() + interval '17 hours' + (i * interval '11 hours') / %s, ''
-                         FROM generate_series(1, %s) i
-                         JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM auth_user
-                               WHERE username LIKE %s) u ON u.n = i %% %s""",
-                      [project_id, candidates, candidates, candidates, f"{code}-%", people])
+        now = timezone.now()
+        with transaction.atomic():
+            project = Project.objects.create(name="Sweep benchmark", code=code, go_live_at=now + timedelta(days=30),
+                                             window_start=now + timedelta(days=29), window_end=now + timedelta(days=30),
+                                             phase="testing")
+            project_id = project.pk
+            users = User.objects.bulk_create(
+                [User(username=f"{code}-{i}", email=f"{code}-{i}@bank.example", password="!") for i in range(people)]
+            )
+            step = timedelta(hours=11) / candidates
+            OnCallShift.objects.bulk_create(
+                [OnCallShift(project=project, user=users[i % people], starts_at=now + timedelta(minutes=5) + i * step,
+                             ends_at=now + timedelta(hours=17) + i * step) for i in range(candidates)],
+                batch_size=5000,
+            )
         reverse("projects:rota", args=[project_id])  # a running worker has its URLconf loaded already
         self.stdout.write(f"PostgreSQL: {candidates} due on-call shifts for {people} people; "
                           f"RSS before: {_rss_mb():.0f} MB")
@@ -62,8 +68,10 @@ class Command(BaseCommand):
                                   f"{report.inserted} inserted; peak RSS {_rss_mb():.0f} MB")
                 self.stdout.flush()
         finally:
-            with transaction.atomic(), connection.cursor() as c:
-                c.execute("DELETE FROM notifications_notification WHERE project_id = %s", [project_id])
-                c.execute("DELETE FROM projects_oncallshift WHERE project_id = %s", [project_id])
-                c.execute("DELETE FROM projects_project WHERE id = %s", [project_id])
-                c.execute("DELETE FROM auth_user WHERE username LIKE %s", [f"{code}-%"])
+            from notifications.models import Notification
+
+            with transaction.atomic():
+                Notification.objects.filter(project_id=project_id).delete()
+                OnCallShift.objects.filter(project_id=project_id).delete()
+                Project.objects.filter(pk=project_id).delete()
+                User.objects.filter(username__startswith=f"{code}-").delete()
