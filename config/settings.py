@@ -242,7 +242,48 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`, `kind` or `category`: name each choice set after its domain.
+    "ENUM_NAME_OVERRIDES": {
+        "PhaseEnum": "projects.models.Phase",
+        "RoleEnum": "projects.models.Role",
+        "RaciEnum": "projects.models.Raci",
+        "VerdictEnum": "projects.models.Verdict",
+        "DecisionStatusEnum": "projects.models.DecisionStatus",
+        "LessonKindEnum": "projects.models.LessonKind",
+        "LessonActionStatusEnum": "projects.models.LessonActionStatus",
+        "SurveyMethodEnum": "requirements.models.SurveyMethod",
+        "SurveyStatusEnum": "requirements.models.SurveyStatus",
+        "QuestionKindEnum": "requirements.models.QuestionKind",
+        "RequirementPriorityEnum": "requirements.models.Priority",
+        "RequirementStatusEnum": "requirements.models.RequirementStatus",
+        "ReviewDecisionEnum": "requirements.models.Decision",
+        "ConflictStatusEnum": "requirements.models.ConflictStatus",
+        "TrainingModeEnum": "training.models.Mode",
+        "EnrolmentStatusEnum": "training.models.EnrolmentStatus",
+        "WorkItemStatusEnum": "tasks.models.WorkItemStatus",
+        "RunbookKindEnum": "tasks.models.RunbookKind",
+        "StepCategoryEnum": "tasks.models.Category",
+        "RunKindEnum": "tasks.models.RunKind",
+        "RunStatusEnum": "tasks.models.RunStatus",
+        "RunStepStatusEnum": "tasks.models.RunStepStatus",
+        "CheckpointDecisionEnum": "tasks.models.Decision",
+        "CheckStatusEnum": "tasks.models.CheckStatus",
+        "PlanStatusEnum": "tasks.models.PlanStatus",
+        "EmailStatusEnum": "notifications.models.EmailStatus",
+        "EmailModeEnum": "notifications.models.EmailMode",
+        "SeverityEnum": "defects.models.Severity",
+        "DefectCategoryEnum": "defects.models.Category",
+        "DefectPriorityEnum": "defects.models.Priority",
+        "DefectStatusEnum": "defects.models.Status",
+        "FoundInEnum": "defects.models.FoundIn",
+        "RejectReasonEnum": "defects.models.RejectReason",
+        "CycleKindEnum": "defects.models.CycleKind",
+        "CycleStatusEnum": "defects.models.CycleStatus",
+        "ResultStatusEnum": "defects.models.ResultStatus",
+    },
 }
+# Absolute links in e-mails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Celery
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
@@ -253,7 +294,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 200_000  # KiB
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# No countdown or ETA may exceed the visibility timeout; a dead Redis must not hang a web request.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
