@@ -18,8 +18,17 @@ from django_htmx.http import trigger_client_event
 from . import selectors, services, views_readiness
 from .audit import history_for
 from .errors import DomainError
-from .forms import (DepartmentForm, MembershipEditForm, MembershipForm, MilestoneForm, ProjectForm, RaciAreaForm,
-                    RaciCellForm, RosterFilterForm, ShiftForm)
+from .forms import (
+    DepartmentForm,
+    MembershipEditForm,
+    MembershipForm,
+    MilestoneForm,
+    ProjectForm,
+    RaciAreaForm,
+    RaciCellForm,
+    RosterFilterForm,
+    ShiftForm,
+)
 from .models import Membership, Milestone, OnCallShift, Raci, Responsibility, Role
 from .views_base import form_error, project_view, render_page
 
