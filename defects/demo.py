@@ -74,6 +74,9 @@ PATHS = {
 
 
 def seed(*, project, people, stdout=None):
+    from .demo_hypercare import seed as seed_hypercare  # issue 9: pilot incidents and staff feedback
+
+    seed_hypercare(project=project, people=people, stdout=stdout)
     if TestCycle.objects.filter(project=project).exists():
         return
     rng = random.Random(2027)

@@ -329,3 +329,88 @@ class DefectAttachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+# ---------------------------------------------------------------- hypercare: staff feedback (issue 9)
+
+class FeedbackCategory(models.TextChoices):
+    BUG = "bug", _("Bug")
+    USABILITY = "usability", _("Usability")
+    FEATURE = "feature", _("Missing feature")
+    TRAINING = "training", _("Training need")
+
+
+class FeedbackStatus(models.TextChoices):
+    NEW = "new", pgettext_lazy("feedback status", "New")
+    TRIAGED = "triaged", _("Triaged")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", pgettext_lazy("feedback status", "Closed")
+
+
+class TriageOutcome(models.TextChoices):
+    DEFECT = "defect", _("Defect")
+    REQUIREMENT = "requirement", _("Requirement")
+    TRAINING = "training", _("Training need")
+    CLOSED = "closed", _("Closed with an answer")
+
+
+def feedback_screenshot_path(instance, filename):
+    return f"feedback/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:10]}"
+
+
+class Feedback(models.Model):
+    """What a member (branch staff included) tells the project after go-live; a manager triages it."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="feedback")
+    submitter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="feedback",
+                                  verbose_name=_("submitted by"))
+    category = models.CharField(_("category"), max_length=20, choices=FeedbackCategory.choices)
+    text = models.TextField(_("feedback"))
+    page_url = models.CharField(_("page"), max_length=500, blank=True)
+    screenshot = models.FileField(_("screenshot"), upload_to=feedback_screenshot_path, max_length=200, blank=True)
+    screenshot_name = models.CharField(_("screenshot name"), max_length=255, blank=True)
+    screenshot_type = models.CharField(_("screenshot type"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=FeedbackStatus.choices, default=FeedbackStatus.NEW)
+    outcome = models.CharField(_("triage outcome"), max_length=20, choices=TriageOutcome.choices, blank=True)
+    triage_note = models.TextField(_("triage note"), blank=True)
+    defect = models.ForeignKey(Defect, on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback",
+                               verbose_name=_("defect"))
+    triaged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("triaged by"))
+    triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("answered by"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        indexes = [models.Index(fields=["project", "status"], name="feedback_project_status")]
+
+    def __str__(self):
+        return f"F-{self.pk} {self.text[:40]}"
+
+    @property
+    def key(self):
+        return f"F-{self.pk}"
+
+
+class HypercareReportSubscription(models.Model):
+    """A member who wants the daily hypercare report (in the inbox, and by e-mail per their preferences)."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="hypercare_subscriptions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("daily hypercare report subscription")
+        verbose_name_plural = _("daily hypercare report subscriptions")
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="hypercare_subscription_unique")]
+
+    def __str__(self):
+        return f"{self.project_id} · {self.user}"

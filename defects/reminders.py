@@ -81,3 +81,10 @@ def sla_breached(*, now):
             "due": f"{timezone.localtime(due):%Y-%m-%d %H:%M}"}
 
     yield from _reminders(breached, BREACHED, message)
+
+
+# Kinds sent at once by notify() (named here so the inbox, preferences and e-mails show a label).
+from notifications.registry import event_kind  # noqa: E402
+
+event_kind("hypercare_report", label=gettext_lazy("Daily hypercare report"))
+event_kind("feedback_answered", label=gettext_lazy("Feedback answered"))

@@ -1,5 +1,7 @@
 from django import template
 
+from projects.people import display_name
+
 register = template.Library()
 
 
@@ -8,4 +10,4 @@ def person(user, empty="—"):
     """Full name, else username, else `empty` (None-safe, unlike chained `default` filters)."""
     if user is None:
         return empty
-    return user.get_full_name() or user.get_username()
+    return display_name(user)

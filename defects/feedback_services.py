@@ -1,0 +1,231 @@
+"""Every write of staff feedback (issue 9): submit, triage (defect, requirement, training need,
+closed), answer; and the daily hypercare report subscription and sending."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from notifications.services import notify
+from projects.audit import stamp
+from projects.errors import DomainError
+from projects.models import Membership, Project
+
+from . import hypercare, services
+from .content import detect_type
+from .models import (
+    Category,
+    Feedback,
+    FeedbackCategory,
+    FeedbackStatus,
+    FoundIn,
+    HypercareReportSubscription,
+    Severity,
+    TriageOutcome,
+)
+
+MAX_TEXT = 5000
+# Feedback category → defect category when a manager turns it into a defect.
+DEFECT_CATEGORY = {FeedbackCategory.BUG: Category.FUNCTIONAL, FeedbackCategory.USABILITY: Category.USABILITY}
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif"}
+
+
+def _deny(message):
+    raise DomainError(message, code="permission")
+
+
+def feedback_url(feedback):
+    return reverse("defects:feedback_detail", args=[feedback.project_id, feedback.pk])
+
+
+@transaction.atomic
+def feedback_submit(*, actor, project, category, text, screenshot=None, page_url="") -> Feedback:
+    """Any member tells the project something; it starts as `new` for a manager to triage."""
+    if not actor.has_perm("defects.feedback", project):
+        _deny(_("Only members of the project can give feedback."))
+    if category not in FeedbackCategory.values:
+        raise DomainError(_("Unknown category “%(v)s”. Choose one of: %(all)s.")
+                          % {"v": category, "all": ", ".join(FeedbackCategory.values)}, field="category")
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write what you noticed or what you need."), field="text")
+    if len(text) > MAX_TEXT:
+        raise DomainError(_("Keep the feedback under %(n)s characters; attach a screenshot for the details.")
+                          % {"n": MAX_TEXT}, field="text")
+    page_url = (page_url or "").strip()
+    if not page_url.startswith("/") or page_url.startswith("//"):
+        page_url = ""  # only a local path is kept (never a link elsewhere)
+    feedback = Feedback(project=project, submitter=actor, category=category, text=text, page_url=page_url[:500])
+    if screenshot is not None:
+        limit = settings.UPLOAD_MAX_BYTES
+        if screenshot.size > limit:
+            raise DomainError(_("The screenshot is %(size)s MB; it may be at most %(limit)s MB.")
+                              % {"size": round(screenshot.size / 1048576, 1), "limit": round(limit / 1048576, 1)},
+                              field="screenshot")
+        if screenshot.size == 0:
+            raise DomainError(_("The screenshot is empty."), field="screenshot")
+        content_type, problem = detect_type(screenshot)
+        if problem:
+            raise DomainError(problem, field="screenshot")
+        if content_type not in IMAGE_TYPES:
+            raise DomainError(_("A screenshot must be a PNG, JPEG or GIF image."), field="screenshot")
+        name = (screenshot.name or "screenshot").replace("\\", "/").rsplit("/", 1)[-1][:200]
+        feedback.screenshot_name, feedback.screenshot_type = name, content_type
+        feedback.screenshot.save(name, screenshot, save=False)
+    try:
+        stamp(feedback, actor).save()
+    except Exception:
+        if feedback.screenshot:
+            feedback.screenshot.delete(save=False)
+        raise
+    return feedback
+
+
+def _notify_answer(feedback):
+    if not feedback.answer:
+        return
+    notify(
+        recipient=feedback.submitter, kind="feedback_answered", project=feedback.project, subject=feedback,
+        url=feedback_url(feedback),
+        message=format_lazy(gettext_lazy("Your feedback {key} was answered: {answer}"),
+                            key=feedback.key, answer=feedback.answer[:300]),
+        dedupe_key=f"feedback_answered:{feedback.pk}:{feedback.answered_at:%Y%m%d%H%M%S%f}",
+    )
+
+
+def _locked(feedback):
+    return Feedback.objects.select_for_update(of=("self",)).select_related("project", "submitter").get(pk=feedback.pk)
+
+
+@transaction.atomic
+def feedback_triage(*, actor, feedback, outcome, answer="", note="", severity=Severity.MINOR, title="") -> Feedback:
+    """A manager decides what the feedback becomes.
+
+    defect: a hypercare defect is filed (pre-filled from the feedback) and linked;
+    requirement: recorded with a note (the requirement itself is written on the requirements page);
+    training: a training need, recorded with the answer to the submitter;
+    closed: closed with an answer.
+    """
+    project = feedback.project
+    if not actor.has_perm("defects.triage_feedback", project):
+        _deny(_("Only the project manager triages feedback."))
+    if outcome not in TriageOutcome.values:
+        raise DomainError(_("Unknown outcome “%(v)s”. Choose one of: %(all)s.")
+                          % {"v": outcome, "all": ", ".join(TriageOutcome.values)}, field="outcome")
+    feedback = _locked(feedback)
+    if feedback.status != FeedbackStatus.NEW:
+        raise DomainError(_("This feedback was already triaged (%(outcome)s); answer it or close it instead.")
+                          % {"outcome": feedback.get_outcome_display()}, field="outcome")
+    answer, note = (answer or "").strip(), (note or "").strip()
+    if outcome in (TriageOutcome.TRAINING, TriageOutcome.CLOSED) and not answer:
+        raise DomainError(_("Write the answer the submitter will read."), field="answer")
+    if outcome == TriageOutcome.REQUIREMENT and not note:
+        raise DomainError(_("Say which requirement this becomes (or what should be written)."), field="note")
+    now = timezone.now()
+    if outcome == TriageOutcome.DEFECT:
+        if severity not in Severity.values:
+            raise DomainError(_("Unknown severity “%(s)s”. Choose one of: %(all)s.")
+                              % {"s": severity, "all": ", ".join(Severity.values)}, field="severity")
+        first_line = (title or "").strip() or feedback.text.strip().splitlines()[0][:200]
+        feedback.defect = services.defect_file(
+            actor=actor, project=project, title=first_line, severity=severity,
+            category=DEFECT_CATEGORY.get(feedback.category, Category.FUNCTIONAL),
+            steps=_("Reported by %(who)s as feedback %(key)s:\n%(text)s")
+            % {"who": feedback.submitter.get_full_name() or feedback.submitter.get_username(),
+               "key": feedback.key, "text": feedback.text},
+            expected_result=note or _("See the feedback."), actual_result=feedback.text,
+            environment=_("Production (hypercare)"), found_in=FoundIn.HYPERCARE, incident_started_at=feedback.created_at,
+        )
+    feedback.outcome, feedback.triage_note = outcome, note
+    feedback.triaged_by, feedback.triaged_at = actor, now
+    if outcome == TriageOutcome.CLOSED:
+        feedback.status = FeedbackStatus.CLOSED
+    elif answer:
+        feedback.status = FeedbackStatus.ANSWERED
+    else:
+        feedback.status = FeedbackStatus.TRIAGED
+    if answer:
+        feedback.answer, feedback.answered_by, feedback.answered_at = answer, actor, now
+    stamp(feedback, actor).save()
+    _notify_answer(feedback)
+    return feedback
+
+
+@transaction.atomic
+def feedback_answer(*, actor, feedback, answer, close=False) -> Feedback:
+    """Answer (or correct the answer of) triaged feedback; `close` also closes it."""
+    if not actor.has_perm("defects.triage_feedback", feedback.project):
+        _deny(_("Only the project manager answers feedback."))
+    feedback = _locked(feedback)
+    answer = (answer or "").strip()
+    if not answer:
+        raise DomainError(_("Write the answer the submitter will read."), field="answer")
+    if feedback.status == FeedbackStatus.NEW:
+        raise DomainError(_("Triage the feedback first: choose what it becomes."), field="answer")
+    if feedback.status == FeedbackStatus.CLOSED:
+        raise DomainError(_("This feedback is closed."), field="answer")
+    feedback.answer, feedback.answered_by, feedback.answered_at = answer, actor, timezone.now()
+    feedback.status = FeedbackStatus.CLOSED if close else FeedbackStatus.ANSWERED
+    stamp(feedback, actor).save()
+    _notify_answer(feedback)
+    return feedback
+
+
+# ---------------------------------------------------------------- daily hypercare report
+
+@transaction.atomic
+def report_subscribe(*, actor, project, subscribe=True) -> bool:
+    """Opt in to (or out of) the daily hypercare report. Returns whether the actor is subscribed now."""
+    if not actor.has_perm("defects.hypercare", project):
+        _deny(_("Only members of the project can receive its hypercare report."))
+    existing = HypercareReportSubscription.objects.filter(project=project, user=actor).first()
+    if subscribe and existing is None:
+        stamp(HypercareReportSubscription(project=project, user=actor), actor).save()
+    elif not subscribe and existing is not None:
+        stamp(existing, actor).delete()
+    return subscribe
+
+
+def report_message(project, summary):
+    """The notification text of one day's report (lazy: rendered in each recipient's language)."""
+    def names(people):
+        return ", ".join(p.get_full_name() or p.get_username() for p in people) or gettext_lazy("nobody")
+
+    return format_lazy(
+        gettext_lazy("Hypercare report {project}, {day}: {new} new, {resolved} resolved, {open} open incidents "
+                     "({critical} critical); {feedback} feedback received. On duty today: {today}; tomorrow: "
+                     "{tomorrow}."),
+        project=project.code, day=summary["day"].isoformat(), new=summary["new_count"],
+        resolved=summary["resolved_count"], open=summary["open_count"], critical=summary["open_critical"],
+        feedback=summary["feedback_count"], today=names(summary["on_duty_today"]),
+        tomorrow=names(summary["on_duty_tomorrow"]))
+
+
+@transaction.atomic
+def send_daily_reports(*, now=None) -> int:
+    """One notification per opted-in member of every project in hypercare today (idempotent by key)."""
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    sent = 0
+    candidates = Project.objects.filter(go_live_at__lte=now, go_live_at__gte=now - timedelta(days=400))
+    for project in candidates:
+        if not hypercare.in_period(project, day):
+            continue
+        subscribers = list(HypercareReportSubscription.objects.filter(
+            project=project, user__in=Membership.objects.filter(project=project).values("user_id"))
+            .select_related("user"))
+        if not subscribers:
+            continue
+        summary = hypercare.report_summary(project=project, day=day)
+        url = reverse("defects:hypercare_report", args=[project.pk]) + f"?date={day.isoformat()}"
+        message = report_message(project, summary)
+        for sub in subscribers:
+            if notify(recipient=sub.user, kind="hypercare_report", project=project, url=url, message=message,
+                      dedupe_key=f"hypercare_report:{project.pk}:{day.isoformat()}:{sub.user_id}"):
+                sent += 1
+    return sent

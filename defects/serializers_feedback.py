@@ -1,0 +1,40 @@
+"""API shapes of staff feedback (input shape only; feedback_services holds the rules)."""
+
+from rest_framework import serializers
+
+from .models import Feedback, FeedbackCategory, Severity, TriageOutcome
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    key = serializers.CharField(read_only=True)
+    category = serializers.ChoiceField(choices=FeedbackCategory.choices)
+    defect_key = serializers.SerializerMethodField()
+    has_screenshot = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Feedback
+        fields = ["id", "key", "project", "submitter", "category", "text", "page_url", "has_screenshot", "status",
+                  "outcome", "triage_note", "defect", "defect_key", "triaged_by", "triaged_at", "answer",
+                  "answered_by", "answered_at", "created_at"]
+        read_only_fields = ["submitter", "status", "outcome", "triage_note", "defect", "triaged_by", "triaged_at",
+                            "answer", "answered_by", "answered_at", "created_at"]
+        extra_kwargs = {"page_url": {"required": False, "allow_blank": True}}
+
+    def get_defect_key(self, obj) -> str | None:
+        return obj.defect.key if obj.defect_id else None
+
+    def get_has_screenshot(self, obj) -> bool:
+        return bool(obj.screenshot)
+
+
+class TriageSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=TriageOutcome.choices)
+    answer = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False, default=Severity.MINOR)
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField()
+    close = serializers.BooleanField(required=False, default=False)
