@@ -29,6 +29,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from projects.people import display_name
+
 from .models import EmailMode, EmailStatus, Notification
 from .selectors import kind_label, preferences_for
 
@@ -112,14 +114,6 @@ class _LazyConnection:
 def site_url(path=""):
     base = getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000"
     return urljoin(base.rstrip("/") + "/", path.lstrip("/")) if path else base
-
-
-def display_name(user):
-    """张伟 for Chinese names (family name first, no space), Wei Zhang otherwise."""
-    first, last = user.first_name.strip(), user.last_name.strip()
-    if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
-        return f"{last}{first}"
-    return user.get_full_name() or user.get_username()
 
 
 def build_email(notifications, *, language, connection=None):

@@ -15,6 +15,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from projects.people import display_name
+
 from . import readiness
 from .audit import stamp
 from .errors import DomainError
@@ -141,7 +143,7 @@ def _record_signoff(*, decision, actor, role, verdict, comment):
     existing = decision.signoffs.filter(role=role).select_related("user").first()
     if existing:
         raise DomainError(_("%(who)s has already signed for %(role)s; a sign-off cannot be changed.")
-                          % {"who": existing.user.get_full_name() or existing.user.get_username(),
+                          % {"who": display_name(existing.user),
                              "role": _role_label(role)}, field="role")
     _check_verdict(verdict, comment)
     signoff = GoNoGoSignOff(decision=decision, role=role, user=actor, verdict=verdict, comment=comment,

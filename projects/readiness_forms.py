@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from projects.people import display_name
+
 from . import readiness
 from .forms import DATE_WIDGET, DT_WIDGET
 from .models import LessonKind, Role, Verdict
@@ -88,6 +90,6 @@ class LessonActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = (User.objects.filter(memberships__project=project).distinct()
                                          .order_by("last_name", "first_name", "username"))
-        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        self.fields["owner"].label_from_instance = display_name
         self.fields["lesson"].queryset = project.lessons.order_by("kind", "-created_at")
         self.fields["lesson"].label_from_instance = lambda lesson: lesson.text[:60]

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from .models import Department, Membership, Milestone, OnCallShift, Phase, Project, Raci, Responsibility, Role
+from .people import display_name
 
 User = get_user_model()
 
@@ -29,13 +30,16 @@ class MembershipSerializer(serializers.ModelSerializer):
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     role = serializers.ChoiceField(choices=Role.choices)
     username = serializers.CharField(source="user.username", read_only=True)
-    full_name = serializers.CharField(source="user.get_full_name", read_only=True)
+    full_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Membership
         fields = ["id", "project", "user", "username", "full_name", "role", "department", "job_title", "phone"]
         read_only_fields = ["project"]
         validators = []  # duplicates are refused by the service with a clear message
+
+    def get_full_name(self, obj) -> str:
+        return display_name(obj.user)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Phase
+from projects.people import display_name
 
 from .models import Category, Decision, Runbook, RunbookKind, RunKind, Step, WorkItemStatus
 
@@ -13,8 +14,7 @@ User = get_user_model()
 
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        name = obj.get_full_name()
-        return f"{name} ({obj.username})" if name else obj.username
+        return f"{display_name(obj)} ({obj.username})"
 
 
 def _members(project):

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from projects.people import display_name
+
 from .models import EnrolmentStatus, Mode
 
 
@@ -34,7 +36,7 @@ def _event(session, request=None, status=None):
         event.add("location", location)
     if session.mode == Mode.ONLINE and location.startswith(("http://", "https://")):
         event.add("url", location)
-    trainer = session.trainer.get_full_name() or session.trainer.get_username()
+    trainer = display_name(session.trainer)
     lines = [f"{session.project.code} · {session.get_mode_display()}", f"Trainer: {trainer}"]
     if request is not None:
         lines.append(request.build_absolute_uri(reverse("training:session", args=[session.project_id, session.pk])))

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from projects.models import Role
+from projects.people import display_name
 
 
 def _role_labels(roles):
@@ -20,7 +21,7 @@ def people_rows(report):
     rows = []
     for p in report["people"]:
         u = p["user"]
-        rows.append([u.username, u.get_full_name(), p["department"].name if p["department"] else "",
+        rows.append([u.username, display_name(u), p["department"].name if p["department"] else "",
                      _role_labels(p["roles"]), "; ".join(c.title for c in p["required"]),
                      "; ".join(c.title for c in p["completed"]), "; ".join(c.title for c in p["missing"]),
                      _("yes") if p["trained"] else _("no")])

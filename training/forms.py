@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Department, Role
+from projects.people import display_name
 
 from .models import Course, Mode
 
@@ -56,7 +57,7 @@ class SessionForm(forms.Form):
         self.fields["trainer"].queryset = (
             User.objects.filter(Q(memberships__project=project, memberships__role__in=[Role.TRAINER, Role.MANAGER]))
             .distinct().order_by("last_name", "first_name", "username"))
-        self.fields["trainer"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["trainer"].label_from_instance = display_name
 
 
 class CatalogueFilterForm(forms.Form):
@@ -74,4 +75,4 @@ class EnrolOtherForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = (User.objects.filter(memberships__project=project).distinct()
                                         .order_by("last_name", "first_name", "username"))
-        self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name() or u.username} ({u.username})"
+        self.fields["user"].label_from_instance = lambda u: f"{display_name(u)} ({u.username})"

@@ -19,6 +19,7 @@ from projects.access import has_role, roles_of
 from projects.audit import stamp
 from projects.errors import DomainError
 from projects.models import Role
+from projects.people import display_name
 
 from .models import (
     ACTIVE_STATUSES,
@@ -40,7 +41,7 @@ def _when(dt):
 
 
 def _name(user):
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 # ---------------------------------------------------------------------------------------------- courses

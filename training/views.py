@@ -15,6 +15,7 @@ from projects.api_base import require
 from projects.audit import history_for
 from projects.errors import DomainError
 from projects.models import Department, Role
+from projects.people import display_name
 from projects.views_base import form_error, project_view, render_page
 
 from . import calendar, exports, selectors, services
@@ -82,7 +83,7 @@ def enrol(request, project, session_id):
                              % {"n": enrolment.waitlist_position})
         else:
             messages.success(request, _("Signed up: %(name)s has a seat.")
-                             % {"name": target.get_full_name() or target.username})
+                             % {"name": display_name(target)})
     return redirect(_next(request, reverse("training:session", args=[project.pk, session.pk])))
 
 

@@ -5,16 +5,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from projects.models import Role
+from projects.people import display_name
 
 register = template.Library()
-
-
-def display_name(user):
-    """Chinese names read family name first with no space (王建国); others "First Last"."""
-    first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
-    if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
-        return f"{last}{first}"
-    return f"{first} {last}".strip() or user.get_username()
 
 
 def _pct(value, total):

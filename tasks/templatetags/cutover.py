@@ -2,6 +2,8 @@
 
 from django import template
 
+from projects.people import display_name
+
 register = template.Library()
 
 
@@ -10,4 +12,4 @@ def person(user):
     """Full name, else username, else a dash (safe for steps without an owner)."""
     if user is None:
         return "—"
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
