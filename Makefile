@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON := $(BIN)/python
 PORT ?= 8000
+PYTEST_ARGS ?= -n auto
 export DJANGO_SETTINGS_MODULE := config.settings
 
 .PHONY: run test venv install migrate messages check-messages lint serve e2e bench clean
