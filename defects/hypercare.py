@@ -113,7 +113,8 @@ def dashboard(*, user, project, today=None):
         if i["resolved_at"]:
             resolved[_local(i["resolved_at"])] += 1
     trend = [{"day": d, "new": new[d], "resolved": resolved[d]} for d in days]
-    open_incidents = [i for i in incidents if i["status"] in OPEN_STATUSES]
+    # An incident is over when the service is restored (resolved_at), even before the fix is re-tested.
+    open_incidents = [i for i in incidents if i["status"] in OPEN_STATUSES and not i["resolved_at"]]
     open_counts = Counter(i["severity"] for i in open_incidents)
     feedback = list(feedback_visible_to(user, project).values("category", "status", "created_at"))
     fb_days = {d: Counter() for d in days}
