@@ -102,3 +102,11 @@ def test_incidents_filter_on_the_defects_api(project, users):
     file_defect(project, users["tester"], found_in="testing")
     rows = api_as(users["manager"]).get("/api/v1/defects/", {"project": project.pk, "found_in": "hypercare"}).json()
     assert [r["id"] for r in rows["results"]] == [incident.pk] and rows["results"][0]["customers_affected"] == 12
+
+
+def test_schema_documents_the_feedback_endpoints(users):
+    schema = api_as(users["manager"]).get("/api/schema/", {"format": "json"})
+    assert schema.status_code == 200
+    paths = schema.json()["paths"] if schema["Content-Type"].startswith("application/json") else {}
+    text = schema.content.decode()
+    assert "/api/v1/feedback/{id}/triage/" in (paths or text)

@@ -151,3 +151,26 @@ def test_daily_report_goes_to_opted_in_members_during_hypercare_only(live, users
 def test_report_is_scheduled_every_morning():
     assert ("Daily hypercare report (defects)", "defects.tasks.send_hypercare_reports",
             {"minute": "30", "hour": "7"}) in SCHEDULES
+
+
+def test_daily_report_is_written_in_each_members_language(live, users):
+    from django.utils import translation
+
+    from notifications.models import NotificationPreference
+
+    with translation.override("zh-hans"):
+        if translation.gettext("Daily hypercare report") == "Daily hypercare report":
+            pytest.skip("the zh-hans catalogue is not compiled (make messages)")
+    NotificationPreference.objects.create(user=users["staff"], language="zh-hans")
+    fs.report_subscribe(actor=users["staff"], project=live)
+    fs.report_subscribe(actor=users["manager"], project=live)
+    fs.send_daily_reports()
+    messages = {n.recipient_id: n.message for n in Notification.objects.filter(kind="hypercare_report")}
+    assert messages[users["manager"].pk].startswith("Hypercare report")
+    assert messages[users["staff"].pk].startswith("上线保障日报")
+
+
+def test_feedback_history_records_who(live, users):
+    f = fs.feedback_submit(actor=users["staff"], project=live, category="bug", text="x")
+    fs.feedback_triage(actor=users["manager"], feedback=f, outcome="closed", answer="ok")
+    assert [h.history_user for h in f.history.order_by("history_date")] == [users["staff"], users["manager"]]
