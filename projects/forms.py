@@ -21,8 +21,10 @@ class ProjectForm(forms.ModelForm):
 
 
 class MembershipForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True).order_by("username"),
-                                  label=_("Person"))
+    # A username box, not a drop-down of every account in the bank.
+    user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), to_field_name="username",
+                                  widget=forms.TextInput(attrs={"autocomplete": "off"}), label=_("Username"),
+                                  error_messages={"invalid_choice": _("No active user with this username.")})
     role = forms.ChoiceField(choices=Role.choices, label=_("Role"))
     department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, label=_("Department"))
     job_title = forms.CharField(max_length=120, required=False, label=_("Job title"))

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -130,23 +131,31 @@ def milestone_detail(request, project, milestone_id):
                   {"milestone": milestone, "form": form, "history": history_for(milestone), "section": "home"})
 
 
-@project_view()
-def roster(request, project):
+ROSTER_PAGE_SIZE = 50
+
+
+def _roster_context(request, project, add_form=None):
     filters = RosterFilterForm(request.GET or None)
     f = filters.cleaned_data if filters.is_valid() else {}
     memberships = selectors.roster(project=project, role=f.get("role"), department=f.get("department"), q=f.get("q"))
+    page = Paginator(memberships, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
     can_manage = request.user.has_perm("projects.manage", project)
-    context = {
-        "memberships": memberships,
+    return {
+        "memberships": page.object_list,
+        "page": page,
         "filters": filters,
         "departments": project.departments.all(),
         "roles": Role.choices,
         "can_manage": can_manage,
-        "add_form": MembershipForm(project=project) if can_manage else None,
+        "add_form": (add_form or MembershipForm(project=project)) if can_manage else None,
         "department_form": DepartmentForm() if can_manage else None,
         "section": "team",
     }
-    return render_page(request, "projects/roster.html", context, partial="table")
+
+
+@project_view()
+def roster(request, project):
+    return render_page(request, "projects/roster.html", _roster_context(request, project), partial="table")
 
 
 @project_view("projects.manage")
@@ -161,11 +170,7 @@ def member_add(request, project):
         else:
             messages.success(request, _("Member added."))
             return redirect("projects:roster", project.pk)
-    context = {"add_form": form, "project": project, "departments": project.departments.all(),
-               "memberships": selectors.roster(project=project), "can_manage": True,
-               "filters": RosterFilterForm(), "roles": Role.choices, "department_form": DepartmentForm(),
-               "section": "team"}
-    return render(request, "projects/roster.html", context, status=400)
+    return render(request, "projects/roster.html", _roster_context(request, project, add_form=form), status=400)
 
 
 @project_view()

@@ -83,7 +83,7 @@ def test_project_list_query_count_constant(client, users, project):
 def test_manager_adds_member_from_page(client, project, users):
     _login(client, users["manager"])
     newcomer = UserFactory()
-    response = client.post(reverse("projects:member_add", args=[project.pk]), {"user": newcomer.pk, "role": "ops"})
+    response = client.post(reverse("projects:member_add", args=[project.pk]), {"user": newcomer.username, "role": "ops"})
     assert response.status_code == 302
     assert Membership.objects.filter(project=project, user=newcomer, role="ops").exists()
 
@@ -92,7 +92,7 @@ def test_duplicate_member_from_page_shows_error_and_saves_nothing(client, projec
     _login(client, users["manager"])
     before = Membership.objects.count()
     response = client.post(reverse("projects:member_add", args=[project.pk]),
-                           {"user": users["tester"].pk, "role": "tester"})
+                           {"user": users["tester"].username, "role": "tester"})
     assert response.status_code == 400
     assert "already has the role" in response.content.decode()
     assert Membership.objects.count() == before
@@ -101,7 +101,7 @@ def test_duplicate_member_from_page_shows_error_and_saves_nothing(client, projec
 def test_non_manager_cannot_add_member(client, project, users):
     _login(client, users["tester"])
     response = client.post(reverse("projects:member_add", args=[project.pk]),
-                           {"user": UserFactory().pk, "role": "ops"})
+                           {"user": UserFactory().username, "role": "ops"})
     assert response.status_code == 403
 
 
@@ -208,3 +208,23 @@ def test_language_switch_renders_chinese(client, project, users):
     assert response.status_code == 302
     body = client.get("/", headers={"Accept-Language": "zh-hans"}).content.decode()
     assert "我的项目" in body
+
+
+def test_roster_is_paginated(client, project, users):
+    for _ in range(60):
+        member(project, "staff")
+    _login(client, users["manager"])
+    url = reverse("projects:roster", args=[project.pk])
+    first = htmx(client, url).content.decode()
+    assert "67 role assignments" in first and "Page 1 of 2" in first
+    second = htmx(client, url, data={"page": 2}).content.decode()
+    assert second.count('<tr id="m-') == 17
+
+
+def test_unknown_username_is_a_clear_form_error(client, project, users):
+    _login(client, users["manager"])
+    before = Membership.objects.count()
+    response = client.post(reverse("projects:member_add", args=[project.pk]), {"user": "nobody-here", "role": "ops"})
+    assert response.status_code == 400
+    assert "No active user with this username." in response.content.decode()
+    assert Membership.objects.count() == before
