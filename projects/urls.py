@@ -18,6 +18,7 @@ urlpatterns = [
     path("projects/<int:pk>/team/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
     path("projects/<int:pk>/team/raci/", views.raci, name="raci"),
     path("projects/<int:pk>/team/raci/set/", views.raci_set, name="raci_set"),
+    path("projects/<int:pk>/team/raci/cell/", views.raci_cell, name="raci_cell"),
     path("projects/<int:pk>/team/raci/area/", views.raci_area_add, name="raci_area_add"),
     path("projects/<int:pk>/team/rota/", views.rota, name="rota"),
     path("projects/<int:pk>/team/rota/<int:shift_id>/delete/", views.shift_delete, name="shift_delete"),

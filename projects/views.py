@@ -247,9 +247,25 @@ def raci(request, project):
         .select_related("history_user")
         .order_by("-history_date")[:20]
     )
+    # ?area=&user= (the no-JavaScript path of a grid cell) pre-fills the "set a responsibility" form.
+    initial = {k: request.GET[k] for k in ("area", "user") if request.GET.get(k)}
     context = {"grid": grid, "can_manage": can_manage, "letters": Raci.choices, "section": "team",
-               "area_form": RaciAreaForm(project=project) if can_manage else None, "history": history}
+               "area_form": RaciAreaForm(project=project, initial=initial) if can_manage else None,
+               "history": history}
     return render_page(request, "projects/raci.html", context, partial="grid")
+
+
+@project_view("projects.manage")
+def raci_cell(request, project):
+    """The editor for one grid cell (htmx), loaded on click."""
+    area = (request.GET.get("area") or "").strip()
+    person = User.objects.filter(pk=request.GET.get("user") or 0, memberships__project=project).first()
+    if not area or person is None:
+        return HttpResponse(_("Name the work area, choose a person and a letter."), status=400)
+    cell = Responsibility.objects.filter(project=project, area=area, user=person).first()
+    context = {"area": area, "person": person, "letter": cell.raci if cell else "", "letters": Raci.choices,
+               "project": project}
+    return render(request, "projects/raci.html#cell-edit", context)
 
 
 @project_view("projects.manage")

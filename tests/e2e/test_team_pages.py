@@ -17,7 +17,16 @@ def test_manager_walks_team_pages_without_console_errors(page, live_server, proj
     page.select_option("select[name=role]", "tester")
     expect(page.locator("#roster-table tbody tr")).to_have_count(1)
     assert users["tester"].username in page.inner_text("#roster-table")
+    # RACI: set a first responsibility through the form, then change the cell in place (htmx).
     page.goto(f"{live_server.url}/projects/{project.pk}/team/raci/")
+    page.fill("#set-responsibility input[name=area]", "Data migration")
+    page.select_option("#set-responsibility select[name=user]", str(users["ops"].pk))
+    page.select_option("#set-responsibility select[name=raci]", "R")
+    page.click("#set-responsibility button[type=submit]")
+    page.click("#raci-grid a.raci-edit")
+    page.select_option("#raci-grid select[name=raci]", "A")
+    expect(page.locator("#raci-grid a.raci-A")).to_have_count(1)
+    expect(page.locator("#raci-grid .alert-box")).to_have_count(0)
     page.goto(f"{live_server.url}/projects/{project.pk}/team/rota/")
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     assert page.console_errors == []

@@ -228,3 +228,29 @@ def test_unknown_username_is_a_clear_form_error(client, project, users):
     assert response.status_code == 400
     assert "No active user with this username." in response.content.decode()
     assert Membership.objects.count() == before
+
+
+def test_raci_cell_editor_loads_on_click(client, project, users):
+    _login(client, users["manager"])
+    client.post(reverse("projects:raci_set", args=[project.pk]), {"area": "Cutover", "user": users["ops"].pk,
+                                                                 "raci": "R"})
+    url = reverse("projects:raci_cell", args=[project.pk])
+    response = htmx(client, url, data={"area": "Cutover", "user": users["ops"].pk})
+    body = response.content.decode()
+    assert response.status_code == 200 and "<select" in body and 'value="R" selected' in body
+    assert htmx(client, url, data={"area": "Cutover", "user": 999999}).status_code == 400
+    assert _login(client, users["staff"]).get(url, {"area": "Cutover", "user": users["ops"].pk}).status_code == 403
+
+
+def test_raci_grid_query_count_constant(client, project, users):
+    _login(client, users["manager"])
+    url = reverse("projects:raci", args=[project.pk])
+    client.post(reverse("projects:raci_set", args=[project.pk]), {"area": "A0", "user": users["ops"].pk, "raci": "A"})
+    _, few = count_queries(lambda: client.get(url))
+    from projects import services
+
+    for i in range(50):
+        services.responsibility_set(actor=users["manager"], project=project, area=f"A{i % 10}",
+                                    user=member(project, "staff"), raci="R")
+    response, many = count_queries(lambda: client.get(url))
+    assert response.status_code == 200 and few == many
