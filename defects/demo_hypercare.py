@@ -90,12 +90,19 @@ def seed(*, project, people, stdout=None):
     for n, (ago, hour, role, category, text, outcome, answer) in enumerate(FEEDBACK):
         who = (business if role == "business" else staff)[n % len(business if role == "business" else staff)]
         feedback = feedback_services.feedback_submit(actor=who, project=project, category=category, text=text)
-        Feedback.objects.filter(pk=feedback.pk).update(created_at=_at(today, ago, hour))
+        submitted = _at(today, ago, hour)
+        Feedback.objects.filter(pk=feedback.pk).update(created_at=submitted)
         if outcome:
-            feedback_services.feedback_triage(
+            feedback.created_at = submitted
+            feedback = feedback_services.feedback_triage(
                 actor=pm, feedback=feedback, outcome=outcome, answer=answer, severity="minor",
                 note="Dormant accounts report per branch, monthly (as in the old system)." if outcome == "requirement"
                 else "")
+            replied = submitted + timedelta(hours=3)
+            Feedback.objects.filter(pk=feedback.pk).update(
+                triaged_at=replied, answered_at=replied if feedback.answered_at else None)
+            if feedback.defect_id:
+                Defect.objects.filter(pk=feedback.defect_id).update(created_at=replied)
     feedback_services.report_subscribe(actor=pm, project=project, subscribe=True)
     _duty(project, pm, fixers, today)
     if stdout:

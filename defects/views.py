@@ -97,6 +97,8 @@ def defect_file(request, project):
         result = selectors.result_get(cycle=cycle, pk=result_id)
         initial = services.prefill_from_result(result)
         initial["test_result"] = result.pk
+    elif request.GET.get("found_in") == "hypercare":  # "Report an incident" on the hypercare dashboard
+        initial = {"found_in": "hypercare"}
     form = DefectForm(request.POST or None, initial=initial, project=project, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

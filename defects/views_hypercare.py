@@ -30,7 +30,7 @@ def _raise_if_denied(exc):
 
 
 def _ctx(**extra):
-    return {"section": "testing", **extra}
+    return {"section": "hypercare", **extra}
 
 
 def _subscribed(user, project):

@@ -173,3 +173,9 @@ def test_triage_into_defect_and_requirement_from_the_page(client, project, users
     assert client.post(answer, {"answer": "Planned for release 2", "close": "on"}).status_code == 302
     b.refresh_from_db()
     assert b.status == "closed" and b.answer == "Planned for release 2"
+
+
+def test_report_an_incident_prefills_hypercare(client, project, users):
+    client.force_login(users["staff"])
+    page = client.get(reverse("defects:file", args=[project.pk]), {"found_in": "hypercare"}).content.decode()
+    assert 'value="hypercare" selected' in page
