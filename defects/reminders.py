@@ -86,5 +86,7 @@ def sla_breached(*, now):
 # Kinds sent at once by notify() (named here so the inbox, preferences and e-mails show a label).
 from notifications.registry import event_kind  # noqa: E402
 
+event_kind("defect_assigned", label=gettext_lazy("Defect assigned to you"))
+event_kind("defect_reopened", label=gettext_lazy("Defect reopened"))
 event_kind("hypercare_report", label=gettext_lazy("Daily hypercare report"))
 event_kind("feedback_answered", label=gettext_lazy("Feedback answered"))

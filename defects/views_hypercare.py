@@ -2,6 +2,7 @@
 Thin: hypercare.py reads, feedback_services.py writes."""
 
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -142,18 +143,21 @@ def _detail(request, project, feedback_id, status=200, triage_form=None, answer_
         answer_form=(answer_form or AnswerForm(initial={"answer": feedback.answer}))
         if can_triage and feedback.status in (FeedbackStatus.TRIAGED, FeedbackStatus.ANSWERED) else None,
         history=history_for(feedback) if can_triage else None,
-        requirement_url=_requirement_url(project) if feedback.outcome == "requirement" else "",
+        requirement_url=_requirement_url(project, feedback) if feedback.outcome == "requirement" else "",
     )
     response = render_page(request, "defects/feedback_detail.html", context, partial="triage")
     response.status_code = status
     return response
 
 
-def _requirement_url(project):
+def _requirement_url(project, feedback):
+    """The new-requirement form, pre-filled from the feedback (the requirements app is optional)."""
     try:
-        return reverse("requirements:create", args=[project.pk])
-    except Exception:  # noqa: BLE001 - the requirements app is optional
+        url = reverse("requirements:create", args=[project.pk])
+    except NoReverseMatch:
         return ""
+    note = feedback.triage_note or feedback.text
+    return f"{url}?{urlencode({'title': feedback.text[:120], 'description': note})}"
 
 
 @project_view("defects.feedback")

@@ -22,16 +22,10 @@ def seed(*, project, people, stdout=None):
     rota = reverse("projects:rota", args=[project.pk])
     rows = [
         # (username, kind, message, url, hours ago, read)
-        ("pm", "readiness_review", "Readiness review: 3 criteria still block go-live (defects, training, rota).",
-         reverse("projects:readiness", args=[project.pk]), 2, False),
-        ("pm", "member_joined", "李敏 joined the project as business reviewer.", reverse("projects:roster",
-                                                                                          args=[project.pk]), 50, True),
         ("ops", "oncall_shift_starting", f"You are on call for {project.code} during the cutover window "
          f"({timezone.localtime(project.window_start):%Y-%m-%d %H:%M}).", rota, 1, False),
-        ("ops", "rota_gap", "The on-call rota has gaps in hypercare week 2: please fill them.", rota, 30, True),
         ("tester", "defect_assigned", "Defect “Interest accrual off by one day on leap years” is waiting for "
          "your re-test.", home, 5, False),
-        ("tester", "test_cycle", "SIT cycle 3 starts tomorrow at 09:00.", home, 26, True),
         ("dev", "defect_assigned", "You were assigned “Batch job EOD-07 times out after migration”.", home, 3, False),
         ("business", "requirement_review_waiting", "Requirement “Joint account signatories” has waited 3 days "
          "for your review.", home, 20, False),
@@ -39,7 +33,7 @@ def seed(*, project, people, stdout=None):
          "(18 enrolled).", home, 4, False),
         ("staff", "training_session_soon", "Reminder: “Teller counter basics” tomorrow 09:30, Training Room 2.",
          home, 4, False),
-        ("staff", "waitlist_promoted", "A seat freed up: you are now enrolled in “New loan workflow”.", home, 72,
+        ("staff", "training_promoted", "A seat freed up: you are now enrolled in “New loan workflow”.", home, 72,
          True),
     ]
     made = []

@@ -8,6 +8,7 @@ NAV = [
     (_("Testing"), "defects:list", "testing"),
     (_("Training"), "training:catalogue", "training"),
     (_("Cutover"), "tasks:runbooks", "cutover"),
+    (_("Hypercare"), "defects:hypercare", "hypercare"),
     (_("Team"), "projects:roster", "team"),
     (_("Readiness"), "projects:readiness", "readiness"),
 ]
@@ -24,4 +25,9 @@ def navigation(request):
         except NoReverseMatch:
             continue
         items.append({"label": label, "url": url, "key": key})
-    return {"project": project, "project_nav": items}
+    feedback_url = None
+    try:
+        feedback_url = reverse("defects:feedback_new", args=[project.pk])
+    except NoReverseMatch:
+        pass
+    return {"project": project, "project_nav": items, "feedback_url": feedback_url}

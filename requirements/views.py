@@ -89,7 +89,9 @@ def requirement_list(request, project):
 
 @project_view("requirements.write")
 def requirement_create(request, project):
-    form = RequirementForm(request.POST or None, project=project)
+    # ?title=&description= pre-fill the form (e.g. from triaged staff feedback).
+    initial = {k: request.GET[k][:2000] for k in ("title", "description") if request.GET.get(k)}
+    form = RequirementForm(request.POST or None, project=project, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             requirement = services.requirement_create(actor=request.user, project=project, **form.cleaned_data)

@@ -6,10 +6,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from notifications.registry import Reminder, lead_time, reminder_rule
+from notifications.registry import Reminder, event_kind, lead_time, reminder_rule
 
 from .models import WorkItem, WorkItemStatus
 from .text import lazy_format
+
+# Sent at once by the services (not by the sweep): named here so the inbox and preferences show them.
+event_kind("runstep_ready", label=gettext_lazy("Cutover step ready for you"))
+event_kind("runstep_failed", label=gettext_lazy("Cutover step failed"))
 
 
 def _when(dt):

@@ -7,9 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from notifications.registry import Reminder, lead_time, reminder_rule
+from notifications.registry import Reminder, event_kind, lead_time, reminder_rule
 
 from .models import EnrolmentStatus, Session
+
+# Sent at once by the services (not by the sweep): named here so the inbox and preferences show them.
+event_kind("training_promoted", label=gettext_lazy("Moved up from the waiting list"))
+event_kind("training_required", label=gettext_lazy("Training still required"))
 
 KIND = "training_session_soon"
 DEFAULT_LEAD = timedelta(hours=24)
