@@ -254,3 +254,11 @@ def test_raci_grid_query_count_constant(client, project, users):
                                     user=member(project, "staff"), raci="R")
     response, many = count_queries(lambda: client.get(url))
     assert response.status_code == 200 and few == many
+
+
+def test_project_nav_links_every_area_and_feedback(client, project, users):
+    body = _login(client, users["staff"]).get(reverse("projects:home", args=[project.pk])).content.decode()
+    for name in ["requirements:list", "defects:list", "training:catalogue", "tasks:runbooks", "defects:hypercare",
+                 "projects:roster", "projects:readiness"]:
+        assert f'href="{reverse(name, args=[project.pk])}"' in body, name
+    assert reverse("defects:feedback_new", args=[project.pk]) in body

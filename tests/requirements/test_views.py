@@ -359,3 +359,10 @@ def test_survey_edit_page(client, project, users, data):
     response = client.post(url, {"title": "Too late"})
     survey.refresh_from_db()
     assert response.status_code == 400 and survey.title == "Renamed"
+
+
+def test_create_form_prefilled_from_querystring(client, project, users):
+    _login(client, users["business"])
+    body = client.get(reverse("requirements:create", args=[project.pk]),
+                      {"title": "Print receipts in Chinese", "description": "From branch feedback"}).content.decode()
+    assert 'value="Print receipts in Chinese"' in body and "From branch feedback" in body
