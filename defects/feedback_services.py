@@ -15,6 +15,7 @@ from notifications.services import notify
 from projects.audit import stamp
 from projects.errors import DomainError
 from projects.models import Membership, Project
+from projects.safety import local_path
 
 from . import hypercare, services
 from .content import detect_type
@@ -57,9 +58,7 @@ def feedback_submit(*, actor, project, category, text, screenshot=None, page_url
     if len(text) > MAX_TEXT:
         raise DomainError(_("Keep the feedback under %(n)s characters; attach a screenshot for the details.")
                           % {"n": MAX_TEXT}, field="text")
-    page_url = (page_url or "").strip()
-    if not page_url.startswith("/") or page_url.startswith("//"):
-        page_url = ""  # only a local path is kept (never a link elsewhere)
+    page_url = local_path(page_url)  # only a path on this site is kept (never a link elsewhere)
     feedback = Feedback(project=project, submitter=actor, category=category, text=text, page_url=page_url[:500])
     if screenshot is not None:
         limit = settings.UPLOAD_MAX_BYTES

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from rest_framework import pagination, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
@@ -16,6 +17,18 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    # ?page_size= of 0 or junk falls back to the default; next/previous links carry the size really used.
+    def _with_real_size(self, url):
+        if url and self.page_size_query_param in self.request.query_params:
+            return replace_query_param(url, self.page_size_query_param, self.page.paginator.per_page)
+        return url
+
+    def get_next_link(self):
+        return self._with_real_size(super().get_next_link())
+
+    def get_previous_link(self):
+        return self._with_real_size(super().get_previous_link())
 
 
 def _first_message(data):

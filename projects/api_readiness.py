@@ -1,9 +1,11 @@
 """API of lessons learned (/api/v1/lessons/, /api/v1/lesson-actions/) and go/no-go records (read-only)."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from . import lessons, selectors
@@ -90,6 +92,8 @@ class LessonActionViewSet(ProjectFilterMixin, ProjectScopedViewSet, viewsets.Mod
 
     def update(self, request, *args, **kwargs):
         instance = self.get_object()
+        if not isinstance(request.data, dict):
+            raise ValidationError({"detail": [_("Send a JSON object of the fields to change.")]})
         only_status = set(request.data.keys()) <= {"status"}
         if only_status and request.user.has_perm("projects.lesson_action_complete", instance):
             serializer = self.get_serializer(instance, data=request.data, partial=True)

@@ -259,7 +259,9 @@ def raci(request, project):
 def raci_cell(request, project):
     """The editor for one grid cell (htmx), loaded on click."""
     area = (request.GET.get("area") or "").strip()
-    person = User.objects.filter(pk=request.GET.get("user") or 0, memberships__project=project).first()
+    user_id = request.GET.get("user", "")
+    person = (User.objects.filter(pk=int(user_id), memberships__project=project).first()
+              if user_id.isdigit() else None)
     if not area or person is None:
         return HttpResponse(_("Name the work area, choose a person and a letter."), status=400)
     cell = Responsibility.objects.filter(project=project, area=area, user=person).first()

@@ -15,6 +15,7 @@ from projects.access import roles_of
 from projects.audit import history_for
 from projects.errors import DomainError
 from projects.models import Role
+from projects.safety import local_path
 from projects.views_base import form_error, project_view, render_page
 
 from . import excel, readiness_criteria, selectors, services
@@ -115,7 +116,7 @@ def workitem_status(request, project, item_id):
             services.workitem_set_status(actor=request.user, item=item, **form.cleaned_data)
         except DomainError as exc:
             messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or reverse("tasks:workitems", args=[project.pk]))
+    return redirect(local_path(request.POST.get("next"), default=reverse("tasks:workitems", args=[project.pk])))
 
 
 # ---------------------------------------------------------------- runbook editor

@@ -20,6 +20,7 @@ from projects.audit import stamp
 from projects.errors import DomainError
 from projects.models import Role
 from projects.people import display_name
+from projects.safety import external_link_ok
 
 from .models import (
     ACTIVE_STATUSES,
@@ -107,6 +108,31 @@ def course_update(*, actor, course, **changes) -> Course:
     return course
 
 
+# Manuals and slides: judged by their first bytes, never by their name alone.
+MATERIAL_SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".docx": (b"PK\x03\x04",), ".pptx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",), ".zip": (b"PK\x03\x04",),
+    ".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
+    ".mp4": (b"\x00\x00\x00",),
+}
+
+
+def _material_type_problem(upload):
+    from pathlib import Path
+
+    suffix = Path(upload.name or "").suffix.lower()
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    magics = MATERIAL_SIGNATURES.get(suffix)
+    if magics is None:
+        return _("Upload a PDF, Word, PowerPoint, Excel, ZIP, PNG, JPEG or MP4 file.")
+    if not head.startswith(magics) or (suffix == ".mp4" and b"ftyp" not in head):
+        return _("The file is named “%(name)s” but its content is not a %(type)s file.") % {
+            "name": upload.name, "type": suffix.lstrip(".").upper()}
+    return None
+
+
 @transaction.atomic
 def material_add(*, actor, course, title, file=None, link="") -> CourseMaterial:
     from django.conf import settings
@@ -120,8 +146,12 @@ def material_add(*, actor, course, title, file=None, link="") -> CourseMaterial:
     if file and file.size > settings.UPLOAD_MAX_BYTES:
         raise DomainError(_("The file is larger than %(mb)d MB.") % {"mb": settings.UPLOAD_MAX_BYTES // 2 ** 20},
                           field="file")
-    if link and not (link.startswith("/") or link.startswith(("http://", "https://"))):
+    if link and not external_link_ok(link):
         raise DomainError(_("A link starts with http://, https:// or / (a page of this intranet)."), field="link")
+    if file:
+        problem = _material_type_problem(file)
+        if problem:
+            raise DomainError(problem, field="file")
     material = CourseMaterial(course=course, title=title, link=link)
     if file:
         material.file.save(file.name, file, save=False)

@@ -16,6 +16,7 @@ from projects.audit import history_for
 from projects.errors import DomainError
 from projects.models import Department, Role
 from projects.people import display_name
+from projects.safety import external_link_ok
 from projects.views_base import form_error, project_view, render_page
 
 from . import calendar, exports, selectors, services
@@ -239,6 +240,8 @@ def material_download(request, project, material_id):
     material = get_object_or_404(CourseMaterial.objects.select_related("course"), pk=material_id,
                                  course__project=project)
     if material.link:
+        if not external_link_ok(material.link):  # stored before links were checked: never follow it
+            raise Http404
         return redirect(material.link)
     if not material.file:
         raise Http404

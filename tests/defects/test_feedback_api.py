@@ -110,3 +110,16 @@ def test_schema_documents_the_feedback_endpoints(users):
     paths = schema.json()["paths"] if schema["Content-Type"].startswith("application/json") else {}
     text = schema.content.decode()
     assert "/api/v1/feedback/{id}/triage/" in (paths or text)
+
+
+def test_feedback_page_url_keeps_only_site_paths(project, users):
+    from tests.utils import api_as
+
+    client = api_as(users["staff"])
+    for evil in ("/\\evil.example/login", "//evil.example", "https://evil.example"):
+        response = client.post("/api/v1/feedback/", {"project": project.pk, "category": "bug", "text": "x",
+                                                     "page_url": evil}, format="json")
+        assert response.status_code == 201
+        from defects.models import Feedback
+
+        assert Feedback.objects.get(pk=response.json()["id"]).page_url == ""

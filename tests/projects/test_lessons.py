@@ -265,3 +265,11 @@ def test_reminder_sweep_tells_the_owner_once(project, users):
     sweep(enqueue=False, kinds=[ACTION_DUE])
     sweep(enqueue=False, kinds=[ACTION_DUE])
     assert Notification.objects.filter(kind=ACTION_DUE, recipient=users["ops"]).count() == 1
+
+
+def test_api_lesson_action_patch_with_a_non_object_body_is_400(project, users, item):
+    action = _action(project, users["ops"])
+    client = api_as(users["manager"])
+    for body in ([1, 2], "text"):
+        response = client.patch(f"/api/v1/lesson-actions/{action.pk}/", body, format="json")
+        assert response.status_code == 400 and response.json()["detail"]

@@ -359,3 +359,20 @@ def test_session_roster_and_my_training_query_count_constant(client, project, us
     assert response.status_code == 200 and few_roster == many_roster
     response, many_mine = count_queries(lambda: _login(client, users["staff"]).get(mine_url))
     assert response.status_code == 200 and few_mine == many_mine
+
+
+def test_material_type_checked_by_content_and_links_must_be_real(client, project, users, setup):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _login(client, setup["trainer"])
+    course = setup["course"]
+    url = reverse("training:material_add", args=[project.pk, course.pk])
+    # The page answers with the course page and the reason (post/redirect/get); nothing is stored.
+    fake = client.post(url, {"title": "Manual", "file": SimpleUploadedFile("manual.pdf", b"MZ\x90\x00 no pdf")},
+                       follow=True)
+    exe = client.post(url, {"title": "Tool", "file": SimpleUploadedFile("setup.exe", b"MZ\x90\x00")}, follow=True)
+    link = client.post(url, {"title": "Slides", "link": "//evil.example/x"}, follow=True)
+    assert "not a PDF file" in fake.content.decode()
+    assert "Upload a PDF, Word, PowerPoint" in exe.content.decode()
+    assert "A link starts with http://" in link.content.decode()
+    assert not course.materials.exists()
