@@ -106,7 +106,7 @@ def _cases(project, tester, rng):
     others = list(others.exclude(status="approved")[:10]) if others is not None else []
     cases = []
     kinds = [CycleKind.FUNCTIONAL] * 6 + [CycleKind.PERFORMANCE, CycleKind.SECURITY, CycleKind.REGRESSION]
-    for i in range(60):
+    for i in range(150):
         area, zh = AREAS[i % len(AREAS)]
         verb = CASE_VERBS[(i // len(AREAS)) % len(CASE_VERBS)]
         kind = kinds[i % len(kinds)]
@@ -165,7 +165,7 @@ def _cycles(project, tester, testers, cases, today, rng):
 def _defects(project, pm, tester, testers, devs, cycles, now, rng):
     failed = list(TestResult.objects.filter(cycle__project=project, status=ResultStatus.FAILED)
                   .select_related("case", "cycle"))
-    total = 84
+    total = 300
     made = 0
     for i in range(total):
         area = AREAS[i % len(AREAS)][0]
