@@ -23,7 +23,11 @@ def test_manager_walks_team_pages_without_console_errors(page, live_server, proj
     page.select_option("#set-responsibility select[name=user]", str(users["ops"].pk))
     page.select_option("#set-responsibility select[name=raci]", "R")
     page.click("#set-responsibility button[type=submit]")
+    expect(page.locator("#raci-grid a.raci-R")).to_have_count(1)
     page.click("#raci-grid a.raci-edit")
+    # The editor arrives by htmx: wait until htmx has settled it (its change listener is attached).
+    expect(page.locator("#raci-grid select[name=raci]")).to_be_visible()
+    expect(page.locator("#raci-grid .htmx-added, #raci-grid .htmx-settling")).to_have_count(0)
     page.select_option("#raci-grid select[name=raci]", "A")
     expect(page.locator("#raci-grid a.raci-A")).to_have_count(1)
     expect(page.locator("#raci-grid .alert-box")).to_have_count(0)
