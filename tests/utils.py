@@ -44,3 +44,30 @@ def login(page, live_server, username, password="correct-horse-battery"):
     page.fill("input[name=password]", password)
     page.click("main button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def run_concurrently(n, target, expected=()):
+    """Run target(0) … target(n-1) in n threads released together (each with its own database
+    connection, closed at the end); returns results and any exception of the `expected` types."""
+    import threading
+
+    from projects.errors import DomainError
+
+    expected = tuple(expected) or (DomainError,)
+    barrier, out = threading.Barrier(n), []
+
+    def work(i):
+        try:
+            barrier.wait(timeout=10)
+            out.append(target(i))
+        except expected as exc:
+            out.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out

@@ -1,43 +1,21 @@
 """Two managers triaging the same feedback at once: one wins, one defect; runs only on PostgreSQL."""
 
-import threading
 
 import pytest
-from django.db import connection
 
 from defects import feedback_services as fs
 from defects.models import Defect, Feedback
 from projects.errors import DomainError
 from tests.projects.factories import member
-from tests.utils import requires_postgres
+from tests.utils import requires_postgres, run_concurrently
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _run(n, target):
-    barrier, out = threading.Barrier(n), []
-
-    def work(i):
-        try:
-            barrier.wait(timeout=10)
-            out.append(target(i))
-        except DomainError as exc:
-            out.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return out
 
 
 def test_concurrent_triage_files_one_defect(project):
     managers = [member(project, "manager") for _ in range(4)]
     f = fs.feedback_submit(actor=member(project, "staff"), project=project, category="bug", text="Printer")
-    out = _run(4, lambda i: fs.feedback_triage(actor=managers[i], feedback=f, outcome="defect"))
+    out = run_concurrently(4, lambda i: fs.feedback_triage(actor=managers[i], feedback=f, outcome="defect"))
     assert sum(1 for o in out if isinstance(o, Feedback)) == 1
     assert sum(1 for o in out if isinstance(o, DomainError)) == 3
     assert Defect.objects.filter(project=project).count() == 1
@@ -55,6 +33,6 @@ def test_concurrent_daily_sends_tell_each_member_once(project):
     project.save()
     for _ in range(3):
         fs.report_subscribe(actor=member(project, "staff"), project=project)
-    out = _run(3, lambda i: fs.send_daily_reports())
+    out = run_concurrently(3, lambda i: fs.send_daily_reports())
     assert sum(o for o in out if isinstance(o, int)) == 3
     assert Notification.objects.filter(kind="hypercare_report").count() == 3
