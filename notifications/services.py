@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from projects.audit import stamp
-from projects.errors import DomainError
+from projects.errors import DomainError, check_fields
 
 from . import leads
 from .models import EmailMode, EmailStatus, Notification, NotificationPreference, ReminderSetting
@@ -257,9 +257,7 @@ PREFERENCE_FIELDS = {"language", "email_enabled", "email_mode", "digest_hour", "
 def preference_update(*, actor, user, **changes) -> NotificationPreference:
     if actor.pk != user.pk:
         raise DomainError(_("You can only change your own notification preferences."), code="permission")
-    unknown = set(changes) - PREFERENCE_FIELDS
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=PREFERENCE_FIELDS)
     pref, _created = NotificationPreference.objects.select_for_update().get_or_create(user=user)
     for name, value in changes.items():
         setattr(pref, name, value)

@@ -17,3 +17,12 @@ class DomainError(Exception):
             data[self.field] = [str(self.message)]
         data.update(self.extra)
         return data
+
+
+def check_fields(changes, *, allowed):
+    """Refuse an update that names a field the service does not change (one rule for every app)."""
+    from django.utils.translation import gettext as _
+
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})

@@ -19,7 +19,7 @@ from projects.people import display_name
 
 from . import readiness
 from .audit import stamp
-from .errors import DomainError
+from .errors import DomainError, check_fields
 from .models import DecisionStatus, GoNoGoDecision, GoNoGoSignOff, Membership, Role, SignatureFailure, Verdict
 from .readiness_services import signoff_roles
 
@@ -80,9 +80,7 @@ def _locked_for_update(decision):
 def gonogo_update(*, actor, decision, **changes) -> GoNoGoDecision:
     """Correct the title, time or required roles of a meeting that is still open."""
     allowed = {"title", "meeting_at", "required_roles"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=allowed)
     decision = _locked_for_update(decision)
     if "title" in changes:
         changes["title"] = (changes["title"] or "").strip()

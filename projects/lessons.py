@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import stamp
-from .errors import DomainError
+from .errors import DomainError, check_fields
 from .models import Lesson, LessonAction, LessonActionStatus, LessonKind, LessonVote, Membership
 
 MAX_TEXT = 2000
@@ -36,9 +36,7 @@ def lesson_create(*, actor, project, kind, text) -> Lesson:
 
 @transaction.atomic
 def lesson_update(*, actor, lesson, **changes) -> Lesson:
-    unknown = set(changes) - {"kind", "text"}
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed={"kind", "text"})
     if "kind" in changes:
         lesson.kind = _kind(changes["kind"])
     if "text" in changes:
@@ -98,9 +96,7 @@ def lesson_action_create(*, actor, project, title, owner, due_date, lesson=None)
 @transaction.atomic
 def lesson_action_update(*, actor, action, **changes) -> LessonAction:
     allowed = {"title", "owner", "due_date", "lesson", "status"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=allowed)
     action = LessonAction.objects.select_for_update().get(pk=action.pk)
     if "title" in changes:
         changes["title"] = _text(changes["title"], field="title", message=_("Say what will be done."))[:300]

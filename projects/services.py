@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from .audit import stamp
-from .errors import DomainError
+from .errors import DomainError, check_fields
 from .models import Department, Membership, Milestone, OnCallShift, Project, Raci, Responsibility, Role
 
 User = get_user_model()
@@ -52,9 +52,7 @@ PROJECT_FIELDS = {"name", "code", "description", "go_live_at", "window_start", "
 
 @transaction.atomic
 def project_update(*, actor, project, **changes) -> Project:
-    unknown = set(changes) - PROJECT_FIELDS
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=PROJECT_FIELDS)
     project = Project.objects.select_for_update().get(pk=project.pk)
     for field, value in changes.items():
         setattr(project, field, value)
@@ -127,9 +125,7 @@ def membership_add(
 @transaction.atomic
 def membership_update(*, actor, membership, **changes) -> Membership:
     allowed = {"role", "department", "job_title", "phone"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=allowed)
     if "role" in changes:
         role = changes["role"]
         if role not in Role.values:
@@ -182,9 +178,7 @@ def milestone_create(*, actor, project, name, planned_date, phase="preparation",
 @transaction.atomic
 def milestone_update(*, actor, milestone, **changes) -> Milestone:
     allowed = {"name", "planned_date", "actual_date", "forecast_date", "owner", "phase"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=allowed)
     if "owner" in changes:
         _check_owner(milestone.project, changes["owner"])
     for field, value in changes.items():
@@ -237,9 +231,7 @@ def shift_create(*, actor, project, user, starts_at, ends_at, note="") -> OnCall
 @transaction.atomic
 def shift_update(*, actor, shift, **changes) -> OnCallShift:
     allowed = {"user", "starts_at", "ends_at", "note"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=allowed)
     for field, value in changes.items():
         setattr(shift, field, value)
     if shift.ends_at <= shift.starts_at:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from projects.access import has_role, roles_of
 from projects.audit import stamp
-from projects.errors import DomainError
+from projects.errors import DomainError, check_fields
 from projects.models import Department, Membership, Project, Role
 
 from .models import (
@@ -131,9 +131,7 @@ EDITABLE = {"title", "description", "acceptance_criteria", "priority", "departme
 def requirement_update(*, actor, requirement, **changes) -> Requirement:
     """Edit the text. A version someone already decided on is never changed: the edit becomes a new version,
     and an approved requirement goes back to draft (its approval does not carry over)."""
-    unknown = set(changes) - EDITABLE
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=EDITABLE)
     requirement = Requirement.objects.select_for_update(of=("self",)).select_related("department").get(pk=requirement.pk)
     _require_writer(actor, requirement.project)
     if requirement.status == S.SUBMITTED:
@@ -326,9 +324,7 @@ def survey_create(*, actor, project, title, method=SurveyMethod.QUESTIONNAIRE, d
 @transaction.atomic
 def survey_update(*, actor, survey, **changes) -> Survey:
     allowed = {"title", "description", "due_date", "departments", "owner"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=allowed)
     survey = _survey_locked(survey)
     _require_survey_owner(actor, survey)
     if survey.status == SurveyStatus.CLOSED:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from notifications.services import notify
 from projects.access import roles_of
 from projects.audit import stamp
-from projects.errors import DomainError
+from projects.errors import DomainError, check_fields
 from projects.models import Membership, Phase, Role
 
 from .forecast import find_cycle
@@ -79,9 +79,7 @@ def workitem_create(*, actor, project, title, phase=Phase.PREPARATION, owner=Non
 
 @transaction.atomic
 def workitem_update(*, actor, item, **changes) -> WorkItem:
-    unknown = set(changes) - WORKITEM_FIELDS
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=WORKITEM_FIELDS)
     item = WorkItem.objects.select_for_update().get(pk=item.pk)
     if "title" in changes:
         changes["title"] = _text(changes["title"], "title", _("Give the work item a title."))
@@ -131,9 +129,7 @@ def runbook_create(*, actor, project, name, description="", kind=RunbookKind.CUT
 
 @transaction.atomic
 def runbook_update(*, actor, runbook, **changes) -> Runbook:
-    unknown = set(changes) - {"name", "description", "kind"}
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed={"name", "description", "kind"})
     if "name" in changes:
         changes["name"] = _text(changes["name"], "name", _("Give the runbook a name."))
         if Runbook.objects.filter(project=runbook.project_id, name=changes["name"]).exclude(pk=runbook.pk).exists():
@@ -214,9 +210,7 @@ def step_create(*, actor, runbook, title, category=Category.DEPLOYMENT, planned_
 
 @transaction.atomic
 def step_update(*, actor, step, depends_on=None, **changes) -> Step:
-    unknown = set(changes) - STEP_FIELDS
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=STEP_FIELDS)
     runbook = Runbook.objects.select_for_update().get(pk=step.runbook_id)
     step = Step.objects.get(pk=step.pk)
     title, minutes = _check_step_fields(title=changes.get("title", step.title),
@@ -605,9 +599,7 @@ def check_create(*, actor, run, entity, source_count, target_count, source_total
 
 @transaction.atomic
 def check_update(*, actor, check, **changes) -> MigrationCheck:
-    unknown = set(changes) - CHECK_FIELDS
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=CHECK_FIELDS)
     check = MigrationCheck.objects.select_for_update().get(pk=check.pk)
     data = _check_values({f: changes.get(f, getattr(check, f)) for f in CHECK_FIELDS})
     if MigrationCheck.objects.filter(run_id=check.run_id, entity=data["entity"]).exclude(pk=check.pk).exists():

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from notifications.services import notify
 from projects.access import has_role, roles_of
 from projects.audit import stamp
-from projects.errors import DomainError
+from projects.errors import DomainError, check_fields
 from projects.models import Role
 from projects.people import display_name
 from projects.safety import external_link_ok
@@ -82,9 +82,7 @@ def course_create(*, actor, project, title, description="", duration_minutes=60,
 @transaction.atomic
 def course_update(*, actor, course, **changes) -> Course:
     allowed = {"title", "description", "duration_minutes", "required_roles", "required_departments"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=allowed)
     course = Course.objects.select_for_update().get(pk=course.pk)
     if "title" in changes:
         changes["title"] = (changes["title"] or "").strip()
@@ -211,9 +209,7 @@ def session_create(*, actor, course, starts_at, ends_at, capacity, mode=Mode.OFF
 @transaction.atomic
 def session_update(*, actor, session, now=None, **changes) -> Session:
     allowed = {"course", "trainer", "mode", "location", "starts_at", "ends_at", "capacity", "signup_deadline"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise DomainError(_("Unknown field: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    check_fields(changes, allowed=allowed)
     session = Session.objects.select_for_update().get(pk=session.pk)
     if "course" in changes and changes["course"].project_id != session.project_id:
         raise DomainError(_("That course belongs to another project."), field="course")
