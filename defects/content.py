@@ -56,3 +56,25 @@ def detect_type(upload):
         return "text/plain", None
     return None, _("“%(name)s” is not an allowed type. Only %(allowed)s files may be attached.") % {
         "name": upload.name, "allowed": ALLOWED_LABEL}
+
+
+def vet_upload(upload, *, field, too_big, empty, default_name="attachment"):
+    """Size and type of an upload, judged on its content: (content type, safe file name).
+
+    `too_big` is a message with %(size)s and %(limit)s (MB); `empty` the message for a 0-byte file.
+    Raises DomainError naming `field` when the file may not be stored."""
+    from django.conf import settings
+
+    from projects.errors import DomainError
+
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise DomainError(too_big % {"size": round(upload.size / 1048576, 1), "limit": round(limit / 1048576, 1)},
+                          field=field)
+    if upload.size == 0:
+        raise DomainError(empty, field=field)
+    content_type, problem = detect_type(upload)
+    if problem:
+        raise DomainError(problem, field=field)
+    name = (upload.name or default_name).replace("\\", "/").rsplit("/", 1)[-1][:200]
+    return content_type, name

@@ -3,7 +3,6 @@ closed), answer; and the daily hypercare report subscription and sending."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from projects.models import Membership, Project
 from projects.safety import local_path
 
 from . import hypercare, services
-from .content import detect_type
+from .content import vet_upload
 from .models import (
     Category,
     Feedback,
@@ -61,19 +60,11 @@ def feedback_submit(*, actor, project, category, text, screenshot=None, page_url
     page_url = local_path(page_url)  # only a path on this site is kept (never a link elsewhere)
     feedback = Feedback(project=project, submitter=actor, category=category, text=text, page_url=page_url[:500])
     if screenshot is not None:
-        limit = settings.UPLOAD_MAX_BYTES
-        if screenshot.size > limit:
-            raise DomainError(_("The screenshot is %(size)s MB; it may be at most %(limit)s MB.")
-                              % {"size": round(screenshot.size / 1048576, 1), "limit": round(limit / 1048576, 1)},
-                              field="screenshot")
-        if screenshot.size == 0:
-            raise DomainError(_("The screenshot is empty."), field="screenshot")
-        content_type, problem = detect_type(screenshot)
-        if problem:
-            raise DomainError(problem, field="screenshot")
+        content_type, name = vet_upload(
+            screenshot, field="screenshot", too_big=_("The screenshot is %(size)s MB; it may be at most %(limit)s MB."),
+            empty=_("The screenshot is empty."), default_name="screenshot")
         if content_type not in IMAGE_TYPES:
             raise DomainError(_("A screenshot must be a PNG, JPEG or GIF image."), field="screenshot")
-        name = (screenshot.name or "screenshot").replace("\\", "/").rsplit("/", 1)[-1][:200]
         feedback.screenshot_name, feedback.screenshot_type = name, content_type
         feedback.screenshot.save(name, screenshot, save=False)
     try:

@@ -3,7 +3,6 @@ assignment, comments, attachments and SLA settings."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -18,7 +17,7 @@ from projects.errors import DomainError
 from projects.models import Project
 
 from . import links
-from .content import detect_type
+from .content import vet_upload
 from .models import (
     DEFAULT_SLA,
     DONE_STATUSES,
@@ -430,17 +429,9 @@ def attachment_add(*, actor, defect, upload) -> DefectAttachment:
         raise DomainError(_("Choose a file to attach."), field="file")
     if not actor.has_perm("defects.attach", defect.project):
         _deny(_("Only members of the project can attach files."))
-    limit = settings.UPLOAD_MAX_BYTES
-    if upload.size > limit:
-        raise DomainError(_("The file is %(size)s MB; attachments may be at most %(limit)s MB.")
-                          % {"size": round(upload.size / 1048576, 1), "limit": round(limit / 1048576, 1)},
-                          field="file")
-    if upload.size == 0:
-        raise DomainError(_("The file is empty."), field="file")
-    content_type, problem = detect_type(upload)
-    if problem:
-        raise DomainError(problem, field="file")
-    name = (upload.name or "attachment").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    content_type, name = vet_upload(
+        upload, field="file", too_big=_("The file is %(size)s MB; attachments may be at most %(limit)s MB."),
+        empty=_("The file is empty."))
     attachment = DefectAttachment(defect=defect, original_name=name, content_type=content_type, size=upload.size,
                                   uploaded_by=actor)
     attachment.file.save(name, upload, save=False)
