@@ -12,12 +12,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects.audit import history_for
 from projects.errors import DomainError
+from projects.safety import local_path
 from projects.views_base import form_error, project_view, render_page
 
 from . import charts, feedback_services, hypercare, hypercare_charts
@@ -93,16 +93,9 @@ def subscribe(request, project):
 
 # ------------------------------------------------------------------ feedback
 
-def _safe_next(request, value):
-    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}) \
-            and value.startswith("/") and not value.startswith("//"):
-        return value
-    return ""
-
-
 @project_view("defects.feedback")
 def feedback_new(request, project):
-    came_from = _safe_next(request, request.GET.get("next") or request.POST.get("page_url"))
+    came_from = local_path(request.GET.get("next") or request.POST.get("page_url"))
     form = FeedbackForm(request.POST or None, request.FILES or None, initial={"page_url": came_from})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

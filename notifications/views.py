@@ -8,12 +8,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from projects.errors import DomainError
+from projects.safety import local_path
 from projects.selectors import project_get_for_user
 from projects.views_base import form_error, project_view, render_page
 
@@ -75,11 +75,7 @@ def mark_all_read(request):
 
 
 def _back(request):
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
-        return target
-    return reverse("notifications:inbox")
+    return local_path(request.POST.get("next"), default=reverse("notifications:inbox"))
 
 
 @login_required
@@ -87,10 +83,7 @@ def open_notification(request, notification_id):
     """Follow a notification to its object, marking it read on the way."""
     notification = selectors.notification_get_for_user(user=request.user, pk=notification_id)
     services.notification_mark_read(actor=request.user, notification=notification)
-    if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()},
-                                                            require_https=request.is_secure()):
-        return redirect(notification.url)
-    return redirect("notifications:inbox")
+    return redirect(local_path(notification.url, default=reverse("notifications:inbox")))
 
 
 def badge(request):

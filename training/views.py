@@ -6,7 +6,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
@@ -16,7 +15,7 @@ from projects.audit import history_for
 from projects.errors import DomainError
 from projects.models import Department, Role
 from projects.people import display_name
-from projects.safety import external_link_ok
+from projects.safety import external_link_ok, local_path
 from projects.views_base import form_error, project_view, render_page
 
 from . import calendar, exports, selectors, services
@@ -31,11 +30,7 @@ def _ctx(request, project, **extra):
 
 
 def _next(request, default):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return default
+    return local_path(request.POST.get("next") or request.GET.get("next"), default=default)
 
 
 # ------------------------------------------------------------------------------------------ catalogue
