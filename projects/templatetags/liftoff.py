@@ -97,8 +97,8 @@ def dash():
 
 
 @register.filter
-def person(user):
-    """A person's display name: full name, else username, else a dash (safe for None)."""
+def person(user, empty="—"):
+    """A person's display name (projects.people.display_name), or `empty` for nobody."""
     if not user:
-        return "—"
+        return empty
     return display_name(user)
