@@ -12,19 +12,41 @@ An app puts its rules in `<app>/reminders.py` (imported by the sweep through
                            message=..., url=..., due_at=item.due_at,
                            dedupe_key=f"workitem_due:{item.pk}:{item.due_at:%Y%m%d%H%M}")
 
-Rules use set-based queries (no query per row). `lead_time(project_id, kind)` gives the lead
+Rules use set-based queries (no query per row). A high-volume rule gives its messages as
+`Message(gettext_lazy("… {name} …"), name=...)`; any lazy string or plain text works too. `lead_time(project_id, kind)` gives the lead
 time configured for that project (or the rule's default). The sweep inserts the reminders in
 bulk and ignores dedupe keys that exist already, so running it twice tells nobody twice.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
 
 APPS = ["projects", "requirements", "defects", "training", "tasks", "notifications"]
+
+
+class Message:
+    """A message rendered in the reader's language: a lazy template and its fields.
+
+    Like `format_lazy(gettext_lazy(template), **fields)`, but cheap to make by the hundred
+    thousand, and the sweep translates each template once per language and batch rather than
+    once per row. `str(message)` renders it in the active language.
+    """
+
+    __slots__ = ("template", "fields")
+
+    def __init__(self, template, /, **fields):
+        self.template = template
+        self.fields = fields
+
+    def render(self, translated=None):
+        return (translated if translated is not None else str(self.template)).format(**self.fields)
+
+    def __str__(self):
+        return self.render()
 
 
 @dataclass
@@ -45,15 +67,21 @@ class Rule:
     label: Any
     func: Callable
     default_lead: timedelta | None = None
-    extra: dict = field(default_factory=dict)
+    skips_told: bool = False
 
 
 _rules: dict[str, Rule] = {}
 
 
-def reminder_rule(kind, *, label, default_lead=None):
+def reminder_rule(kind, *, label, default_lead=None, skips_told=False):
+    """Register `func(*, now)` as the rule for `kind`.
+
+    `skips_told=True` says the rule's own query already leaves out what was told (an `Exists`
+    on Notification matching the dedupe key's parts), so the sweep need not look each batch's
+    keys up before rendering. Either way the unique dedupe key means nobody is told twice.
+    """
     def decorate(func):
-        _rules[kind] = Rule(kind=kind, label=label, func=func, default_lead=default_lead)
+        _rules[kind] = Rule(kind=kind, label=label, func=func, default_lead=default_lead, skips_told=skips_told)
         return func
 
     return decorate

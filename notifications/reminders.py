@@ -1,11 +1,12 @@
 """Reminder rules of the projects app (on-call rota, milestones), kept here because `projects`
 does not import the other apps. Other apps register theirs in `<app>/reminders.py`.
 
-Messages are lazy (format_lazy + gettext_lazy): the sweep renders each in its recipient's language.
+Messages are lazy (`Message` or format_lazy, with gettext_lazy): the sweep renders each in its
+recipient's language.
 """
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, F, OuterRef, Q
@@ -18,18 +19,23 @@ from projects.models import Membership, Milestone, OnCallShift, Phase, Role
 
 from .leads import max_lead
 from .models import Notification
-from .registry import Reminder, lead_time, reminder_rule
+from .registry import Message, Reminder, lead_time, reminder_rule
 
 SHIFT = "oncall_shift_starting"
 SHIFT_LEAD = timedelta(hours=12)
 SLIPPING = "milestone_slipping"
 
 
-def _local(dt):
-    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
+def _minutes(dt):
+    """'2026-11-27 08:30' (an aware datetime, in its own zone): isoformat is several times faster
+    than strftime, which counts at 100,000 shifts a sweep."""
+    return dt.isoformat(" ", "minutes")[:16]
 
 
-@reminder_rule(SHIFT, label=_("On-call shift starting"), default_lead=SHIFT_LEAD)
+_SHIFT_MESSAGE = _("You are on call for {code} from {start} to {end}.")
+
+
+@reminder_rule(SHIFT, label=_("On-call shift starting"), default_lead=SHIFT_LEAD, skips_told=True)
 def oncall_shifts_starting(*, now):
     """The person on duty, `lead` (12 h by default) before their shift starts."""
     horizon = now + max_lead(SHIFT, SHIFT_LEAD)
@@ -53,13 +59,15 @@ def oncall_shifts_starting(*, now):
             continue
         local_start = starts_at.astimezone(tz)
         week = local_start.date() - timedelta(days=local_start.weekday())
+        utc = starts_at.astimezone(UTC)
         yield Reminder(
             recipient=user_id, kind=SHIFT, project=project_id, subject=(OnCallShift, pk),
-            message=format_lazy(_("You are on call for {code} from {start} to {end}."), code=code,
-                                start=f"{local_start:%Y-%m-%d %H:%M}", end=f"{ends_at.astimezone(tz):%Y-%m-%d %H:%M}"),
+            message=Message(_SHIFT_MESSAGE, code=code, start=_minutes(local_start),
+                            end=_minutes(ends_at.astimezone(tz))),
             url=f"{rota_urls[project_id]}?week={week.isoformat()}",
             due_at=starts_at,
-            dedupe_key=f"{SHIFT}:{pk}:{user_id}:{starts_at:%Y%m%d%H%M}",
+            dedupe_key=f"{SHIFT}:{pk}:{user_id}:{utc.year:04d}{utc.month:02d}{utc.day:02d}{utc.hour:02d}"
+                       f"{utc.minute:02d}",
         )
 
 

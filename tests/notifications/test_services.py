@@ -139,6 +139,74 @@ def test_a_broken_rule_does_not_stop_the_others(monkeypatch):
     assert list(Notification.objects.values_list("dedupe_key", flat=True)) == ["f1"]  # broken one rolled back
 
 
+def _fake_rules(monkeypatch, **funcs):
+    from notifications import registry
+
+    fake = {kind: registry.Rule(kind, kind, func, skips_told=skips) for kind, (func, skips) in funcs.items()}
+    monkeypatch.setattr(services, "rules", lambda: fake)
+
+
+@pytest.mark.parametrize("skips_told", [False, True])
+def test_sweep_counts_only_rows_really_written(monkeypatch, skips_told):
+    """A rule that says it skips told reminders in SQL but repeats one anyway still tells nobody
+    twice, and the report counts what the database wrote, not what was attempted."""
+    from notifications.registry import Reminder
+
+    user = UserFactory()
+    notification(user, dedupe_key="told")
+
+    def rule(*, now):
+        for key in ["told", "new-1", "new-2", "new-1"]:
+            yield Reminder(recipient=user.pk, kind="k", message=key, dedupe_key=key)
+
+    _fake_rules(monkeypatch, k=(rule, skips_told))
+    report = services.sweep(enqueue=False)
+    assert (report.candidates, report.inserted) == (4, 2)
+    assert sorted(Notification.objects.values_list("dedupe_key", flat=True)) == ["new-1", "new-2", "told"]
+
+
+def test_message_renders_in_each_recipients_language(monkeypatch):
+    from django.utils.translation import gettext_lazy
+
+    from notifications.registry import Message, Reminder
+
+    chinese, english = UserFactory(), UserFactory()
+    NotificationPreference.objects.create(user=chinese, language="zh-hans")
+    NotificationPreference.objects.create(user=english, language="en")
+    template = gettext_lazy("You are on call for {code} from {start} to {end}.")
+
+    def rule(*, now):
+        for user in (chinese, english, chinese):
+            yield Reminder(recipient=user, kind="k", dedupe_key=f"shift-{user.pk}",
+                           message=Message(template, code="CBS", start="2027-03-10 08:00", end="2027-03-10 20:00"))
+
+    _fake_rules(monkeypatch, k=(rule, False))
+    services.sweep(enqueue=False)
+    assert Notification.objects.get(recipient=english).message == (
+        "You are on call for CBS from 2027-03-10 08:00 to 2027-03-10 20:00.")
+    zh = Notification.objects.get(recipient=chinese).message
+    assert "CBS" in zh and "2027-03-10 20:00" in zh and "You are" not in zh
+    with translation.override("zh-hans"):
+        assert str(Message(template, code="A", start="s", end="e")) == zh.replace("CBS", "A").replace(
+            "2027-03-10 08:00", "s").replace("2027-03-10 20:00", "e")
+
+
+def test_sweep_leaves_the_garbage_collector_as_it_found_it(monkeypatch):
+    import gc
+
+    seen = []
+    _fake_rules(monkeypatch, k=(lambda *, now: seen.append(gc.get_freeze_count()) or iter(()), False))
+    gc.unfreeze()
+    services.sweep(enqueue=False)
+    assert seen[0] > 0 and gc.get_freeze_count() == 0  # frozen during the sweep only
+    gc.freeze()  # a process that froze its start-up objects keeps them frozen
+    try:
+        services.sweep(enqueue=False)
+        assert gc.get_freeze_count() > 0  # not unfrozen behind the process's back
+    finally:
+        gc.unfreeze()
+
+
 def test_every_registered_rule_is_documented_with_a_label():
     for kind, rule in rules().items():
         assert str(rule.label) and rule.kind == kind
