@@ -33,7 +33,9 @@ class Message:
 
     Like `format_lazy(gettext_lazy(template), **fields)`, but cheap to make by the hundred
     thousand, and the sweep translates each template once per language and batch rather than
-    once per row. `str(message)` renders it in the active language.
+    once per row. `str(message)` renders it in the active language. The template is a
+    `gettext_lazy` / `pgettext_lazy` string; a plural (`ngettext_lazy`) needs its number, so
+    give that one as `format_lazy(...)` instead.
     """
 
     __slots__ = ("template", "fields")

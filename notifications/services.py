@@ -25,7 +25,7 @@ from projects.audit import stamp
 from projects.errors import DomainError, check_fields
 
 from . import leads
-from .models import EmailMode, EmailStatus, Notification, NotificationPreference, ReminderSetting
+from .models import EmailMode, Notification, NotificationPreference, ReminderSetting
 from .registry import Message, rules
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def _text(message, language):
     """Render a lazy message (gettext_lazy / format_lazy) in the recipient's language."""
-    if isinstance(message, Promise):
+    if isinstance(message, Promise | Message):
         with translation.override(language):
             return str(message)[:2000]
     return str(message)[:2000]
@@ -155,12 +155,8 @@ _INSERT_BATCH = 2000  # rows per INSERT statement (the ORM sends them as one arr
 
 
 def _template():
-    row = [None] * len(_ATTNAMES)
-    defaults = {"email_status": EmailStatus.PENDING.value, "email_attempts": 0, "email_error": "",
-                "created_at": timezone.now()}
-    for name, value in defaults.items():
-        row[_SLOT[name]] = value
-    return row
+    """One row of the model's own defaults (created_at: one clock reading for the whole batch)."""
+    return [f.get_default() for f in Notification._meta.concrete_fields]
 
 
 class _InsertedRows:

@@ -56,5 +56,7 @@ def test_two_sweeps_at_once_create_no_duplicates():
                              window_end=now + timedelta(days=20))
     for _ in range(30):
         ShiftFactory(project=project, user=member(project, "ops"), starts_at=now + timedelta(hours=2))
-    _in_threads(lambda: services.sweep(kinds=[SHIFT], enqueue=False), n=2)
+    reports = []
+    _in_threads(lambda: reports.append(services.sweep(kinds=[SHIFT], enqueue=False, batch_size=7)), n=2)
     assert Notification.objects.filter(kind=SHIFT).count() == 30
+    assert sum(r.inserted for r in reports) == 30  # each counts what it wrote, not what it tried
