@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Phase
@@ -17,9 +18,12 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{display_name(obj)} ({obj.username})"
 
 
-def _members(project):
-    return User.objects.filter(memberships__project=project).distinct().order_by("last_name", "first_name",
-                                                                                 "username")
+def _members(project, keep=None):
+    """The project's members, plus `keep` (a current owner who has since left, so an edit does not drop them)."""
+    who = Q(memberships__project=project)
+    if keep is not None:
+        who |= Q(pk=keep)
+    return User.objects.filter(who).distinct().order_by("last_name", "first_name", "username")
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -90,9 +94,27 @@ class WorkItemForm(forms.Form):
     owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
     due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DateTimeInput())
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, item=None, **kwargs):
+        if item is not None and "initial" not in kwargs:
+            kwargs["initial"] = {"title": item.title, "phase": item.phase, "owner": item.owner, "due_at": item.due_at}
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _members(project)
+        self.item = item
+        self.fields["owner"].queryset = _members(project, keep=item.owner_id if item is not None else None)
+
+    def clean_due_at(self):
+        # The input shows minutes only: an untouched due time keeps its seconds, so the reminders
+        # keyed on it (tasks/reminders.py) do not fire again for an edit of the title.
+        due_at = self.cleaned_data["due_at"]
+        old = self.item.due_at if self.item is not None else None
+        if due_at is not None and old is not None and due_at == old.replace(second=0, microsecond=0):
+            return old
+        return due_at
+
+    def changes(self):
+        """The fields the person changed; the others are not rewritten, so the history shows only real edits."""
+        if self.item is None:
+            return dict(self.cleaned_data)
+        return {name: value for name, value in self.cleaned_data.items() if value != self.initial.get(name)}
 
 
 class WorkItemStatusForm(forms.Form):

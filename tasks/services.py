@@ -87,9 +87,11 @@ def workitem_update(*, actor, item, **changes) -> WorkItem:
         raise DomainError(_("Unknown phase “%(p)s”.") % {"p": changes["phase"]}, field="phase")
     if "owner" in changes:
         _check_member(item.project, changes["owner"])
+    if not changes:  # nothing to write, and no empty entry in the history
+        return item
     for key, value in changes.items():
         setattr(item, key, value)
-    stamp(item, actor).save(update_fields=list(changes) or None)
+    stamp(item, actor).save(update_fields=list(changes))
     return item
 
 

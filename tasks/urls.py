@@ -9,6 +9,7 @@ P = "projects/<int:pk>/cutover/"
 urlpatterns = [
     path(P, views.runbooks, name="runbooks"),
     path(P + "prep/", views.workitems, name="workitems"),
+    path(P + "prep/<int:item_id>/edit/", views.workitem_edit, name="workitem_edit"),
     path(P + "prep/<int:item_id>/status/", views.workitem_status, name="workitem_status"),
     path(P + "runbooks/<int:runbook_id>/", views.runbook_detail, name="runbook"),
     path(P + "runbooks/<int:runbook_id>/steps/<int:step_id>/edit/", views.step_edit, name="step_edit"),

@@ -1,9 +1,11 @@
 """Cutover pages: landing, preparation checklist, runbook editor, live run board, rehearsal
 comparison, reconciliation and the contingency plan. Thin: selectors read, services write."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -80,6 +82,18 @@ def runbooks(request, project):
 
 # ---------------------------------------------------------------- preparation work items
 
+def _workitems_context(request, project, list_url, **extra):
+    """The checklist as shown at `list_url` (the page with its "mine"/status filters), so a row
+    edited inline comes back inside the list the person was looking at."""
+    query = QueryDict(urlsplit(list_url).query)
+    mine = query.get("mine") == "1"
+    status = query.get("status") or None
+    groups = selectors.workitems_by_phase(project=project, owner=request.user if mine else None, status=status)
+    return _ctx(groups=groups, mine=mine, status=status, can_edit=request.user.has_perm("tasks.edit", project),
+                now=timezone.now(), status_choices=WorkItem._meta.get_field("status").choices, list_url=list_url,
+                **extra)
+
+
 @project_view("tasks.view")
 def workitems(request, project):
     can_edit = request.user.has_perm("tasks.edit", project)
@@ -95,13 +109,41 @@ def workitems(request, project):
             else:
                 messages.success(request, _("Work item added."))
                 return redirect(request.get_full_path())
-    mine = request.GET.get("mine") == "1"
-    status = request.GET.get("status") or None
-    groups = selectors.workitems_by_phase(project=project, owner=request.user if mine else None, status=status)
-    return render_page(request, "tasks/workitems.html", _ctx(
-        groups=groups, form=form, mine=mine, status=status, can_edit=can_edit, now=timezone.now(),
-        status_choices=WorkItem._meta.get_field("status").choices,
-    ), partial="items")
+    return render_page(request, "tasks/workitems.html",
+                       _workitems_context(request, project, request.get_full_path(), form=form), partial="items")
+
+
+@project_view("tasks.edit")
+def workitem_edit(request, project, item_id):
+    """Inline edit of one work item row: GET gives the form row, POST saves and gives the list back."""
+    item = get_object_or_404(WorkItem.objects.select_related("owner"), pk=item_id, project=project)
+    # `next` is the checklist with its filters; anything else (another page, another site) falls back to it.
+    list_url = reverse("tasks:workitems", args=[project.pk])
+    back = local_path(request.POST.get("next") or request.GET.get("next"))
+    if urlsplit(back).path == list_url:
+        list_url = back
+    form = WorkItemForm(request.POST or None, project=project, item=item)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        try:
+            if changes:
+                services.workitem_update(actor=request.user, item=item, **changes)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            if request.htmx:
+                response = render_page(request, "tasks/workitems.html",
+                                       _workitems_context(request, project, list_url), partial="items")
+                response["HX-Retarget"] = "#items"  # the row asked, but a new phase or due date moves it
+                response["HX-Reswap"] = "outerHTML"
+                return response
+            messages.success(request, _("Work item saved."))
+            return redirect(list_url)
+    response = render_page(request, "tasks/workitem_edit.html", _ctx(
+        item=item, form=form, list_url=list_url, history=history_for(item, limit=10)), partial="editrow")
+    if request.method == "POST" and not request.htmx:
+        response.status_code = 400  # htmx swaps only 2xx: there the re-rendered row carries the message
+    return response
 
 
 @project_view("tasks.view")

@@ -343,3 +343,14 @@ def test_step_delete_keeps_runs(rb, users):
     r = run(rb, users["ops"])
     services.step_delete(actor=users["ops"], step=a)
     assert not Step.objects.filter(pk=a_pk).exists() and r.steps.count() == 1
+
+
+def test_workitem_update_writes_only_what_changed(project, users):
+    item = services.workitem_create(actor=users["ops"], project=project, title="Freeze payments")
+    before = item.history.count()
+    services.workitem_update(actor=users["ops"], item=item)  # an empty PATCH
+    assert item.history.count() == before
+    item = services.workitem_update(actor=users["ops"], item=item, title="Freeze payments at 18:00")
+    item.refresh_from_db()
+    assert item.title == "Freeze payments at 18:00" and item.history.count() == before + 1
+    assert item.history.first().history_user == users["ops"]

@@ -1,9 +1,16 @@
+from datetime import timedelta
 from io import BytesIO
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from projects.audit import history_for
+from projects.errors import DomainError
+from projects.models import Membership
+from projects.services import membership_remove
 from tasks import services
 from tasks.models import RunStepStatus
 from tests.tasks.factories import chain, run, run_step, runbook, step
@@ -248,3 +255,161 @@ def test_full_page_and_htmx_partial(client, project, users, setup, name, partial
     assert "<html" in full and partial_id in full
     partial = htmx(client, url).content.decode()
     assert "<html" not in partial and partial_id in partial
+
+
+# ---------------------------------------------------------------- inline edit of work items
+
+def _edit_url(project, item, **query):
+    url = reverse("tasks:workitem_edit", args=[project.pk, item.pk])
+    return url + ("?" + urlencode(query) if query else "")
+
+
+def _item_data(item, **changes):
+    data = {"title": item.title, "phase": item.phase, "owner": item.owner_id or "",
+            "due_at": timezone.localtime(item.due_at).strftime("%Y-%m-%dT%H:%M") if item.due_at else ""}
+    data.update(changes)
+    return data
+
+
+def test_workitem_edit_permission_matrix(client, project, users, outsider, other_project, setup):
+    url = _edit_url(project, setup["item"])
+    response = client.get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.post(url, _item_data(setup["item"], title="Anonymous")).status_code == 302
+    for role, user in users.items():
+        client.force_login(user)
+        assert client.get(url).status_code == (200 if role in ("ops", "manager") else 403), role
+    client.force_login(users["developer"])  # the item's owner may set its status, not edit it
+    assert client.post(url, _item_data(setup["item"], title="Owner's edit")).status_code == 403
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert client.post(url, _item_data(setup["item"], title="Outsider's edit")).status_code == 404
+    foreign = services.workitem_create(actor=outsider, project=other_project, title="Their item")
+    client.force_login(users["manager"])
+    assert client.get(_edit_url(project, foreign)).status_code == 404  # another project's item via ours
+    setup["item"].refresh_from_db()
+    assert setup["item"].title == "UPS test"
+
+
+def test_workitem_edit_full_page_and_htmx_partial(client, project, users, setup):
+    item = setup["item"]
+    client.force_login(users["ops"])
+    full = client.get(_edit_url(project, item)).content.decode()
+    assert "<html" in full and f'id="wi-{item.pk}"' in full and 'value="UPS test"' in full
+    assert "History" in full
+    partial = htmx(client, _edit_url(project, item)).content.decode()
+    assert "<html" not in partial and partial.lstrip().startswith(f'<tr id="wi-{item.pk}"')
+    assert f'hx-post="{reverse("tasks:workitem_edit", args=[project.pk, item.pk])}"' in partial
+
+
+def test_workitems_page_links_edit_for_editors_only(client, project, users, setup):
+    url = reverse("tasks:workitems", args=[project.pk])
+    edit = reverse("tasks:workitem_edit", args=[project.pk, setup["item"].pk])
+    client.force_login(users["manager"])
+    body = client.get(url, {"status": "todo"}).content.decode()
+    link = f"{edit}?next={quote(url + '?status=todo', safe='/')}"
+    assert f'href="{link}"' in body and f'hx-get="{link}"' in body
+    client.force_login(users["developer"])  # owner: sets the status, has no Edit link
+    body = client.get(url).content.decode()
+    assert "UPS test" in body and edit not in body
+
+
+def test_workitem_edit_saves_and_writes_history(client, project, users, setup):
+    item = setup["item"]
+    assert history_for(item)[0]["action"] == "created"
+    client.force_login(users["ops"])
+    list_url = reverse("tasks:workitems", args=[project.pk]) + "?status=todo"
+    due = timezone.localtime().replace(second=0, microsecond=0) + timedelta(days=2)
+    response = client.post(_edit_url(project, item), _item_data(
+        item, title="UPS load test", phase="rehearsal", owner=users["ops"].pk, due_at=due.strftime("%Y-%m-%dT%H:%M"),
+        next=list_url), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200 and response["HX-Retarget"] == "#items"
+    assert "<html" not in body and 'id="items"' in body and "UPS load test" in body
+    assert f'name="next" value="{list_url}"' in body  # status forms in the new list keep the filter
+    item.refresh_from_db()
+    assert (item.title, item.phase, item.owner, item.due_at) == ("UPS load test", "rehearsal", users["ops"], due)
+    latest = history_for(item)[0]
+    assert latest["who"] == users["ops"] and latest["action"] == "changed"
+    assert ("title", "UPS test", "UPS load test") in latest["changes"]
+    assert {change[0] for change in latest["changes"]} == {"title", "phase", "owner", "due"}
+    # without htmx: back to the list the person came from
+    response = client.post(_edit_url(project, item), _item_data(item, title="UPS test", next=list_url))
+    assert response.status_code == 302 and response["Location"] == list_url
+    item.refresh_from_db()
+    assert item.title == "UPS test" and len(history_for(item)) == 3
+
+
+def test_workitem_edit_bad_input_saves_nothing(client, project, users, outsider, setup):
+    item = setup["item"]
+    before = len(history_for(item))
+    client.force_login(users["manager"])
+    url = _edit_url(project, item)
+    response = client.post(url, _item_data(item, title="   ", phase="rehearsal"))
+    body = response.content.decode()
+    assert response.status_code == 400 and "<html" in body and "This field is required." in body
+    response = client.post(url, _item_data(item, title="Renamed", owner=outsider.pk), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body and f'id="wi-{item.pk}"' in body
+    assert "Select a valid choice" in body and 'value="Renamed"' in body
+    assert client.post(url, _item_data(item, due_at="next tuesday")).status_code == 400
+    assert client.post(url, _item_data(item, phase="party")).status_code == 400
+    item.refresh_from_db()
+    assert (item.title, item.phase, item.owner) == ("UPS test", "preparation", users["developer"])
+    assert len(history_for(item)) == before
+
+
+def test_workitem_edit_changes_only_what_was_changed(client, project, users, setup):
+    """The input shows minutes: an untouched due time keeps its seconds (reminders are keyed on it)."""
+    due = timezone.now().replace(microsecond=0, second=37) + timedelta(days=3)
+    item = services.workitem_update(actor=users["ops"], item=setup["item"], due_at=due)
+    before = len(history_for(item))
+    client.force_login(users["ops"])
+    response = client.post(_edit_url(project, item), _item_data(item))
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.due_at == due and len(history_for(item)) == before  # nothing changed, nothing written
+    client.post(_edit_url(project, item), _item_data(item, title="UPS drill"))
+    item.refresh_from_db()
+    assert item.due_at == due and item.title == "UPS drill"
+    assert [c[0] for c in history_for(item)[0]["changes"]] == ["title"]
+
+
+def test_workitem_edit_keeps_an_owner_who_left_the_project(client, project, users, setup):
+    item = setup["item"]
+    membership = Membership.objects.get(project=project, user=users["developer"])
+    membership_remove(actor=users["manager"], membership=membership)
+    client.force_login(users["ops"])
+    client.post(_edit_url(project, item), _item_data(item, title="UPS drill"))
+    item.refresh_from_db()
+    assert item.title == "UPS drill" and item.owner == users["developer"]
+
+
+def test_workitem_edit_next_stays_on_this_site(client, project, users, setup):
+    client.force_login(users["ops"])
+    item = setup["item"]
+    for bad in ("//evil.example/", "https://evil.example/x", reverse("tasks:runbooks", args=[project.pk])):
+        response = client.post(_edit_url(project, item), _item_data(item, title=f"Moved {bad}", next=bad))
+        assert response["Location"] == reverse("tasks:workitems", args=[project.pk])
+    body = client.get(_edit_url(project, item, next="https://evil.example/")).content.decode()
+    list_url = reverse("tasks:workitems", args=[project.pk])
+    assert f'name="next" value="{list_url}"' in body and f'href="{list_url}"' in body
+    assert 'value="https://evil' not in body and 'href="https://evil' not in body
+
+
+def test_workitem_edit_shows_a_service_refusal_on_the_form(client, project, users, setup, monkeypatch):
+    """A rule only the service knows (the owner left between the form check and the save, say)."""
+    item = setup["item"]
+
+    def refuse(**kwargs):
+        raise DomainError("Ask the manager to add this person to the project first.", field="owner")
+
+    monkeypatch.setattr(services, "workitem_update", refuse)
+    client.force_login(users["ops"])
+    response = client.post(_edit_url(project, item), _item_data(item, title="Renamed"),
+                           headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200 and f'id="wi-{item.pk}"' in body and "add this person" in body
+    assert client.post(_edit_url(project, item), _item_data(item, title="Renamed")).status_code == 400
+    item.refresh_from_db()
+    assert item.title == "UPS test"
