@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import CalendarToken, Course, CourseMaterial, Enrolment, Session
 
 
@@ -17,11 +18,29 @@ class CourseAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["required_departments"]
     inlines = [MaterialInline]
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CourseMaterial:
+            return super().save_formset(request, form, formset, change)
+        # Materials removed here go through the service too, so their files leave the disk.
+        materials = formset.save(commit=False)
+        for material in formset.deleted_objects:
+            services.material_delete(actor=request.user, material=material)
+        for material in materials:
+            material.save()
+        formset.save_m2m()
+
 
 @admin.register(CourseMaterial)
 class CourseMaterialAdmin(SimpleHistoryAdmin):
     list_display = ["title", "course", "file", "link"]
     list_select_related = ["course"]
+
+    def delete_model(self, request, obj):
+        services.material_delete(actor=request.user, material=obj)
+
+    def delete_queryset(self, request, queryset):
+        for material in queryset:
+            services.material_delete(actor=request.user, material=material)
 
 
 class EnrolmentInline(admin.TabularInline):

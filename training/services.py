@@ -159,7 +159,14 @@ def material_add(*, actor, course, title, file=None, link="") -> CourseMaterial:
 
 @transaction.atomic
 def material_delete(*, actor, material) -> None:
+    """Remove a material (its history keeps who removed it) and, once that is committed, its stored file.
+
+    The file goes only after the commit: a rolled-back deletion must not leave a row pointing at nothing.
+    A failure to remove it is logged, not raised (robust): the material is gone either way."""
+    name, storage = material.file.name, material.file.storage
     stamp(material, actor).delete()
+    if name and not CourseMaterial.objects.filter(file=name).exists():  # never a file another row still serves
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
 # --------------------------------------------------------------------------------------------- sessions

@@ -14,6 +14,8 @@ urlpatterns = [
     path(P + "courses/<int:course_id>/", views.course_detail, name="course"),
     path(P + "courses/<int:course_id>/materials/", views.material_add, name="material_add"),
     path(P + "materials/<int:material_id>/", views.material_download, name="material"),
+    path(P + "courses/<int:course_id>/materials/<int:material_id>/delete/", views.material_delete,
+         name="material_delete"),
     path(P + "sessions/new/", views.session_create, name="session_create"),
     path(P + "sessions/<int:session_id>/", views.session_detail, name="session"),
     path(P + "sessions/<int:session_id>/edit/", views.session_edit, name="session_edit"),

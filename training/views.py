@@ -230,6 +230,20 @@ def material_add(request, project, course_id):
     return redirect("training:course", project.pk, course.pk)
 
 
+@project_view("training.manage_courses")
+@require_POST
+def material_delete(request, project, course_id, material_id):
+    course = selectors.course_get(project=project, pk=course_id)
+    material = get_object_or_404(CourseMaterial, pk=material_id, course=course)
+    services.material_delete(actor=request.user, material=material)
+    if request.htmx:
+        course = selectors.course_get(project=project, pk=course.pk)  # materials prefetched afresh
+        context = {"project": project, "course": course, "can_edit": True, "material_form": MaterialForm()}
+        return render(request, "training/course.html#materials", context)
+    messages.success(request, _("Material deleted."))
+    return redirect("training:course", project.pk, course.pk)
+
+
 @project_view("training.view")
 def material_download(request, project, material_id):
     material = get_object_or_404(CourseMaterial.objects.select_related("course"), pk=material_id,

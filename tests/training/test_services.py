@@ -354,3 +354,72 @@ def test_reminder_rule_24h_before_for_seated_people_and_trainer(project, course,
     assert {(r.recipient.pk, r.subject.pk) for r in due} == {(a.pk, soon.pk), (trainer.pk, soon.pk)}
     assert len({r.dedupe_key for r in due}) == 2
     assert all(r.kind == "training_session_soon" for r in due)
+
+
+# ------------------------------------------------------------------ materials
+
+def _manual(course, actor, title="Manual"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return services.material_add(actor=actor, course=course, title=title,
+                                 file=SimpleUploadedFile("manual.pdf", b"%PDF-1.4 demo"))
+
+
+def test_material_delete_removes_row_and_file_after_commit_and_keeps_history(course, trainer,
+                                                                             django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    from training.models import CourseMaterial
+
+    material = _manual(course, trainer)
+    path, pk = Path(material.file.path), material.pk
+    assert path.exists() and CourseMaterial.history.filter(id=pk).count() == 1
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.material_delete(actor=trainer, material=material)
+    assert not CourseMaterial.objects.filter(pk=pk).exists()
+    assert path.exists() and len(callbacks) == 1  # nothing leaves the disk before the commit
+    for callback in callbacks:
+        callback()
+    assert not path.exists()
+    deleted = CourseMaterial.history.filter(id=pk).latest("history_date")
+    assert deleted.history_type == "-" and deleted.history_user == trainer and deleted.title == "Manual"
+
+
+def test_material_delete_executes_on_commit(course, trainer, django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    material = _manual(course, trainer)
+    path = Path(material.file.path)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.material_delete(actor=trainer, material=material)
+    assert not path.exists() and not course.materials.exists()
+
+
+def test_material_delete_rolled_back_keeps_row_and_file(course, trainer, django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    from django.db import transaction
+
+    material = _manual(course, trainer)
+    path, pk = Path(material.file.path), material.pk
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        with transaction.atomic():
+            services.material_delete(actor=trainer, material=material)
+            raise RuntimeError("something later in the same transaction failed")
+    assert callbacks == [] and path.exists() and course.materials.filter(pk=pk).exists()
+
+
+def test_material_delete_of_a_link_and_of_a_file_another_row_still_uses(course, trainer,
+                                                                        django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    from training.models import CourseMaterial
+
+    link = services.material_add(actor=trainer, course=course, title="Video", link="/media/videos/intro.mp4")
+    material = _manual(course, trainer)
+    twin = CourseMaterial.objects.create(course=course, title="Same manual", file=material.file.name)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.material_delete(actor=trainer, material=link)
+        services.material_delete(actor=trainer, material=material)
+    assert callbacks == [] and Path(twin.file.path).exists()
+    assert list(course.materials.all()) == [twin]

@@ -376,3 +376,125 @@ def test_material_type_checked_by_content_and_links_must_be_real(client, project
     assert "Upload a PDF, Word, PowerPoint" in exe.content.decode()
     assert "A link starts with http://" in link.content.decode()
     assert not course.materials.exists()
+
+
+# ------------------------------------------------------------------ deleting materials
+
+def _manual(course, actor, title="Manual"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return services.material_add(actor=actor, course=course, title=title,
+                                 file=SimpleUploadedFile("manual.pdf", b"%PDF-1.4 demo"))
+
+
+def _delete_url(project, material):
+    return reverse("training:material_delete", args=[project.pk, material.course_id, material.pk])
+
+
+def test_course_page_offers_delete_only_to_those_who_manage_courses(client, project, users, setup):
+    material = _manual(setup["course"], setup["trainer"])
+    url = reverse("training:course", args=[project.pk, setup["course"].pk])
+    trainer_page = _login(client, users["trainer"]).get(url).content.decode()
+    assert _delete_url(project, material) in trainer_page and "hx-confirm" in trainer_page
+    assert 'name="csrfmiddlewaretoken"' in trainer_page  # works without JavaScript too
+    assert _delete_url(project, material) not in _login(client, users["staff"]).get(url).content.decode()
+
+
+def test_material_delete_without_htmx_redirects_with_message(client, project, users, setup,
+                                                             django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    course = setup["course"]
+    material, kept = _manual(course, setup["trainer"]), _manual(course, setup["trainer"], title="Slides")
+    path = Path(material.file.path)
+    _login(client, users["manager"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_delete_url(project, material))
+    course_url = reverse("training:course", args=[project.pk, course.pk])
+    assert response.status_code == 302 and response["Location"] == course_url
+    assert list(course.materials.all()) == [kept] and not path.exists() and Path(kept.file.path).exists()
+    assert "Material deleted." in client.get(course_url).content.decode()
+
+
+def test_material_delete_with_htmx_returns_the_materials_partial(client, project, users, setup):
+    course = setup["course"]
+    material, kept = _manual(course, setup["trainer"]), _manual(course, setup["trainer"], title="Slides")
+    response = _login(client, setup["trainer"]).post(_delete_url(project, material), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200 and 'id="materials"' in body and "<html" not in body
+    assert "Slides" in body and _delete_url(project, kept) in body and _delete_url(project, material) not in body
+    assert "Add material" in body and not course.materials.filter(pk=material.pk).exists()
+    last = _delete_url(project, kept)
+    body = client.post(last, headers={"HX-Request": "true"}).content.decode()
+    assert "No materials yet." in body and not course.materials.exists()
+
+
+def test_material_delete_permission_matrix(client, project, users, outsider, setup):
+    course, trainer = setup["course"], setup["trainer"]
+    material = _manual(course, trainer)
+    url = _delete_url(project, material)
+    response = client.post(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    for role, user in users.items():
+        if role in ("manager", "trainer"):
+            continue
+        assert _login(client, user).post(url).status_code == 403, role
+    assert _login(client, outsider).post(url).status_code == 404
+    assert _login(client, trainer).get(url).status_code == 405
+    assert course.materials.filter(pk=material.pk).exists()  # nothing above removed it
+    for role in ("manager", "trainer"):
+        material = _manual(course, trainer)
+        assert _login(client, users[role]).post(_delete_url(project, material)).status_code == 302, role
+        assert not course.materials.filter(pk=material.pk).exists(), role
+
+
+def test_material_of_another_course_or_project_is_404(client, project, other_project, users, setup):
+    trainer = setup["trainer"]
+    material = _manual(setup["course"], trainer)
+    other_course = make_course(project, trainer, title="Teller close")
+    wrong_course = reverse("training:material_delete", args=[project.pk, other_course.pk, material.pk])
+    other_trainer = member(other_project, "trainer")
+    foreign = _manual(make_course(other_project, other_trainer), other_trainer)
+    via_my_project = reverse("training:material_delete", args=[project.pk, foreign.course_id, foreign.pk])
+    via_my_course = reverse("training:material_delete", args=[project.pk, setup["course"].pk, foreign.pk])
+    _login(client, users["manager"])
+    for url in (wrong_course, via_my_project, via_my_course):
+        assert client.post(url).status_code == 404, url
+    assert setup["course"].materials.filter(pk=material.pk).exists()
+    assert foreign.course.materials.filter(pk=foreign.pk).exists()
+
+
+def test_admin_delete_of_a_material_removes_its_file(client, project, setup, django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    from tests.projects.factories import UserFactory
+
+    material = _manual(setup["course"], setup["trainer"])
+    path = Path(material.file.path)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:training_coursematerial_delete", args=[material.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not setup["course"].materials.exists() and not path.exists()
+
+
+def test_admin_inline_removal_of_a_material_removes_its_file(client, project, setup,
+                                                             django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    from tests.projects.factories import UserFactory
+
+    course = setup["course"]
+    material, kept = _manual(course, setup["trainer"]), _manual(course, setup["trainer"], title="Slides")
+    path = Path(material.file.path)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    form = {"project": project.pk, "title": course.title, "description": "", "duration_minutes": 60,
+            "required_roles": '["staff"]', "materials-TOTAL_FORMS": 2, "materials-INITIAL_FORMS": 2,
+            "materials-MIN_NUM_FORMS": 0, "materials-MAX_NUM_FORMS": 1000}
+    for i, m in enumerate([kept, material]):  # the inline lists materials by title
+        form |= {f"materials-{i}-id": m.pk, f"materials-{i}-course": course.pk, f"materials-{i}-title": m.title,
+                 f"materials-{i}-link": ""}
+    form["materials-1-DELETE"] = "on"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:training_course_change", args=[course.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(course.materials.all()) == [kept] and not path.exists() and Path(kept.file.path).exists()
