@@ -187,10 +187,15 @@ def review_queue(*, user, project):
     return items
 
 
-def progress_by_department(*, project):
-    """Approval progress per department (and for requirements without one), one query."""
+def progress_by_department(*, project, priority=None):
+    """Approval progress per department (and for requirements without one), one query.
+
+    `priority` (must|should|could|wont) narrows it to requirements of that priority."""
     counts = OrderedDict()
-    rows = (Requirement.objects.filter(project=project).values("department_id", "department__name", "status")
+    qs = Requirement.objects.filter(project=project)
+    if priority:
+        qs = qs.filter(priority=priority)
+    rows = (qs.values("department_id", "department__name", "status")
             .annotate(n=Count("id")).order_by("department__name"))
     for row in rows:
         key = row["department_id"]

@@ -224,11 +224,15 @@ def review_queue(request, project):
 
 @project_view("requirements.view")
 def progress(request, project):
-    data = selectors.progress_by_department(project=project)
+    # The htmx partial is the KPI cards and the table; the page polls it so decisions show up by themselves.
+    priority = request.GET.get("priority")
+    if priority not in Priority.values:
+        priority = None
+    data = selectors.progress_by_department(project=project, priority=priority)
     approved, total = selectors.must_approval(project=project)
     context = _ctx(progress=data, must_approved=approved, must_total=total, statuses=RequirementStatus.choices,
-                   tab="progress")
-    return render_page(request, "requirements/progress.html", context)
+                   priority=priority, priorities=Priority.choices, tab="progress")
+    return render_page(request, "requirements/progress.html", context, partial="progress")
 
 
 @project_view("requirements.view")

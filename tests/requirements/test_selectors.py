@@ -72,6 +72,16 @@ def test_progress_by_department(project):
     assert data["totals"]["total"] == 3
 
 
+def test_progress_by_department_narrowed_to_a_priority(project):
+    retail, credit = department(project, "Retail"), department(project, "Credit")
+    approved(project, department=retail, priority="must")
+    requirement(project, department=credit, priority="could")
+    data = selectors.progress_by_department(project=project, priority="could")
+    assert [row["name"] for row in data["departments"]] == ["Credit"]
+    assert data["totals"]["total"] == 1 and data["totals"]["approved"] == 0
+    assert selectors.progress_by_department(project=project)["totals"]["total"] == 2
+
+
 def test_version_diff_marks_changes():
     class V:
         def __init__(self, **kw):

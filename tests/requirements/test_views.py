@@ -366,3 +366,60 @@ def test_create_form_prefilled_from_querystring(client, project, users):
     body = client.get(reverse("requirements:create", args=[project.pk]),
                       {"title": "Print receipts in Chinese", "description": "From branch feedback"}).content.decode()
     assert 'value="Print receipts in Chinese"' in body and "From branch feedback" in body
+
+
+def test_progress_page_and_htmx_partial(client, project, users):
+    from .factories import department
+
+    retail, credit = department(project, "Retail"), department(project, "Credit")
+    approved(project, department=retail, priority="must")
+    submitted(project, department=credit, priority="could")
+    _login(client, users["business"])
+    url = reverse("requirements:progress", args=[project.pk])
+
+    full = client.get(url).content.decode()
+    assert "<html" in full and 'name="priority"' in full and 'hx-target="#progress"' in full
+    assert 'id="progress"' in full and 'hx-trigger="every 60s"' in full
+    assert "Retail" in full and "Credit" in full
+
+    partial = htmx(client, url).content.decode()
+    assert "<html" not in partial and 'name="priority"' not in partial
+    assert 'id="progress"' in partial and 'hx-trigger="every 60s"' in partial and "Retail" in partial
+
+    # The filter narrows the table; the poll and the department links keep it.
+    partial = htmx(client, url, data={"priority": "could"}).content.decode()
+    assert "Credit" in partial and "Retail" not in partial
+    assert f'hx-get="{url}?priority=could"' in partial and f"?department={credit.pk}&amp;priority=could" in partial
+    full = client.get(url, {"priority": "could"}).content.decode()  # without JavaScript: a plain GET
+    assert "<html" in full and "Credit" in full and "Retail" not in full and 'value="could" selected' in full
+    assert "No requirement matches these filters." in client.get(url, {"priority": "wont"}).content.decode()
+    assert "Retail" in client.get(url, {"priority": "bogus"}).content.decode()  # unknown priority: ignored
+
+
+def test_progress_partial_permission_matrix(client, project, users, outsider):
+    url = reverse("requirements:progress", args=[project.pk])
+    response = htmx(client, url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    for role, user in users.items():
+        assert htmx(_login(client, user), url).status_code == 200, role
+    assert htmx(_login(client, outsider), url).status_code == 404
+
+
+def test_progress_query_count_same_for_1_and_50_requirements(client, project, users):
+    from .factories import department
+
+    _login(client, users["manager"])
+    url = reverse("requirements:progress", args=[project.pk])
+    departments = [department(project, f"Dept {i}") for i in range(5)]
+    requirement(project, department=departments[0])
+    calls = [lambda: client.get(url), lambda: htmx(client, url), lambda: htmx(client, url, data={"priority": "must"})]
+    few = [count_queries(call)[1] for call in calls]
+    author = member(project, "business")
+    for i in range(49):
+        kind = (requirement, submitted, approved)[i % 3]
+        kind(project, author=author, title=f"Need {i}", department=departments[i % 5],
+             priority=("must", "should", "could")[i % 3])
+    assert Requirement.objects.filter(project=project).count() == 50
+    many = [count_queries(call)[1] for call in calls]
+    assert few == many
+    assert "Dept 4" in htmx(client, url).content.decode()
