@@ -43,6 +43,12 @@ def seed(*, project, people, stdout=None):
                                required_departments=[departments[n] for n in depts if n in departments])
         for title, desc, minutes, roles, depts in COURSES
     ]
+    for index, course in enumerate(courses):  # slides and a recording on the bank's intranet
+        services.material_add(actor=trainers[0], course=course, title="课件 · Slides (PDF)",
+                              link=f"https://intranet.bank.example/training/cbs/course-{index + 1}/slides.pdf")
+        if index % 2 == 0:
+            services.material_add(actor=trainers[0], course=course, title="录像 · Recording of the pilot class",
+                                  link=f"https://video.bank.example/cbs/course-{index + 1}")
     today = timezone.localdate()
     report = selectors.coverage_report(project=project)
     required = {c.pk: [] for c in courses}
