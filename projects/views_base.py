@@ -27,8 +27,13 @@ def project_view(rule="projects.view"):
 
 
 def render_page(request, template, context, partial=None):
-    """Full page normally; just `template#partial` for an htmx request that is not a boost."""
-    if partial and getattr(request, "htmx", False) and not request.htmx.boosted:
+    """Full page normally; just `template#partial` for an htmx request that is not a boost.
+
+    htmx restoring a page from history (Back, with its own cache off) asks for the whole page.
+    Every response carries `Vary: HX-Request` (projects.middleware.VaryOnHtmxMiddleware), so the
+    browser never shows a cached fragment as the page."""
+    htmx = getattr(request, "htmx", False)
+    if partial and htmx and not htmx.boosted and not htmx.history_restore_request:
         template = f"{template}#{partial}"
     return render(request, template, context)
 

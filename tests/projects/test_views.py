@@ -49,6 +49,17 @@ def test_roster_full_page_and_htmx_partial(client, project, users):
     assert users["tester"].username in body and users["staff"].username not in body
 
 
+def test_back_to_a_filtered_url_never_shows_a_bare_fragment(client, project, users):
+    """The same URL answers htmx with a fragment and the browser with the page: say so in Vary,
+    and give htmx's history restore (Back) the whole page."""
+    _login(client, users["manager"])
+    url = reverse("projects:roster", args=[project.pk]) + "?role=tester"
+    for response in (client.get(url), htmx(client, url)):
+        assert "HX-Request" in response["Vary"]
+    restored = client.get(url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert b"<html" in restored.content and b'id="roster-table"' in restored.content
+
+
 def test_roster_search_filters(client, project, users):
     _login(client, users["manager"])
     url = reverse("projects:roster", args=[project.pk])
