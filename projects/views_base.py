@@ -21,6 +21,7 @@ def project_view(rule="projects.view"):
             require(request.user, rule, project)
             return view(request, project, *args, **kwargs)
 
+        wrapper.project_rule = rule  # lets templates ask whether a link would open (templatetags.opens_for)
         return wrapper
 
     return decorate

@@ -1,6 +1,9 @@
 """Small presentation helpers: CSP-safe SVG bars, percentages, role labels."""
 
+from urllib.parse import urlsplit
+
 from django import template
+from django.urls import Resolver404, resolve
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -8,6 +11,24 @@ from projects.models import Role
 from projects.people import display_name
 
 register = template.Library()
+
+
+@register.filter
+def opens_for(url, request):
+    """Would `url` open for this request's user? Readiness and go/no-go link each criterion to
+    the page listing its blockers, and some of those pages are for some roles only (training
+    coverage is the trainers'): show the label without a link rather than a link to a 403."""
+    if not url:
+        return False
+    try:
+        match = resolve(urlsplit(str(url)).path)
+    except Resolver404:
+        return True  # not one of ours to judge
+    rule = getattr(match.func, "project_rule", None)
+    project = getattr(request, "project", None)
+    if rule is None or project is None or match.kwargs.get("pk") != project.pk:
+        return True
+    return request.user.has_perm(rule, project)
 
 
 def _pct(value, total):

@@ -242,3 +242,15 @@ def test_readiness_api_query_count_constant(project, users):
                      ends_at=project.window_start + timedelta(hours=i + 1))
     response, many = count_queries(lambda: client.get(url))
     assert response.status_code == 200 and few == many
+
+
+def test_a_criterion_links_only_to_pages_the_reader_may_open(client, registry, project, users):
+    coverage = reverse("training:coverage", args=[project.pk])  # trainers' and managers' page
+    fixed("training_like", value=50, passed=False, url=coverage, display="50%")
+    page = reverse("projects:readiness", args=[project.pk])
+    client.force_login(users["staff"])
+    body = client.get(page).content.decode()
+    assert "training_like" in body and f'href="{coverage}"' not in body  # the label, not a link to a 403
+    client.force_login(users["trainer"])
+    assert f'href="{coverage}"' in client.get(page).content.decode()
+    assert client.get(coverage).status_code == 200
