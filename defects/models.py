@@ -79,7 +79,7 @@ class CycleStatus(models.TextChoices):
 class ResultStatus(models.TextChoices):
     NOT_RUN = "not_run", _("Not run")
     PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("test result", "Failed")
     BLOCKED = "blocked", _("Blocked")
 
 
@@ -378,7 +378,7 @@ class Feedback(models.Model):
     triaged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("triaged by"))
     triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
-    answer = models.TextField(_("answer"), blank=True)
+    answer = models.TextField(pgettext_lazy("feedback reply", "answer"), blank=True)
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("answered by"))
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)

@@ -343,7 +343,7 @@ def defect_transition(*, actor, defect, to, comment="", reject_reason="", duplic
     if to == Status.REJECTED:
         if reject_reason not in RejectReason.values:
             raise DomainError(_("Say why the defect is rejected: %(reasons)s.")
-                              % {"reasons": ", ".join(RejectReason.values)}, field="reject_reason")
+                              % {"reasons": ", ".join(str(label) for label in RejectReason.labels)}, field="reject_reason")
         if reject_reason == RejectReason.DUPLICATE:
             if duplicate_of is None:
                 raise DomainError(_("Name the defect this one duplicates."), field="duplicate_of")

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -15,7 +16,7 @@ class EmailStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     SENT = "sent", _("Sent")
     SKIPPED = "skipped", _("Not e-mailed")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("e-mail status", "Failed")
 
 
 class Notification(models.Model):

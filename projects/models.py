@@ -112,7 +112,8 @@ class Milestone(models.Model):
         _("forecast date"), null=True, blank=True, help_text=_("When it is now expected, if it slips.")
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("owner"),
     )
     history = HistoricalRecords()
 

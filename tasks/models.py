@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from projects.models import Phase, Project
@@ -164,7 +165,7 @@ class RunStepStatus(models.TextChoices):
     READY = "ready", _("Ready")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("cutover step status", "Failed")
     SKIPPED = "skipped", _("Skipped")
 
 
@@ -204,7 +205,7 @@ class RunStep(models.Model):
     finished_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                     verbose_name=_("finished by"))
     decision = models.CharField(_("go/no-go"), max_length=10, choices=Decision.choices, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(pgettext_lazy("cutover step", "notes"), blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     history = HistoricalRecords()
 

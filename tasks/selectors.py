@@ -174,6 +174,17 @@ def rehearsal_estimates(runs) -> dict:
     return out
 
 
+def run_window_opens_at(*, run):
+    """The earliest moment a production run may start: when the project's cutover window opens.
+
+    The project's window is the one source of truth (a production run is planned at it, and moving
+    the go-live moves it), so a window moved after the run was created still counts. None for
+    rehearsals, which start whenever the team is ready. No query when `run.project` is loaded."""
+    if run.kind != RunKind.PRODUCTION:
+        return None
+    return run.project.window_start
+
+
 def run_forecast(*, run, steps, estimates, now=None):
     """Forecast of a run whose steps (RunStep list) and estimates are already loaded; no queries."""
     now = now or timezone.now()
@@ -250,6 +261,10 @@ def run_board(*, run, user, now=None):
         rollback_minutes = runbook_plan(runbook=plan.rollback_runbook)["minutes"]
     rollback_deadline = run.window_end - timedelta(minutes=rollback_minutes) if rollback_minutes else None
     finished = counts[RunStepStatus.DONE] + counts[RunStepStatus.SKIPPED]
+    # Once started, plan, forecast, slack and the point of no return all count from the actual start,
+    # and the board says so; before that, from the planned start.
+    plan_start = run.started_at or run.planned_start
+    opens_at = run_window_opens_at(run=run) if run.status == RunStatus.PLANNED else None
     return {
         "steps": steps,
         "rows": rows,
@@ -271,7 +286,12 @@ def run_board(*, run, user, now=None):
         "ponr": [{"step": r["step"], "planned": r["planned"].start, "forecast": r["forecast"].start,
                   "passed": r["step"].status in FINISHED_STEP or r["step"].status == RunStepStatus.RUNNING,
                   "late": _minutes(r["forecast"].start - r["planned"].start)} for r in ponr],
-        "planned_minutes": _minutes(fc.planned_finish - (run.started_at or run.planned_start)),
+        "planned_minutes": _minutes(fc.planned_finish - plan_start),
+        "plan_start": plan_start,
+        "start_shift": _minutes(plan_start - run.planned_start),
+        # A production run waits for its window; its first start is the real go-live, so the board asks first.
+        "opens_at": opens_at if opens_at is not None and now < opens_at else None,
+        "confirm_start": run.kind == RunKind.PRODUCTION and run.status == RunStatus.PLANNED,
         "plan": plan,
         "rollback_minutes": rollback_minutes,
         "rollback_deadline": rollback_deadline,

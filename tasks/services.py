@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,6 +40,7 @@ from .models import (
     WorkItem,
     WorkItemStatus,
 )
+from .selectors import run_window_opens_at
 from .text import lazy_format
 
 User = get_user_model()
@@ -445,11 +447,27 @@ def _titles(run, ids):
     return ", ".join(f"“{titles.get(i, i)}”" for i in ids)
 
 
+def _check_window_open(*, run, now):
+    """The real cutover starts when its window opens, never earlier: one click 36 days ahead would
+    otherwise start the production run, and its board would forecast against the wrong night.
+    Rehearsals start whenever the team is ready."""
+    opens_at = run_window_opens_at(run=run)
+    if opens_at is not None and now < opens_at:
+        raise DomainError(
+            _("The production cutover window opens on %(when)s; steps of %(run)s can start from then. "
+              "To practise before that, create a rehearsal run.")
+            % {"when": date_format(timezone.localtime(opens_at), "Y-m-d H:i"), "run": run.label},
+            field="status", code="conflict", extra={"window_opens_at": opens_at.isoformat()},
+        )
+
+
 @transaction.atomic
 def runstep_start(*, actor, run_step, now=None) -> RunStep:
+    """Start a ready (or retry a failed) step; the first start of a run starts the run."""
     run, step = _lock(run_step)
     _require(actor, "tasks.execute_step", step, _("Only the step's owner, ops engineers and managers may start it."))
     now = now or timezone.now()
+    _check_window_open(run=run, now=now)
     if step.status not in (RunStepStatus.READY, RunStepStatus.FAILED):
         if step.status == RunStepStatus.PENDING:
             waiting = list(RunStep.objects.filter(run=run, source_step_id__in=step.depends_on).exclude(

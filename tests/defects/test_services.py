@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from freezegun import freeze_time
 
 from defects import services
@@ -9,6 +9,7 @@ from defects.models import (
     Defect,
     DefectAttachment,
     DefectTransition,
+    ResultStatus,
     SlaPolicy,
     Status,
     TestCycle,
@@ -209,6 +210,8 @@ def test_reject_needs_reason_and_duplicate_needs_original(project, users):
     with pytest.raises(DomainError) as exc:
         services.defect_transition(actor=users["tester"], defect=d, to="rejected")
     assert exc.value.field == "reject_reason"
+    assert "Not a defect, Duplicate, Cannot reproduce" in str(exc.value.message)
+    assert "not_a_defect" not in str(exc.value.message)
     with pytest.raises(DomainError) as exc:
         services.defect_transition(actor=users["tester"], defect=d, to="rejected", reject_reason="duplicate")
     assert exc.value.field == "duplicate_of"
@@ -424,3 +427,13 @@ def test_reminder_rules_are_registered():
 
     kinds = rules()
     assert "defect_sla_soon" in kinds and "defect_sla_breached" in kinds
+
+
+def test_failed_has_one_chinese_word_per_meaning():
+    """One English word, three meanings: each needs its own msgctxt (needs the built catalogue)."""
+    from notifications.models import EmailStatus
+    from tasks.models import RunStepStatus
+
+    with translation.override("zh-hans"):
+        labels = [str(ResultStatus.FAILED.label), str(EmailStatus.FAILED.label), str(RunStepStatus.FAILED.label)]
+    assert labels == ["未通过", "发送失败", "失败"]

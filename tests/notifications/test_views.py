@@ -180,6 +180,7 @@ def test_manager_sets_lead_time_and_switches_a_reminder_off(client, project, use
     _login(client, users["manager"])
     page = client.get(url).content.decode()
     assert "On-call shift starting" in page and "Milestone slipping" in page
+    assert f">{SHIFT}<" not in page  # the kind code is only the hidden field's value
     data = {f"{SHIFT}-kind": SHIFT, f"{SHIFT}-enabled": "on", f"{SHIFT}-lead_hours": "24",
             f"{SLIPPING}-kind": SLIPPING}
     assert client.post(url, data).status_code == 302

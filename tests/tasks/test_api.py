@@ -204,3 +204,13 @@ def test_contingency_plan_api_read_only(project, users, outsider):
     assert data["count"] == 1 and data["results"][0]["status"] == "draft"
     assert api_as(outsider).get(f"/api/v1/contingency-plans/{plan.pk}/").status_code == 404
     assert api_as(users["manager"]).post("/api/v1/contingency-plans/", {}).status_code == 405
+
+
+def test_production_step_start_before_the_window_is_400(project, users):
+    rb = runbook(project, users["ops"], name="Go-live")
+    (a,) = chain(rb, users["ops"], 1)
+    r = services.run_create(actor=users["ops"], runbook=rb, kind="production")
+    response = api_as(users["ops"]).post(f"/api/v1/runs/{r.pk}/steps/{a.pk}/start/")
+    assert response.status_code == 400 and "window opens on" in response.json()["detail"]
+    assert response.json()["window_opens_at"] == project.window_start.isoformat()
+    assert run_step(r, a).status == RunStepStatus.READY

@@ -90,3 +90,30 @@ def test_board_rollback_deadline_from_the_contingency_plan(project, users):
     assert board["ponr_after_deadline"]
     _, n = count_queries(lambda: selectors.run_board(run=r, user=users["ops"]))
     assert n == 5  # + the rollback runbook's steps and their dependencies
+
+
+def test_board_of_a_production_run_before_and_after_its_first_step(project, users):
+    ops = users["ops"]
+    rb = runbook(project, ops)
+    a = step(rb, ops, "Freeze", 30)
+    step(rb, ops, "Switch network", 20, deps=[a], point_of_no_return=True)
+    r = services.run_create(actor=ops, runbook=rb, kind="production")
+    r = selectors.run_get_for_user(user=ops, pk=r.pk)
+    board = selectors.run_board(run=r, user=ops, now=project.window_start - timedelta(days=36))
+    assert board["opens_at"] == project.window_start and board["confirm_start"]
+    assert board["plan_start"] == r.planned_start and board["start_shift"] == 0
+    assert selectors.run_board(run=r, user=ops, now=project.window_start)["opens_at"] is None
+
+    started = project.window_start + timedelta(minutes=40)  # forty minutes late
+    services.runstep_start(actor=ops, run_step=run_step(r, a), now=started)
+    r = selectors.run_get_for_user(user=ops, pk=r.pk)
+    board = selectors.run_board(run=r, user=ops, now=started + timedelta(minutes=10))
+    assert r.status == "running" and board["opens_at"] is None and not board["confirm_start"]
+    # Everything counts from the actual start, and the board names it.
+    assert board["plan_start"] == started and board["start_shift"] == 40
+    assert board["forecast"].planned_finish == started + timedelta(minutes=50)
+    assert board["forecast"].forecast_finish == started + timedelta(minutes=50)
+    assert board["slack"] == round((r.window_end - started - timedelta(minutes=50)).total_seconds() / 60)
+    assert board["ponr"][0]["forecast"] == started + timedelta(minutes=30) and not board["ponr"][0]["passed"]
+    # The running step is listed as running, not counted as ready.
+    assert board["ready_now"] == [] and [s.title for s in board["running"]] == ["Freeze"]

@@ -133,7 +133,7 @@ def test_ready_notification_is_in_the_owners_language(rb, users):
     services.runstep_start(actor=users["ops"], run_step=run_step(r, a))
     services.runstep_complete(actor=users["ops"], run_step=run_step(r, a))
     message = Notification.objects.get(recipient=dev, kind="runstep_ready").message
-    assert "您负责的步骤“Deploy”现在可以开始了" in message and "预演 #1" in message
+    assert "您负责的步骤“Deploy”现在可以开始了" in message and "演练 #1" in message
 
 
 def test_run_finishes_when_every_step_is_done_or_skipped(rb, users):
@@ -354,3 +354,63 @@ def test_workitem_update_writes_only_what_changed(project, users):
     item.refresh_from_db()
     assert item.title == "Freeze payments at 18:00" and item.history.count() == before + 1
     assert item.history.first().history_user == users["ops"]
+
+
+# ---------------------------------------------------------------- the production window
+
+def _production(rb, users, **kwargs):
+    return services.run_create(actor=users["ops"], runbook=rb, kind="production", **kwargs)
+
+
+def test_production_step_cannot_start_before_the_window_opens(rb, project, users):
+    a, _b = chain(rb, users["ops"], 2)
+    r = _production(rb, users)
+    first = run_step(r, a)
+    for early in (project.window_start - timedelta(days=36), project.window_start - timedelta(minutes=1)):
+        with pytest.raises(DomainError) as exc:
+            services.runstep_start(actor=users["manager"], run_step=first, now=early)
+        message = str(exc.value.message)
+        assert "window opens on" in message and "rehearsal" in message
+        assert timezone.localtime(project.window_start).strftime("%Y-%m-%d %H:%M") in message
+        assert exc.value.extra["window_opens_at"] == project.window_start.isoformat()
+    r.refresh_from_db()
+    first.refresh_from_db()
+    assert r.status == RunStatus.PLANNED and r.started_at is None  # nothing changed
+    assert first.status == RunStepStatus.READY and first.actual_start is None and first.attempts == 0
+    assert first.started_by is None
+
+
+def test_production_run_starts_when_the_window_opens(rb, project, users):
+    a, b = chain(rb, users["ops"], 2)
+    r = _production(rb, users)
+    opens = project.window_start
+    services.runstep_start(actor=users["manager"], run_step=run_step(r, a), now=opens)
+    r.refresh_from_db()
+    assert r.status == RunStatus.RUNNING and r.started_at == opens
+    assert run_step(r, a).status == RunStepStatus.RUNNING and run_step(r, a).actual_start == opens
+    services.runstep_complete(actor=users["manager"], run_step=run_step(r, a), now=opens + timedelta(minutes=10))
+    services.runstep_start(actor=users["manager"], run_step=run_step(r, b), now=opens + timedelta(minutes=11))
+    assert run_step(r, b).status == RunStepStatus.RUNNING
+
+
+def test_production_run_waits_for_the_project_window_whatever_its_planned_start(rb, project, users):
+    (a,) = chain(rb, users["ops"], 1)
+    # Planned for "now", weeks before the window: still waits for the window.
+    r = _production(rb, users, planned_start=timezone.now().replace(second=0, microsecond=0))
+    with pytest.raises(DomainError, match="window opens on"):
+        services.runstep_start(actor=users["ops"], run_step=run_step(r, a))
+    assert run_step(r, a).status == RunStepStatus.READY
+    # The go-live moved two days earlier after the run was created: the project's window counts.
+    opens = project.window_start - timedelta(days=2)
+    type(project).objects.filter(pk=project.pk).update(window_start=opens)
+    services.runstep_start(actor=users["ops"], run_step=run_step(r, a), now=opens)
+    r.refresh_from_db()
+    assert r.status == RunStatus.RUNNING and r.started_at == opens
+
+
+def test_rehearsal_starts_at_once_whatever_its_planned_start(rb, project, users):
+    (a,) = chain(rb, users["ops"], 1)
+    r = run(rb, users["ops"], planned_start=project.window_start + timedelta(days=3))
+    services.runstep_start(actor=users["ops"], run_step=run_step(r, a))
+    r.refresh_from_db()
+    assert r.status == RunStatus.RUNNING and r.started_at <= timezone.now()

@@ -13,7 +13,7 @@ from projects.models import Membership
 from projects.services import membership_remove
 from tasks import services
 from tasks.models import RunStepStatus
-from tests.tasks.factories import chain, run, run_step, runbook, step
+from tests.tasks.factories import chain, play, run, run_step, runbook, step
 from tests.tasks.test_services import _xlsx
 from tests.utils import count_queries, htmx
 
@@ -342,7 +342,7 @@ def test_workitem_edit_saves_and_writes_history(client, project, users, setup):
 
 def test_workitem_edit_bad_input_saves_nothing(client, project, users, outsider, setup):
     item = setup["item"]
-    before = len(history_for(item))
+    before = item.history.count()
     client.force_login(users["manager"])
     url = _edit_url(project, item)
     response = client.post(url, _item_data(item, title="   ", phase="rehearsal"))
@@ -356,19 +356,19 @@ def test_workitem_edit_bad_input_saves_nothing(client, project, users, outsider,
     assert client.post(url, _item_data(item, phase="party")).status_code == 400
     item.refresh_from_db()
     assert (item.title, item.phase, item.owner) == ("UPS test", "preparation", users["developer"])
-    assert len(history_for(item)) == before
+    assert item.history.count() == before
 
 
 def test_workitem_edit_changes_only_what_was_changed(client, project, users, setup):
     """The input shows minutes: an untouched due time keeps its seconds (reminders are keyed on it)."""
     due = timezone.now().replace(microsecond=0, second=37) + timedelta(days=3)
     item = services.workitem_update(actor=users["ops"], item=setup["item"], due_at=due)
-    before = len(history_for(item))
+    before = item.history.count()
     client.force_login(users["ops"])
     response = client.post(_edit_url(project, item), _item_data(item))
     assert response.status_code == 302
     item.refresh_from_db()
-    assert item.due_at == due and len(history_for(item)) == before  # nothing changed, nothing written
+    assert item.due_at == due and item.history.count() == before  # nothing changed, nothing written
     client.post(_edit_url(project, item), _item_data(item, title="UPS drill"))
     item.refresh_from_db()
     assert item.due_at == due and item.title == "UPS drill"
@@ -413,3 +413,78 @@ def test_workitem_edit_shows_a_service_refusal_on_the_form(client, project, user
     assert client.post(_edit_url(project, item), _item_data(item, title="Renamed")).status_code == 400
     item.refresh_from_db()
     assert item.title == "UPS test"
+
+
+def test_step_page_in_chinese_says_notes_and_minutes(client, project, users, setup):
+    r, first = setup["run"], setup["steps"][0]
+    play(r, users["ops"], minutes_by_title={first.title: first.planned_minutes + 1})
+    client.force_login(users["ops"])
+    url = reverse("tasks:run_step", args=[project.pk, r.pk, first.pk])
+    body = client.get(url, headers={"Accept-Language": "zh-hans"}).content.decode()
+    assert f"({first.planned_minutes + 1} 分钟, +1)" in body
+    assert "<dt>备注</dt>" in body and "访谈记录" not in body
+
+
+# ---------------------------------------------------------------- the production run on the board
+
+@pytest.fixture
+def production(project, users):
+    rb = runbook(project, users["ops"], name="Go-live")
+    first, second = chain(rb, users["ops"], 2)
+    r = services.run_create(actor=users["ops"], runbook=rb, kind="production")
+    return {"run": r, "first": first, "second": second}
+
+
+def _start_url(project, r, source):
+    return reverse("tasks:run_step_action", args=[project.pk, r.pk, source.pk, "start"])
+
+
+def test_production_start_before_the_window_is_refused_with_a_clear_message(client, project, users, production):
+    r, first = production["run"], production["first"]
+    client.force_login(users["manager"])
+    board = client.get(reverse("tasks:run", args=[project.pk, r.pk])).content.decode()
+    # The board says when the window opens, does not offer a live Start yet, and would ask first.
+    assert 'id="window-note"' in board and "window opens on" in board
+    assert 'disabled aria-describedby="window-note"' in board and "hx-confirm=" in board
+
+    response = client.post(_start_url(project, r, first), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200 and 'role="alert"' in body and "window opens on" in body
+    response = client.post(_start_url(project, r, first), follow=True)  # without JavaScript
+    assert response.redirect_chain == [(reverse("tasks:run", args=[project.pk, r.pk]), 302)]
+    assert "window opens on" in response.content.decode()
+    r.refresh_from_db()
+    assert r.status == "planned" and r.started_at is None
+    assert run_step(r, first).status == RunStepStatus.READY and run_step(r, first).attempts == 0
+
+
+def test_production_first_start_in_the_window_runs_the_run_and_the_board_agrees(client, project, users,
+                                                                                 production):
+    r, first = production["run"], production["first"]
+    now = timezone.now().replace(second=0, microsecond=0)
+    type(project).objects.filter(pk=project.pk).update(window_start=now - timedelta(minutes=5),
+                                                         window_end=now + timedelta(hours=12))
+    client.force_login(users["manager"])
+    board = htmx(client, reverse("tasks:run", args=[project.pk, r.pk])).content.decode()
+    assert "hx-confirm=" in board and "window-note" not in board  # the first start is the go-live: confirm it
+
+    response = client.post(_start_url(project, r, first), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    r.refresh_from_db()
+    assert response.status_code == 200 and r.status == "running" and 'role="alert"' not in body
+    # The page-head badge is refreshed out of band with the board.
+    assert '<span id="run-status" class="pill run-running" hx-swap-oob="true">Running</span>' in body
+    assert "hx-confirm=" not in body  # later starts need no confirmation
+    assert "started " in body and "–<em>running</em>" in body and "…" not in body
+    assert '<h3>Running <span class="badge">1</span></h3>' in body
+    assert 'Ready now <span class="badge">0</span>' in body
+    full = client.get(reverse("tasks:run", args=[project.pk, r.pk])).content.decode()
+    assert full.count('id="run-status"') == 1 and "hx-swap-oob" not in full
+
+
+def test_my_next_steps_minutes_are_translated(client, project, users, production):
+    r = production["run"]
+    r.steps.update(owner=users["ops"])
+    client.force_login(users["ops"])
+    body = client.get(reverse("tasks:run", args=[project.pk, r.pk]), headers={"Accept-Language": "zh-hans"})
+    assert '<span class="muted">10 分钟</span>' in body.content.decode()
