@@ -192,14 +192,21 @@ def seed(*, project, people, stdout=None):
 
     # Rehearsal 1, three weeks ago: slow migrations, one failure and a retry — over the window.
     window = project.window_end - project.window_start
-    r1_start = (project.window_start - timedelta(days=21))
+    # Rehearsals are dated back from today (at the window's hour), so they are over when the demo opens.
+    evening = timezone.localtime(project.window_start)
+
+    def days_ago(days):
+        day = timezone.localdate() - timedelta(days=days)
+        return evening.replace(year=day.year, month=day.month, day=day.day)
+
+    r1_start = days_ago(21)
     run1 = services.run_create(actor=pm, runbook=runbook, kind=RunKind.REHEARSAL, planned_start=r1_start)
     _rehearse(run=run1, actor=who["ops"], who=who, keys=keys, fail_key="mig_bal",
               factor={"*": 1.15, "mig_acct": 1.8, "mig_txn": 2.1, "mig_bal": 1.5, "recon_totals": 1.6,
                       "eod": 1.4, "extract": 1.6})
     # Rehearsal 2, two weeks ago: tuned migration jobs — inside the window.
     run2 = services.run_create(actor=pm, runbook=runbook, kind=RunKind.REHEARSAL,
-                               planned_start=project.window_start - timedelta(days=14))
+                               planned_start=days_ago(14))
     _rehearse(run=run2, actor=who["ops"], who=who, keys=keys,
               factor={"*": 0.95, "mig_acct": 1.2, "mig_txn": 1.3, "eod": 1.1})
     run1.refresh_from_db()
