@@ -1,14 +1,12 @@
-"""Demo notifications and preferences for `manage.py seed_demo` (idempotent)."""
+"""Demo notifications for `manage.py seed_demo` (idempotent); preferences are in demo_preferences."""
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import Membership
-
 from . import services
-from .models import EmailMode, EmailStatus, Notification, NotificationPreference
+from .models import EmailStatus, Notification
 from .reminders import SLIPPING
 
 
@@ -16,7 +14,6 @@ def seed(*, project, people, stdout=None):
     if Notification.objects.filter(project=project, dedupe_key__startswith="demo:").exists():
         return
     users = {u.username: u for us in people.values() for u in us}
-    _preferences(project, users)
     now = timezone.now()
     home = reverse("projects:home", args=[project.pk])
     rota = reverse("projects:rota", args=[project.pk])
@@ -54,20 +51,3 @@ def seed(*, project, people, stdout=None):
     report = services.sweep(kinds=[SLIPPING], enqueue=False)  # the real rule: slipping milestones → managers
     if stdout:
         stdout.write(f"Notifications: {len(made)} demo notifications, {report.inserted} from the reminder sweep.")
-
-
-def _preferences(project, users):
-    """Defaults for everyone in the project, plus a few people who chose otherwise."""
-    user_ids = set(Membership.objects.filter(project=project).values_list("user_id", flat=True))
-    have = set(NotificationPreference.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
-    NotificationPreference.objects.bulk_create([NotificationPreference(user_id=uid) for uid in user_ids - have])
-    choices = {
-        "pm2": {"email_mode": EmailMode.DIGEST, "digest_hour": 8},
-        "business": {"language": "zh-hans"},
-        "staff": {"language": "zh-hans", "quiet_start": time(22), "quiet_end": time(7)},
-        "ops": {"quiet_start": time(23), "quiet_end": time(6, 30)},
-    }
-    for username, changes in choices.items():
-        user = users.get(username)
-        if user is not None:
-            services.preference_update(actor=user, user=user, **changes)

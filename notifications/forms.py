@@ -17,7 +17,7 @@ class InboxFilterForm(forms.Form):
 
 
 class PreferenceForm(forms.Form):
-    language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language of e-mails"))
+    language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language of notifications and e-mails"))
     email_enabled = forms.BooleanField(required=False, label=_("Send me e-mail"),
                                        help_text=_("In-app notifications always appear in your inbox."))
     email_mode = forms.ChoiceField(choices=EmailMode.choices, widget=forms.RadioSelect, label=_("When"))

@@ -6,8 +6,10 @@ from django.db import transaction
 
 from projects import demo
 
-# App names load `<app>.demo`; dotted names are modules of their own (run last: they read the others' data).
-APPS = ["requirements", "defects", "training", "tasks", "notifications", "projects.demo_extra"]
+# App names load `<app>.demo`; dotted names are modules of their own. In this order: people's
+# notification languages first, projects.demo_extra last (it reads the others' data).
+APPS = ["notifications.demo_preferences", "requirements", "defects", "training", "tasks", "notifications",
+        "projects.demo_extra"]
 
 
 class Command(BaseCommand):
