@@ -13,6 +13,7 @@ from io import BytesIO
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from projects.people import display_name
@@ -56,6 +57,8 @@ def gonogo_open(*, actor, project, title, meeting_at=None, required_roles=None) 
     result = readiness.evaluate(project)
     evidence = readiness.freeze(result)
     evidence["evaluated_at"] = timezone.now().isoformat()
+    # Explanations and values are sentences rendered now, in the opener's language; note which.
+    evidence["language"] = get_language()
     decision = GoNoGoDecision(project=project, title=title, meeting_at=meeting_at or timezone.now(),
                               required_roles=roles, evidence=evidence, score=evidence["score"],
                               ready=evidence["ready"], opened_by=actor)
@@ -216,9 +219,39 @@ def roles_user_may_sign(decision, user) -> list[str]:
     return [r for r in decision.required_roles if r in held and r not in given]
 
 
+# Shown next to frozen explanations and values when the reader's language is not the one they
+# were recorded in (the text itself stays as the meeting saw it).
+RECORDED_IN = {
+    "en": gettext_lazy("(recorded in English)"),
+    "zh-hans": gettext_lazy("(recorded in Chinese)"),
+}
+
+
+def _display_row(stored: dict) -> dict:
+    """A frozen criterion for display: the stored values untouched, plus `display_label`, the
+    criterion's label in the reader's language (looked up by key in the registry; the stored
+    label when the criterion no longer exists). No queries."""
+    current = readiness._registry.get(stored.get("key"))
+    return {**stored, "display_label": str(current.label) if current else stored.get("label", "")}
+
+
+def evidence_rows(decision) -> list[dict]:
+    """Every frozen criterion of the meeting, ready to show (see `_display_row`)."""
+    return [_display_row(c) for c in decision.evidence.get("criteria", [])]
+
+
 def evidence_blockers(decision) -> list[dict]:
     keys = set(decision.evidence.get("blockers", []))
-    return [c for c in decision.evidence.get("criteria", []) if c["key"] in keys]
+    return [_display_row(c) for c in decision.evidence.get("criteria", []) if c["key"] in keys]
+
+
+def evidence_recorded_in(decision) -> str:
+    """A short note "(recorded in English)" when the evidence's sentences were frozen in another
+    language than the reader's; "" when the same, or unknown (meetings opened before it was stored)."""
+    recorded = decision.evidence.get("language")
+    if not recorded or recorded == get_language():
+        return ""
+    return str(RECORDED_IN.get(recorded, gettext_lazy("(recorded in another language)")))
 
 
 def blockers_xlsx(decision, *, request=None) -> bytes:
@@ -243,7 +276,7 @@ def blockers_xlsx(decision, *, request=None) -> bytes:
         url = c.get("url") or ""
         if url and request is not None:
             url = request.build_absolute_uri(url)
-        ws.append([c["label"], c.get("area", ""), c.get("display") or c["value"], c["target"],
+        ws.append([c["display_label"], c.get("area", ""), c.get("display") or c["value"], c["target"],
                    _("Yes") if c.get("mandatory") else _("No"), c.get("weight", 1), c.get("explanation", ""), url])
     for column, width in zip("ABCDEFGH", [44, 14, 12, 10, 11, 8, 60, 50], strict=True):
         ws.column_dimensions[column].width = width

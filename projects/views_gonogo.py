@@ -60,6 +60,7 @@ def _detail(request, project, decision, *, sign_form=None, final_form=None, stat
         final_form = FinalizeForm()
     context = {"decision": decision, "rows": gonogo.signoff_rows(decision), "sign_form": sign_form,
                "final_form": final_form, "blockers": gonogo.evidence_blockers(decision), "can_hold": can_hold,
+               "evidence_rows": gonogo.evidence_rows(decision), "recorded_in": gonogo.evidence_recorded_in(decision),
                "section": "readiness"}
     response = render(request, "projects/gonogo_detail.html", context)
     response.status_code = status
@@ -130,7 +131,9 @@ def gonogo_edit(request, project, decision_id):
 def gonogo_report(request, project, decision_id):
     decision = gonogo.decision_get(project=project, pk=decision_id)
     context = {"decision": decision, "rows": gonogo.signoff_rows(decision),
-               "blockers": gonogo.evidence_blockers(decision), "printed_at": timezone.now(), "section": "readiness"}
+               "blockers": gonogo.evidence_blockers(decision), "evidence_rows": gonogo.evidence_rows(decision),
+               "recorded_in": gonogo.evidence_recorded_in(decision), "printed_at": timezone.now(),
+               "section": "readiness"}
     return render(request, "projects/gonogo_report.html", context)
 
 

@@ -5,7 +5,7 @@ from io import BytesIO
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from freezegun import freeze_time
 from openpyxl import load_workbook
 
@@ -308,3 +308,43 @@ def test_list_page_points_to_the_open_meeting_instead_of_the_form(client, meetin
     client.force_login(users["manager"])
     body = client.get(reverse("projects:gonogo_list", args=[project.pk])).content.decode()
     assert "A meeting is open" in body and 'name="required_roles"' not in body
+
+
+def test_frozen_labels_show_in_the_readers_language_and_the_evidence_is_unchanged(monkeypatch, client, project,
+                                                                                   users):
+    from copy import deepcopy
+    from dataclasses import replace
+
+    from projects import readiness
+    from projects.readiness import Result
+
+    real = readiness._registry["training_coverage"]  # a real criterion, its label translated in the catalogue
+    empty_registry(monkeypatch)
+    readiness.register(replace(real, compute=lambda project, target: Result(
+        value=80, passed=False, explanation="Only 80% of the required staff are trained.", display="80%")))
+    fixed("retired_check", value=1, passed=False)
+    with translation.override("en"):
+        meeting = gonogo.gonogo_open(actor=users["manager"], project=project, title="Go/no-go 1",
+                                     required_roles=ROLES)
+    stored = deepcopy(meeting.evidence)
+    assert stored["language"] == "en"
+    assert [c["label"] for c in stored["criteria"]] == ["Required staff trained", "retired check"]
+    readiness._registry.pop("retired_check")  # the criterion no longer exists: its stored label is shown
+    with translation.override("zh-hans"):
+        chinese_label = str(real.label)
+        note = gonogo.evidence_recorded_in(meeting)
+        xlsx = load_workbook(BytesIO(gonogo.blockers_xlsx(meeting)))
+    assert chinese_label != "Required staff trained" and note
+    assert chinese_label in [row[0] for row in xlsx.active.iter_rows(values_only=True)]
+
+    client.force_login(users["staff"])
+    for name in ["projects:gonogo", "projects:gonogo_report"]:
+        url = reverse(name, args=[project.pk, meeting.pk])
+        body = client.get(url, headers={"Accept-Language": "zh-hans"}).content.decode()
+        assert chinese_label in body and "Required staff trained" not in body, name
+        assert "retired check" in body and "Only 80% of the required staff are trained." in body
+        assert note in body
+        english = client.get(url, headers={"Accept-Language": "en"}).content.decode()
+        assert "Required staff trained" in english and "(recorded in" not in english
+    meeting.refresh_from_db()
+    assert meeting.evidence == stored
