@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from . import selectors, services
-from .models import Course, Mode
+from .models import Course, Enrolment, EnrolmentStatus, Mode
 
 # (title, description, minutes, required roles, required departments)
 COURSES = [
@@ -107,18 +107,25 @@ def seed(*, project, people, stdout=None):
             location="https://meet.bank.example/liftoff-training" if online else f"分行培训室 {index + 1} · Branch room {index + 1}",
             signup_deadline=start - timedelta(days=1)))
     now = timezone.now()
+    # Who completed what: nobody is booked into a later session of a course they already completed.
+    done = set(Enrolment.objects.filter(session__project=project, status=EnrolmentStatus.ATTENDED)
+               .values_list("user_id", "session__course_id"))
+
+    def still_needs(user, session):
+        return (user.pk, session.course_id) not in done
+
     for session in upcoming:
         waiting = [users[u] for u in untrained_by_course.pop(session.course_id, []) if u in users]
         for user in waiting:
             services.enrolment_enrol(actor=user, session=session, now=now)
-    # The optional security class is popular: full, with people waiting.
+    # The optional security class is popular: full, with people waiting (all of them still need it).
     full = upcoming[-1]
-    for user in people.get("staff", [])[: full.capacity + 3]:
+    for user in [u for u in people.get("staff", []) if still_needs(u, full)][: full.capacity + 3]:
         services.enrolment_enrol(actor=user, session=full, now=now)
-    # A few early birds elsewhere (refresher seats), so the upcoming classes are partly full.
+    # A few early birds elsewhere (who have not taken the course yet), so the upcoming classes are partly full.
     early = people.get("business", [])[:5] + people.get("tester", [])[:6]
     for index, session in enumerate(upcoming[:-1]):
-        for user in early[index % 3::3][: max(1, session.capacity // 3)]:
+        for user in [u for u in early[index % 3::3] if still_needs(u, session)][: max(1, session.capacity // 3)]:
             services.enrolment_enrol(actor=user, session=session, now=now)
     services.calendar_token_for(user=people.get("staff", [pm])[0])
     if stdout:

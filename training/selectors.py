@@ -20,8 +20,14 @@ def _with_counts(qs, user=None):
     ).annotate(seats_left=F("capacity") - F("seats_taken"))
     if user is not None and user.is_authenticated:
         mine = Enrolment.objects.filter(session=OuterRef("pk"), user=user)
+        # When I last completed (attended a session of) this course: part of the same query, so the
+        # catalogue shows "Completed on …" instead of a sign-up button at no extra query per row.
+        completed = (Enrolment.objects.filter(user=user, status=EnrolmentStatus.ATTENDED,
+                                              session__course=OuterRef("course"))
+                     .order_by("-session__starts_at").values("session__starts_at")[:1])
         qs = qs.annotate(my_status=Subquery(mine.values("status")[:1]),
-                         my_position=Subquery(mine.values("waitlist_position")[:1]))
+                         my_position=Subquery(mine.values("waitlist_position")[:1]),
+                         my_completed_at=Subquery(completed))
     return qs
 
 

@@ -301,6 +301,21 @@ def _check_acting_for(*, actor, user, session):
                           code="permission")
 
 
+def _check_not_completed(*, actor, user, session):
+    """Nobody takes a seat in a course they already completed: seats go to people who still need it."""
+    done = (Enrolment.objects.filter(user=user, status=EnrolmentStatus.ATTENDED, session__course_id=session.course_id)
+            .order_by("-session__starts_at").values_list("session__starts_at", flat=True).first())
+    if done is None:
+        return
+    day = timezone.localtime(done).strftime("%Y-%m-%d")
+    if actor is None or user.pk == actor.pk:
+        message = _("You completed this course on %(date)s; no need to take it again.") % {"date": day}
+    else:
+        message = (_("%(name)s completed this course on %(date)s; no need to take it again.")
+                   % {"name": _name(user), "date": day})
+    raise DomainError(message, code="completed")
+
+
 @transaction.atomic
 def enrolment_enrol(*, actor, session, user=None, now=None) -> Enrolment:
     """Sign `user` (default: the actor) up: a seat if one is free, else the end of the waitlist.
@@ -317,6 +332,7 @@ def enrolment_enrol(*, actor, session, user=None, now=None) -> Enrolment:
     existing = Enrolment.objects.filter(session=session, user=user).first()
     if existing is not None and existing.status in ACTIVE_STATUSES:
         return existing
+    _check_not_completed(actor=actor, user=user, session=session)
     if now >= session.starts_at:
         raise DomainError(_("This session has already started: sign-up is closed."), code="closed")
     runner = actor is not None and actor.has_perm("training.run_session", session)

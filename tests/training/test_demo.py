@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from projects import demo as project_demo
 from training import demo, selectors
-from training.models import Course, Session
+from training.models import Course, Enrolment, Session
 
 pytestmark = pytest.mark.django_db
 
@@ -20,5 +20,15 @@ def test_demo_plan_is_realistic_and_idempotent():
     assert any(s.seats_left == 0 and s.waitlist_count for s in upcoming)
     assert any(0 < s.seats_taken < s.capacity for s in upcoming)
     assert 60 <= selectors.coverage_report(project=project)["pct"] <= 80
+    # Nobody holds a seat or waits in a later session of a course they already completed.
+    completed = {}
+    for user_id, course_id, start in Enrolment.objects.filter(session__project=project, status="attended") \
+            .values_list("user_id", "session__course_id", "session__starts_at"):
+        completed[user_id, course_id] = min(start, completed.get((user_id, course_id), start))
+    booked_after = [e for e in Enrolment.objects.filter(session__project=project, status__in=["enrolled", "waitlisted"])
+                    .select_related("session")
+                    if (e.user_id, e.session.course_id) in completed
+                    and e.session.starts_at > completed[e.user_id, e.session.course_id]]
+    assert booked_after == []
     demo.seed(project=project, people=people)
     assert Session.objects.filter(project=project).count() == 20

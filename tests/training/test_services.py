@@ -423,3 +423,42 @@ def test_material_delete_of_a_link_and_of_a_file_another_row_still_uses(course, 
         services.material_delete(actor=trainer, material=material)
     assert callbacks == [] and Path(twin.file.path).exists()
     assert list(course.materials.all()) == [twin]
+
+
+# ------------------------------------------------------------------ completed courses
+
+def _complete(course, trainer, user):
+    session = make_session(course, trainer, starts_in=timedelta(days=1))
+    services.enrolment_enrol(actor=user, session=session)
+    services.attendance_record(actor=trainer, session=session, marks={user.pk: "attended"}, now=session.ends_at)
+    return session
+
+
+def test_enrolling_in_a_course_already_completed_is_refused_and_saves_nothing(project, course, trainer):
+    (a,) = staff_members(project, 1)
+    done = _complete(course, trainer, a)
+    later = make_session(course, trainer, starts_in=timedelta(days=5))
+    before = (Enrolment.objects.count(), Enrolment.history.count())
+    with pytest.raises(DomainError) as exc:
+        services.enrolment_enrol(actor=a, session=later)
+    day = timezone.localtime(done.starts_at).strftime("%Y-%m-%d")
+    assert exc.value.code == "completed"
+    assert str(exc.value.message) == f"You completed this course on {day}; no need to take it again."
+    with pytest.raises(DomainError) as exc:  # a trainer signing them up is refused too, naming the person
+        services.enrolment_enrol(actor=trainer, session=later, user=a)
+    assert "completed this course on" in str(exc.value.message)
+    assert (Enrolment.objects.count(), Enrolment.history.count()) == before
+    assert not Enrolment.objects.filter(session=later).exists()
+    other = make_session(make_course(project, trainer, title="Loans"), trainer, starts_in=timedelta(days=5))
+    assert services.enrolment_enrol(actor=a, session=other).status == "enrolled"  # other courses stay open
+
+
+def test_completed_course_does_not_hold_back_the_waitlist(project, course, trainer):
+    (done_user,) = staff_members(project, 1)
+    _complete(course, trainer, done_user)
+    full = make_session(course, trainer, starts_in=timedelta(days=5), capacity=1)
+    a, b = staff_members(project, 2)
+    assert [services.enrolment_enrol(actor=u, session=full).status for u in (a, b)] == ["enrolled", "waitlisted"]
+    with pytest.raises(DomainError):
+        services.enrolment_enrol(actor=done_user, session=full)
+    assert statuses(full) == {a.pk: ("enrolled", None), b.pk: ("waitlisted", 1)}

@@ -498,3 +498,33 @@ def test_admin_inline_removal_of_a_material_removes_its_file(client, project, se
         response = client.post(reverse("admin:training_course_change", args=[course.pk]), form)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert list(course.materials.all()) == [kept] and not path.exists() and Path(kept.file.path).exists()
+
+
+def test_catalogue_shows_completed_badge_instead_of_sign_up(client, project, users, setup):
+    staff, trainer, course = users["staff"], setup["trainer"], setup["course"]
+    services.enrolment_enrol(actor=staff, session=setup["session"])
+    services.attendance_record(actor=trainer, session=setup["session"], marks={staff.pk: "attended"},
+                               now=setup["session"].ends_at)
+    later = make_session(course, trainer, starts_in=timedelta(days=6))
+    other = make_session(make_course(project, trainer, title="Loans"), trainer, starts_in=timedelta(days=7))
+    day = timezone.localtime(setup["session"].starts_at).strftime("%Y-%m-%d")
+    url = reverse("training:catalogue", args=[project.pk])
+    _login(client, staff)
+    body = client.get(url).content.decode()
+    row = body.split(f'id="session-{later.pk}"')[1].split("</tr>")[0]
+    assert f"Completed on {day}" in row
+    assert reverse("training:enrol", args=[project.pk, later.pk]) not in body
+    assert reverse("training:enrol", args=[project.pk, other.pk]) in body  # other courses: still a sign-up button
+    page = client.get(reverse("training:session", args=[project.pk, later.pk])).content.decode()
+    assert f"Completed on {day}" in page and reverse("training:enrol", args=[project.pk, later.pk]) not in page
+    # Posting anyway (stale page, API) gets the service's answer and saves nothing.
+    response = client.post(reverse("training:enrol", args=[project.pk, later.pk]), headers={"HX-Request": "true"})
+    assert "no need to take it again" in response.content.decode()
+    assert not Enrolment.objects.filter(session=later).exists()
+    # Completion lookups ride in the catalogue query: the same count with 2 rows and with 50.
+    _, few = count_queries(lambda: client.get(url))
+    for i in range(48):
+        make_session(course, trainer, starts_in=timedelta(days=8 + i), capacity=1)
+    response, many = count_queries(lambda: client.get(url))
+    assert response.content.decode().count(f"Completed on {day}") == 50  # every session of the course
+    assert few == many
