@@ -90,6 +90,22 @@ def hbars(rows, *, label=None):
     return _svg(w, h, "".join(parts), label or _("Open defects by severity"), "chart-small")
 
 
+# Same cut-offs as the `bar` template tag (cycle pages), so a cycle has one colour everywhere:
+# green from the 95 % readiness target, amber from 60 %, red below.
+PASS_GOOD, PASS_WARN = 95, 60
+
+
+def pass_tone(rate):
+    return "good" if rate >= PASS_GOOD else "warn" if rate >= PASS_WARN else "bad"
+
+
+def pass_rate_legend():
+    """(css tone, label) for the pass-rate chart's legend, in the order of the tones."""
+    return [("good", _("passed, %(n)s%% or more") % {"n": PASS_GOOD}),
+            ("warn", _("passed, %(low)s–%(high)s%%") % {"low": PASS_WARN, "high": PASS_GOOD - 1}),
+            ("bad", _("passed, under %(n)s%%") % {"n": PASS_WARN})]
+
+
 def pass_rates(cycles):
     """Per-cycle pass rate (passed of all cases) with the executed share behind it."""
     w, row_h, left = 1200, 30, 260
@@ -102,7 +118,7 @@ def pass_rates(cycles):
         executed = plot * c["executed"] / total
         passed = plot * c["passed"] / total
         rate = round(c["passed"] * 100 / total) if c["total"] else 0
-        tone = "good" if rate >= 95 else "warn" if rate >= 80 else "bad"
+        tone = pass_tone(rate)
         name = c["cycle"].name if len(c["cycle"].name) <= 32 else c["cycle"].name[:31] + "…"
         parts.append(f'<text class="axis" x="{left - 8}" y="{y + 18}" text-anchor="end">{escape(name)}</text>'
                      f'<rect class="track" x="{left}" y="{y + 5}" width="{plot}" height="18" rx="2"/>'

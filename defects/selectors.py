@@ -147,10 +147,11 @@ def board(*, user, project, filters=None, limit=12):
     columns = OrderedDict((s, []) for s in Status)
     for defect in defect_list_for_user(user=user, project=project, filters=filters):
         columns[Status(defect.status)].append(defect)
-    # Finished work is capped: the board is for what moves; the list shows the rest.
-    return [{"status": s, "defects": items[:limit] if s in (Status.CLOSED, Status.REJECTED) else items,
-             "more": max(0, len(items) - limit) if s in (Status.CLOSED, Status.REJECTED) else 0,
-             "count": len(items)} for s, items in columns.items()]
+    # Finished work is capped and shown folded: the board is for what moves; the list shows the rest.
+    finished = (Status.CLOSED, Status.REJECTED)
+    return [{"status": s, "defects": items[:limit] if s in finished else items,
+             "more": max(0, len(items) - limit) if s in finished else 0,
+             "collapsed": s in finished, "count": len(items)} for s, items in columns.items()]
 
 
 def defect_counts(*, user, project, now=None):

@@ -333,6 +333,7 @@ def metrics(request, project):
         severity_chart=charts.hbars([{"label": r["severity"].label, "count": r["count"],
                                       "css": f"sev-{r['severity'].value}"} for r in data["open_by_severity"]]),
         cycle_chart=charts.pass_rates(data["cycles"]),
+        pass_legend=charts.pass_rate_legend(),
         sla=services.sla_table(project),
     )
     return render_page(request, "defects/metrics.html", context)
@@ -402,9 +403,12 @@ def cycle_detail(request, project, cycle_id):
             else:
                 messages.success(request, _("Cycle saved."))
                 return redirect("defects:cycle", project.pk, cycle.pk)
-    results = selectors.cycle_results(user=request.user, cycle=cycle, status=status)
+    # 50 a page: a regression cycle has hundreds of cases; the status filter narrows before paging.
+    page = Paginator(selectors.cycle_results(user=request.user, cycle=cycle, status=status), 50).get_page(
+        request.GET.get("page"))
     response = render_page(request, "defects/cycle.html", _ctx(
-        request, cycle=cycle, results=results, can_manage=can_manage, status_filter=status, form=form,
+        request, cycle=cycle, page=page, results=page.object_list, can_manage=can_manage, status_filter=status,
+        form=form,
         statuses=ResultStatus.choices, can_file=request.user.has_perm("defects.file_testing", project)),
         partial="results")
     response.status_code = 400 if request.method == "POST" else 200

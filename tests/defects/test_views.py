@@ -294,6 +294,60 @@ def test_cycle_page_query_count_constant(client, project, users, data):
     assert response.status_code == 200 and few == many, (few, many)
 
 
+def test_cycle_page_paginates_results_and_names_the_executor(client, project, users, data):
+    tester = users["tester"]
+    tester.first_name, tester.last_name = "Mei", "Lin"
+    tester.save(update_fields=["first_name", "last_name"])
+    cy = data["cycle"]
+    for i in range(59):
+        case(project, tester, title=f"case {i}")
+    assert cy.results.count() == 60
+    for r in cy.results.order_by("case__code")[:55]:
+        services.result_record(actor=tester, result=r, status="passed", note="")
+    client.force_login(tester)
+    url = reverse("defects:cycle", args=[project.pk, cy.pk])
+    first = client.get(url).content.decode()
+    assert first.count('<tr id="result-') == 50 and "Page 1 of 2" in first
+    assert "Mei Lin" in first and f">{tester.username}<" not in first
+    second = htmx(client, url, data={"page": 2}).content.decode()
+    assert "<html" not in second and second.count('<tr id="result-') == 10 and "Page 2 of 2" in second
+    # The status filter narrows before paging and the pager keeps it.
+    passed = htmx(client, url, data={"status": "passed"}).content.decode()
+    assert passed.count('<tr id="result-') == 50 and "status=passed&amp;page=2" in passed
+    last = htmx(client, url, data={"status": "passed", "page": 2}).content.decode()
+    assert last.count('<tr id="result-') == 5 and 'class="res-passed"' in last and "res-not_run" not in last
+
+
+def test_board_folds_closed_and_rejected_columns(client, project, users, data):
+    closed = defect_in(project, "closed", reporter=users["tester"], assignee=users["developer"])
+    rejected = defect_in(project, "rejected", reporter=users["tester"], assignee=users["developer"])
+    client.force_login(users["manager"])
+    url = reverse("defects:board", args=[project.pk])
+    body = client.get(url).content.decode()
+    assert body.count('<details class="board-fold">') == 2
+    fold = body.index('<details class="board-fold">')
+    assert body.index(f'id="card-{closed.pk}"') > fold and body.index(f'id="card-{data["defect"].pk}"') < fold
+    assert f'id="card-{rejected.pk}"' in body and "?status=closed" in body and "?status=rejected" in body
+    # The htmx filter still answers with the board, folded, and the list links keep the filter.
+    part = htmx(client, url, data={"severity": closed.severity}).content.decode()
+    assert "<html" not in part and 'id="board"' in part and "board-fold" in part
+    assert f"severity={closed.severity}&amp;status=closed" in part
+
+
+def test_metrics_legend_matches_pass_rate_bar_tones(client, project, users, data):
+    cy = data["cycle"]
+    for i in range(3):
+        case(project, users["tester"], title=f"case {i}")
+    for r in cy.results.order_by("case__code")[:3]:  # 3 of 4 passed: 75 %
+        services.result_record(actor=users["tester"], result=r, status="passed", note="")
+    client.force_login(users["tester"])
+    body = client.get(reverse("defects:metrics", args=[project.pk])).content.decode()
+    assert 'class="passed warn"' in body and 'class="passed good"' not in body
+    for tone in ("good", "warn", "bad"):
+        assert f'<span class="dot pass {tone}"></span>' in body
+    assert "passed, 60–94%" in body
+
+
 def test_detail_page_shows_report_history_and_transitions(client, project, users, data):
     d = defect_in(project, "fixed", reporter=users["tester"], assignee=users["developer"])
     client.force_login(users["tester"])
