@@ -149,5 +149,5 @@ def reminder_settings(request, project):
                 messages.success(request, _("Reminder settings saved."))
                 return redirect("notifications:reminder_settings", project.pk)
         status = 400
-    return render(request, "notifications/reminder_settings.html", {"forms": forms, "section": "team"},
+    return render(request, "notifications/reminder_settings.html", {"forms": forms, "section": "home"},
                   status=status)

@@ -9,6 +9,7 @@ NAV = [
     (_("Training"), "training:catalogue", "training"),
     (_("Cutover"), "tasks:runbooks", "cutover"),
     (_("Hypercare"), "defects:hypercare", "hypercare"),
+    (_("Lessons learned"), "projects:lessons", "lessons"),
     (_("Team"), "projects:roster", "team"),
     (_("Readiness"), "projects:readiness", "readiness"),
 ]

@@ -184,7 +184,11 @@ def rota_gaps(*, project):
 
 
 def rota_week(*, project, week_start):
-    """Seven days from week_start (a date, local): shifts per day and the gaps that fall in it."""
+    """Seven days from week_start (a date, local): shifts per day and the gaps that fall in the week.
+
+    `gaps` holds only the coverage gaps overlapping the week, clipped to it; `next_gap` is the first
+    gap after the week (or None) and `total_gaps` counts all gaps from cutover to hypercare end.
+    """
     tz = timezone.get_current_timezone()
     from datetime import datetime, time
 
@@ -218,7 +222,11 @@ def rota_week(*, project, week_start):
         watched = watch_start < day_end and watch_end > day_start
         days.append({"date": (day_start.astimezone(tz)).date(), "shifts": day_shifts, "gaps": day_gaps,
                      "watched": watched})
-    return {"days": days, "gaps": all_gaps, "start": start, "end": end}
+    # Only the gaps that overlap this week, clipped to it; the first later gap lets the page point there.
+    week_gaps = [(max(gs, start), min(ge, end)) for gs, ge in all_gaps if gs < end and ge > start]
+    next_gap = next(((gs, ge) for gs, ge in all_gaps if gs >= end), None)
+    return {"days": days, "gaps": week_gaps, "next_gap": next_gap, "total_gaps": len(all_gaps),
+            "start": start, "end": end}
 
 
 def project_with_memberships(*, project):

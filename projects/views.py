@@ -244,7 +244,7 @@ def raci(request, project):
     can_manage = request.user.has_perm("projects.manage", project)
     history = (
         Responsibility.history.filter(project_id=project.pk)
-        .select_related("history_user")
+        .select_related("history_user", "user")
         .order_by("-history_date")[:20]
     )
     # ?area=&user= (the no-JavaScript path of a grid cell) pre-fills the "set a responsibility" form.
@@ -345,7 +345,7 @@ def rota(request, project):
         else:
             status = 400
     week = selectors.rota_week(project=project, week_start=start)
-    history = (OnCallShift.history.filter(project_id=project.pk).select_related("history_user")
+    history = (OnCallShift.history.filter(project_id=project.pk).select_related("history_user", "user")
                .order_by("-history_date")[:15])
     context = {"week": week, "week_start": start, "prev_week": start - timedelta(days=7),
                "next_week": start + timedelta(days=7), "form": form, "can_edit": can_edit, "section": "team",

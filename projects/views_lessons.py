@@ -20,7 +20,7 @@ def _context(request, project, *, lesson_form=None, action_form=None):
     context.update({
         "lesson_form": lesson_form or LessonForm(),
         "action_form": action_form or (LessonActionForm(project=project) if can_manage else None),
-        "can_manage": can_manage, "section": "home",
+        "can_manage": can_manage, "section": "lessons",
     })
     return context
 
@@ -98,5 +98,5 @@ def lesson_action_status(request, project, action_id):
 @project_view()
 def lessons_report(request, project):
     context = lessons.retrospective(project=project, user=request.user)
-    context.update({"printed_at": timezone.now(), "section": "home"})
+    context.update({"printed_at": timezone.now(), "section": "lessons"})
     return render(request, "projects/lessons_report.html", context)

@@ -71,6 +71,27 @@ def span_bar(left, width, css="", title=""):
     )
 
 
+@register.simple_tag
+def rota_bar(left, width, label, css="", title=""):
+    """One rota row: a bar at left..left+width percent of the day with its label on the bar.
+
+    No viewBox, so x and width are percentages of the lane and the text is not stretched. A label for
+    a bar that starts late in the day ends just before the bar instead, so it does not run off the lane.
+    """
+    left = max(0.0, min(100.0, float(left)))
+    width = max(0.3, min(100.0 - left, float(width)))
+    if left > 70:
+        dx, anchor = -4, "end"  # beside the bar's start, clear of the row's remove button on the right
+    else:
+        dx, anchor = 4, "start"
+    return format_html(
+        '<svg class="rota-bar {}" width="100%" height="20" role="img" aria-label="{}"><title>{}</title>'
+        '<rect x="{}%" y="1" width="{}%" height="18" rx="3"/>'
+        '<text x="{}%" dx="{}" y="14" text-anchor="{}">{}</text></svg>',
+        css, label, title or label, f"{left:.2f}", f"{width:.2f}", f"{left:.2f}", dx, anchor, label,
+    )
+
+
 @register.filter
 def role_label(value):
     try:

@@ -28,6 +28,34 @@ def test_rota_gaps_cover_window_to_hypercare_end():
     assert selectors.rota_gaps(project=project) == []
 
 
+def local(y, m, d, h=0):
+    return timezone.make_aware(datetime(y, m, d, h))
+
+
+def test_rota_week_lists_only_the_weeks_gaps_clipped_to_it():
+    # Cutover window opens Wed 2030-01-09 10:00, hypercare ends Wed 2030-01-23 20:00. One shift
+    # covers Wed 01-16 to Mon 01-21, so the gaps are 01-09 10:00 → 01-16 00:00 and 01-21 → 01-23 20:00.
+    project = ProjectFactory(go_live_at=local(2030, 1, 9, 20), window_start=local(2030, 1, 9, 10),
+                             window_end=local(2030, 1, 9, 22), hypercare_days=14)
+    ops = member(project, "ops")
+    ShiftFactory(project=project, user=ops, starts_at=local(2030, 1, 16), ends_at=local(2030, 1, 21))
+    first, second = (local(2030, 1, 9, 10), local(2030, 1, 16)), (local(2030, 1, 21), local(2030, 1, 23, 20))
+    assert selectors.rota_gaps(project=project) == [first, second]
+
+    week = selectors.rota_week(project=project, week_start=datetime(2030, 1, 7).date())
+    assert week["gaps"] == [(local(2030, 1, 9, 10), local(2030, 1, 14))]  # clipped at the week's end
+    assert week["next_gap"] == second
+    assert week["total_gaps"] == 2
+
+    week = selectors.rota_week(project=project, week_start=datetime(2030, 1, 14).date())
+    assert week["gaps"] == [(local(2030, 1, 14), local(2030, 1, 16))]  # clipped at the week's start
+    assert [d["gaps"][0]["start"] for d in week["days"] if d["gaps"]] == [local(2030, 1, 14), local(2030, 1, 15)]
+    assert week["next_gap"] == second
+
+    week = selectors.rota_week(project=project, week_start=datetime(2030, 1, 28).date())
+    assert week["gaps"] == [] and week["next_gap"] is None and week["total_gaps"] == 2
+
+
 def test_project_list_for_user_only_members(project, other_project, users):
     assert list(selectors.project_list_for_user(user=users["staff"])) == [project]
 

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Membership, OnCallShift, Responsibility
-from tests.projects.factories import DepartmentFactory, MilestoneFactory, UserFactory, member
+from tests.projects.factories import DepartmentFactory, MilestoneFactory, ShiftFactory, UserFactory, member
 from tests.utils import count_queries, htmx
 
 pytestmark = pytest.mark.django_db
@@ -273,3 +273,51 @@ def test_project_nav_links_every_area_and_feedback(client, project, users):
                  "projects:roster", "projects:readiness"]:
         assert f'href="{reverse(name, args=[project.pk])}"' in body, name
     assert reverse("defects:feedback_new", args=[project.pk]) in body
+
+
+def test_project_nav_has_lessons_learned_highlighted_on_its_page(client, project, users):
+    _login(client, users["staff"])
+    lessons = reverse("projects:lessons", args=[project.pk])
+    assert f'href="{lessons}"' in client.get(reverse("projects:home", args=[project.pk])).content.decode()
+    body = client.get(lessons).content.decode()
+    assert f'<a href="{lessons}" class="active" aria-current="page">' in body
+    assert body.count('class="active" aria-current="page"') == 1
+
+
+def test_reminder_settings_highlights_home_not_team(client, project, users):
+    body = _login(client, users["manager"]).get(
+        reverse("notifications:reminder_settings", args=[project.pk])).content.decode()
+    assert f'<a href="{reverse("projects:home", args=[project.pk])}" class="active"' in body
+    assert f'<a href="{reverse("projects:roster", args=[project.pk])}" class="active"' not in body
+
+
+def test_raci_and_rota_history_name_the_assigned_person_in_constant_queries(client, project, users):
+    from projects import services
+
+    _login(client, users["manager"])
+    raci, rota = reverse("projects:raci", args=[project.pk]), reverse("projects:rota", args=[project.pk])
+    assignee = member(project, "staff", user=UserFactory(first_name="Grace", last_name="Hopper"))
+    services.responsibility_set(actor=users["manager"], project=project, area="Hypercare support",
+                                user=assignee, raci="C")
+    ShiftFactory(project=project, user=assignee, starts_at=project.window_start, ends_at=project.window_end)
+    _, raci_few = count_queries(lambda: client.get(raci))
+    _, rota_few = count_queries(lambda: client.get(rota))
+    assert "Grace Hopper set to C for Hypercare support" in client.get(raci).content.decode()
+    assert "Grace Hopper · " in client.get(rota).content.decode().split("Recent changes")[1]
+    for i in range(20):
+        services.responsibility_set(actor=users["manager"], project=project, area=f"Area {i}",
+                                    user=member(project, "staff"), raci="I")
+        ShiftFactory(project=project, user=member(project, "ops"), starts_at=project.window_start,
+                     ends_at=project.window_end)
+    assert count_queries(lambda: client.get(raci))[1] == raci_few
+    assert count_queries(lambda: client.get(rota))[1] == rota_few
+
+
+def test_rota_label_sits_on_its_bar():
+    from projects.templatetags.liftoff import rota_bar
+
+    early = str(rota_bar(25, 10, "GAP 06:00–08:24", "gap"))
+    assert '<rect x="25.00%"' in early and '<text x="25.00%" dx="4" y="14" text-anchor="start">GAP' in early
+    late = str(rota_bar(90, 20, "Ann · 21:36–24:00", "shift"))  # clipped to the day, label just before it
+    assert '<rect x="90.00%" y="1" width="10.00%"' in late and '<text x="90.00%" dx="-4" y="14" text-anchor="end">' in late
+    assert "viewBox" not in early and "preserveAspectRatio" not in early
