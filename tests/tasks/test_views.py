@@ -10,6 +10,7 @@ from django.utils import timezone
 from projects.audit import history_for
 from projects.errors import DomainError
 from projects.models import Membership
+from projects.people import display_name
 from projects.services import membership_remove
 from tasks import services
 from tasks.models import RunStepStatus
@@ -488,3 +489,97 @@ def test_my_next_steps_minutes_are_translated(client, project, users, production
     client.force_login(users["ops"])
     body = client.get(reverse("tasks:run", args=[project.pk, r.pk]), headers={"Accept-Language": "zh-hans"})
     assert '<span class="muted">10 分钟</span>' in body.content.decode()
+
+
+# ---------------------------------------------------------------- preparation row status control
+
+def _row(body, item):
+    start = body.index(f'id="wi-{item.pk}"')
+    return body[start:body.index("</tr>", start)]
+
+
+def test_workitem_row_status_control_is_one_compact_form(client, project, users, setup):
+    item = setup["item"]
+    blocked = services.workitem_create(actor=users["ops"], project=project, title="Switch cert", owner=users["ops"])
+    services.workitem_set_status(actor=users["ops"], item=blocked, status="blocked", reason="Vendor patch")
+    client.force_login(users["ops"])
+    body = client.get(reverse("tasks:workitems", args=[project.pk])).content.decode()
+
+    row = _row(body, item)
+    # One wrapper holds "Edit" and the status form; the reason box is tagged for the CSS that shows it only
+    # while "Blocked" is chosen, and its placeholder is short enough to read.
+    assert 'class="wi-actions"' in row and 'class="wi-status"' in row
+    assert 'class="wi-reason"' in row and 'placeholder="What blocks it?"' in row and 'value=""' in row
+    assert "reason if blocked" not in body
+    blocked_row = _row(body, blocked)
+    assert '<option value="blocked" selected>' in blocked_row and 'value="Vendor patch"' in blocked_row
+
+
+def test_workitem_row_status_blocked_needs_a_reason_and_saves_it(client, project, users, setup):
+    item = setup["item"]
+    client.force_login(users["ops"])
+    list_url = reverse("tasks:workitems", args=[project.pk])
+    status_url = reverse("tasks:workitem_status", args=[project.pk, item.pk])
+
+    response = client.post(status_url, {"status": "blocked", "reason": " ", "next": list_url}, follow=True)
+    assert "Say what blocks this item" in response.content.decode()
+    item.refresh_from_db()
+    assert (item.status, item.blocked_reason) == ("todo", "")
+
+    client.post(status_url, {"status": "blocked", "reason": "No rack space", "next": list_url})
+    item.refresh_from_db()
+    assert (item.status, item.blocked_reason) == ("blocked", "No rack space")
+    body = client.get(list_url).content.decode()
+    assert 'value="No rack space"' in _row(body, item)
+
+    client.post(status_url, {"status": "doing", "reason": "No rack space", "next": list_url})
+    item.refresh_from_db()
+    assert (item.status, item.blocked_reason) == ("doing", "")
+
+
+# ---------------------------------------------------------------- run step: the "Act on this step" card
+
+def _act_card(body):
+    start = body.index("Act on this step")
+    return body[start:body.index("</section>", start)]
+
+
+def test_run_step_card_says_what_a_pending_step_waits_for(client, project, users, setup):
+    r, (first, second, third) = setup["run"], setup["steps"]
+    client.force_login(users["ops"])
+
+    def step_url(source):
+        return reverse("tasks:run_step", args=[project.pk, r.pk, source.pk])
+
+    card = _act_card(client.get(step_url(third)).content.decode())
+    assert "Waits for:" in card and step_url(second) in card and "Step 2" in card
+    assert step_url(first) not in card  # only the direct, unfinished dependencies
+    assert "<form" not in card
+
+    card = _act_card(client.get(step_url(first)).content.decode())  # ready: the Start button, no waiting line
+    assert "Waits for:" not in card and ">Start<" in card
+
+    services.runstep_start(actor=users["ops"], run_step=run_step(r, first))
+    services.runstep_complete(actor=users["ops"], run_step=run_step(r, first))
+    services.runstep_start(actor=users["ops"], run_step=run_step(r, second))
+    card = _act_card(client.get(step_url(third)).content.decode())
+    assert "Waits for:" in card and "Step 2" in card and "st-running" in card
+
+
+def test_run_step_card_says_when_and_by_whom_a_step_finished(client, project, users, setup):
+    r, (first, second, _third) = setup["run"], setup["steps"]
+    ops = users["ops"]
+    services.runstep_start(actor=ops, run_step=run_step(r, first))
+    services.runstep_complete(actor=ops, run_step=run_step(r, first))
+    done = run_step(r, first)
+    services.runstep_skip(actor=users["manager"], run_step=run_step(r, second), reason="Not needed")
+    skipped = run_step(r, second)
+    client.force_login(ops)
+
+    card = _act_card(client.get(reverse("tasks:run_step", args=[project.pk, r.pk, first.pk])).content.decode())
+    when = timezone.localtime(done.actual_end).strftime("%Y-%m-%d %H:%M")
+    assert f"Done at {when} by {display_name(ops)}." in card and "<form" not in card
+
+    card = _act_card(client.get(reverse("tasks:run_step", args=[project.pk, r.pk, second.pk])).content.decode())
+    when = timezone.localtime(skipped.actual_end).strftime("%Y-%m-%d %H:%M")
+    assert f"Skipped at {when} by {display_name(users['manager'])}." in card
