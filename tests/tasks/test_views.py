@@ -447,6 +447,8 @@ def test_production_start_before_the_window_is_refused_with_a_clear_message(clie
     # The board says when the window opens, does not offer a live Start yet, and would ask first.
     assert 'id="window-note"' in board and "window opens on" in board
     assert 'disabled aria-describedby="window-note"' in board and "hx-confirm=" in board
+    step_page = client.get(reverse("tasks:run_step", args=[project.pk, r.pk, first.pk])).content.decode()
+    assert 'disabled aria-describedby="window-note"' in step_page and "window opens on" in step_page
 
     response = client.post(_start_url(project, r, first), headers={"HX-Request": "true"})
     body = response.content.decode()
