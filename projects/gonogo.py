@@ -231,7 +231,7 @@ def _display_row(stored: dict) -> dict:
     """A frozen criterion for display: the stored values untouched, plus `display_label`, the
     criterion's label in the reader's language (looked up by key in the registry; the stored
     label when the criterion no longer exists). No queries."""
-    current = readiness._registry.get(stored.get("key"))
+    current = readiness.criterion_for(stored.get("key"))
     return {**stored, "display_label": str(current.label) if current else stored.get("label", "")}
 
 

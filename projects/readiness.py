@@ -100,6 +100,11 @@ def criterion(*, key, label, default_target=0, weight=1, mandatory=True, area="t
     return decorate
 
 
+def criterion_for(key) -> Criterion | None:
+    """The registered criterion with this key, or None (it may have been retired since)."""
+    return _registry.get(key)
+
+
 def criteria():
     return sorted(_registry.values(), key=lambda c: (c.order, c.key))
 

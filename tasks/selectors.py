@@ -185,6 +185,13 @@ def run_window_opens_at(*, run):
     return run.project.window_start
 
 
+def run_waits_for_window(*, run, now):
+    """When the window of a production run that has not started opens, while that is still
+    ahead; None otherwise (rehearsals, started runs, an open window). Pages show it and hold Start."""
+    opens_at = run_window_opens_at(run=run) if run.status == RunStatus.PLANNED else None
+    return opens_at if opens_at is not None and now < opens_at else None
+
+
 def run_forecast(*, run, steps, estimates, now=None):
     """Forecast of a run whose steps (RunStep list) and estimates are already loaded; no queries."""
     now = now or timezone.now()
@@ -264,7 +271,6 @@ def run_board(*, run, user, now=None):
     # Once started, plan, forecast, slack and the point of no return all count from the actual start,
     # and the board says so; before that, from the planned start.
     plan_start = run.started_at or run.planned_start
-    opens_at = run_window_opens_at(run=run) if run.status == RunStatus.PLANNED else None
     return {
         "steps": steps,
         "rows": rows,
@@ -290,7 +296,7 @@ def run_board(*, run, user, now=None):
         "plan_start": plan_start,
         "start_shift": _minutes(plan_start - run.planned_start),
         # A production run waits for its window; its first start is the real go-live, so the board asks first.
-        "opens_at": opens_at if opens_at is not None and now < opens_at else None,
+        "opens_at": run_waits_for_window(run=run, now=now),
         "confirm_start": run.kind == RunKind.PRODUCTION and run.status == RunStatus.PLANNED,
         "plan": plan,
         "rollback_minutes": rollback_minutes,

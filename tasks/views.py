@@ -32,7 +32,7 @@ from .forms import (
     WorkItemForm,
     WorkItemStatusForm,
 )
-from .models import MigrationCheck, PlanStatus, Run, Runbook, RunStatus, RunStep, RunStepStatus, Step, WorkItem
+from .models import MigrationCheck, PlanStatus, Run, Runbook, RunStep, RunStepStatus, Step, WorkItem
 
 SECTION = "cutover"
 
@@ -124,10 +124,8 @@ def workitem_edit(request, project, item_id):
         list_url = back
     form = WorkItemForm(request.POST or None, project=project, item=item)
     if request.method == "POST" and form.is_valid():
-        changes = form.changes()
         try:
-            if changes:
-                services.workitem_update(actor=request.user, item=item, **changes)
+            services.workitem_update(actor=request.user, item=item, **form.changes())
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -367,10 +365,9 @@ def run_step_detail(request, project, run_id, step_id):
     run_step.run = run
     deps = list(run.steps.filter(source_step_id__in=run_step.depends_on).order_by("order"))
     waits_for = [d for d in deps if d.status not in (RunStepStatus.DONE, RunStepStatus.SKIPPED)]
-    opens_at = selectors.run_window_opens_at(run=run) if run.status == RunStatus.PLANNED else None
     return render_page(request, "tasks/run_step.html", _ctx(
         run=run, rs=run_step, deps=deps, waits_for=waits_for, form=StepActionForm(),
-        opens_at=opens_at if opens_at is not None and timezone.now() < opens_at else None,
+        opens_at=selectors.run_waits_for_window(run=run, now=timezone.now()),
         is_manager=Role.MANAGER in roles_of(request.user, project), history=history_for(run_step, limit=20)))
 
 

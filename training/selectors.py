@@ -13,6 +13,12 @@ from projects.models import Membership, Role
 from .models import SEAT_STATUSES, Course, CourseMaterial, Enrolment, EnrolmentStatus, Session
 
 
+def completions(*, user, course):
+    """When `user` attended a session of `course`, latest first (`course` may be an OuterRef)."""
+    return (Enrolment.objects.filter(user=user, status=EnrolmentStatus.ATTENDED, session__course=course)
+            .order_by("-session__starts_at").values_list("session__starts_at", flat=True))
+
+
 def _with_counts(qs, user=None):
     qs = qs.select_related("course", "trainer", "project").annotate(
         seats_taken=Count("enrolments", filter=Q(enrolments__status__in=SEAT_STATUSES), distinct=True),
@@ -22,9 +28,7 @@ def _with_counts(qs, user=None):
         mine = Enrolment.objects.filter(session=OuterRef("pk"), user=user)
         # When I last completed (attended a session of) this course: part of the same query, so the
         # catalogue shows "Completed on …" instead of a sign-up button at no extra query per row.
-        completed = (Enrolment.objects.filter(user=user, status=EnrolmentStatus.ATTENDED,
-                                              session__course=OuterRef("course"))
-                     .order_by("-session__starts_at").values("session__starts_at")[:1])
+        completed = completions(user=user, course=OuterRef("course"))[:1]
         qs = qs.annotate(my_status=Subquery(mine.values("status")[:1]),
                          my_position=Subquery(mine.values("waitlist_position")[:1]),
                          my_completed_at=Subquery(completed))

@@ -33,6 +33,7 @@ from .models import (
     Mode,
     Session,
 )
+from .selectors import completions
 
 User = get_user_model()
 
@@ -303,8 +304,7 @@ def _check_acting_for(*, actor, user, session):
 
 def _check_not_completed(*, actor, user, session):
     """Nobody takes a seat in a course they already completed: seats go to people who still need it."""
-    done = (Enrolment.objects.filter(user=user, status=EnrolmentStatus.ATTENDED, session__course_id=session.course_id)
-            .order_by("-session__starts_at").values_list("session__starts_at", flat=True).first())
+    done = completions(user=user, course=session.course_id).first()
     if done is None:
         return
     day = timezone.localtime(done).strftime("%Y-%m-%d")

@@ -62,16 +62,6 @@ def bar(value, total=100, tone="", label=""):
 
 
 @register.simple_tag
-def span_bar(left, width, css="", title=""):
-    """A positioned segment (timeline, rota) drawn as SVG: left/width in percent."""
-    return format_html(
-        '<svg class="seg {}" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">'
-        '<rect x="{}" y="0" width="{}" height="10" rx="1"><title>{}</title></rect></svg>',
-        css, max(0, min(100, float(left))), max(0.3, min(100, float(width))), title,
-    )
-
-
-@register.simple_tag
 def rota_bar(left, width, label, css="", title=""):
     """One rota row: a bar at left..left+width percent of the day with its label on the bar.
 
