@@ -4,14 +4,13 @@ extra `urlpatterns`; this module collects them, so apps never edit a shared file
 from importlib import import_module
 from importlib.util import find_spec
 
+from django.conf import settings
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-APPS = ["projects", "requirements", "defects", "training", "tasks", "notifications"]
-
 router = DefaultRouter()
 extra = []
-for app in APPS:
+for app in settings.LIFTOFF_APPS:
     if find_spec(f"{app}.api_urls") is None:
         continue
     module = import_module(f"{app}.api_urls")

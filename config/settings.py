@@ -29,6 +29,11 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Liftoff's own apps. Pages, API routes, reminder rules and periodic jobs are collected from each
+# in this order (config/urls.py, config/api.py, notifications.registry, setup_schedules).
+# `projects` is the core every other app stands on; see docs/architecture.md.
+LIFTOFF_APPS = ["projects", "requirements", "defects", "training", "tasks", "hypercare", "readiness", "notifications"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -49,12 +54,7 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "csp",
-    "projects",
-    "requirements",
-    "tasks",
-    "defects",
-    "training",
-    "notifications",
+    *LIFTOFF_APPS,
 ]
 
 MIDDLEWARE = [
@@ -248,10 +248,10 @@ SPECTACULAR_SETTINGS = {
         "PhaseEnum": "projects.models.Phase",
         "RoleEnum": "projects.models.Role",
         "RaciEnum": "projects.models.Raci",
-        "VerdictEnum": "projects.models.Verdict",
-        "DecisionStatusEnum": "projects.models.DecisionStatus",
-        "LessonKindEnum": "projects.models.LessonKind",
-        "LessonActionStatusEnum": "projects.models.LessonActionStatus",
+        "VerdictEnum": "readiness.models.Verdict",
+        "DecisionStatusEnum": "readiness.models.DecisionStatus",
+        "LessonKindEnum": "hypercare.models.LessonKind",
+        "LessonActionStatusEnum": "hypercare.models.LessonActionStatus",
         "SurveyMethodEnum": "requirements.models.SurveyMethod",
         "SurveyStatusEnum": "requirements.models.SurveyStatus",
         "QuestionKindEnum": "requirements.models.QuestionKind",

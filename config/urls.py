@@ -1,5 +1,6 @@
 from importlib.util import find_spec
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -23,7 +24,7 @@ urlpatterns = [
     path("", include("projects.urls")),
 ]
 
-# Each app's pages live under its own prefix; an app without urls.py yet is skipped.
-for app in ["requirements", "defects", "training", "tasks", "notifications"]:
-    if find_spec(f"{app}.urls") is not None:
+# Each app's pages live under its own prefix; an app without urls.py is skipped.
+for app in settings.LIFTOFF_APPS:
+    if app != "projects" and find_spec(f"{app}.urls") is not None:
         urlpatterns.append(path("", include(f"{app}.urls")))

@@ -71,22 +71,3 @@ class DefectCommentAdmin(SimpleHistoryAdmin):
 class DefectAttachmentAdmin(SimpleHistoryAdmin):
     list_display = ["original_name", "defect", "content_type", "size", "uploaded_by", "uploaded_at"]
     list_select_related = ["defect", "uploaded_by"]
-
-
-# Hypercare (issue 9)
-from .models import Feedback, HypercareReportSubscription  # noqa: E402
-
-
-@admin.register(Feedback)
-class FeedbackAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "project", "category", "submitter", "status", "outcome", "created_at"]
-    list_filter = ["project", "category", "status", "outcome"]
-    search_fields = ["text", "answer"]
-    raw_id_fields = ["defect"]
-    readonly_fields = ["screenshot_type"]
-
-
-@admin.register(HypercareReportSubscription)
-class HypercareReportSubscriptionAdmin(SimpleHistoryAdmin):
-    list_display = ["project", "user", "created_at"]
-    list_filter = ["project"]

@@ -1,16 +1,14 @@
-"""REST API of the defects app (DESIGN.md: /api/v1/defects/, /api/v1/test-cycles/). Thin."""
+"""REST API of the defects app (/api/v1/defects/, /api/v1/test-cycles/, /api/v1/test-cases/). Thin."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from projects.api_base import ProjectScopedViewSet, require
-from projects.errors import DomainError
-from projects.selectors import project_get_for_user
+from projects.api_base import ProjectFilterMixin, ProjectScopedViewSet, call, require
 
 from . import selectors, services
 from .models import Defect, DefectAttachment, DefectComment, DefectTransition, TestCase, TestCycle
@@ -25,25 +23,6 @@ from .serializers import (
     TransitionRecordSerializer,
     TransitionSerializer,
 )
-
-
-def call(service, **kwargs):
-    """Run a service; a refusal for lack of rights is a 403, any other refusal a 400."""
-    try:
-        return service(**kwargs)
-    except DomainError as exc:
-        if exc.code == "permission":
-            raise PermissionDenied(str(exc.message)) from exc
-        raise
-
-
-class ProjectFilterMixin:
-    """?project=<id> of a project the caller is not a member of is a 404, like the object itself."""
-
-    def list(self, request, *args, **kwargs):
-        if request.query_params.get("project"):
-            project_get_for_user(user=request.user, pk=request.query_params["project"])
-        return super().list(request, *args, **kwargs)
 
 
 class DefectViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

@@ -8,4 +8,7 @@ class DefectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from projects import hooks
+
+        hooks.nav_item(key="testing", label=_("Testing"), url_name="defects:list", order=30)
         from . import readiness_criteria, rules  # noqa: F401 - register criteria and permission rules

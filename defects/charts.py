@@ -1,42 +1,19 @@
 """Server-side SVG charts (strict CSP: no JavaScript, no inline style; colours come from CSS classes)."""
 
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-
-def _nice_max(value):
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
-        if value <= step * 4:
-            return step * 4 if value > 0 else 4
-    return value
-
-
-def _svg(width, height, body, label, css=""):
-    return mark_safe(  # noqa: S308 - every interpolated text is escaped above
-        f'<svg class="chart {css}" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
-        f"<title>{escape(label)}</title>{body}</svg>"
-    )
-
-
-def _grid(left, top, width, height, top_value):
-    parts = []
-    for i in range(5):
-        y = top + height - height * i / 4
-        parts.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{left + width}" y2="{y:.1f}"/>'
-                     f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
-                     f"{round(top_value * i / 4)}</text>")
-    return "".join(parts)
+from projects import svg
 
 
 def arrivals_closures(days):
     """Arrivals and closures per day: two bars per day, with a legend."""
     w, h, left, top, bottom = 1200, 240, 36, 24, 28
     plot_w, plot_h = w - left - 8, h - top - bottom
-    peak = _nice_max(max([d["arrivals"] for d in days] + [d["closures"] for d in days] + [1]))
+    peak = svg.nice_max(max([d["arrivals"] for d in days] + [d["closures"] for d in days] + [1]))
     slot = plot_w / max(len(days), 1)
     bw = max(slot * 0.38, 1)
-    parts = [_grid(left, top, plot_w, plot_h, peak)]
+    parts = [svg.grid(left, top, plot_w, plot_h, peak)]
     names = {"arrivals": _("Arrivals"), "closures": _("Closures")}
     for i, d in enumerate(days):
         x = left + i * slot + slot * 0.1
@@ -53,16 +30,16 @@ def arrivals_closures(days):
                  f'<text class="legend" x="{left + 14}" y="13">{escape(_("Arrivals"))}</text>'
                  f'<rect class="closures" x="{left + 110}" y="4" width="10" height="10"/>'
                  f'<text class="legend" x="{left + 124}" y="13">{escape(_("Closures"))}</text>')
-    return _svg(w, h, "".join(parts), _("Defects arriving and closed per day"), "chart-wide")
+    return svg.chart(w, h, "".join(parts), _("Defects arriving and closed per day"), "chart-wide")
 
 
 def columns(rows, *, label_key="label", css=""):
     """Vertical bars, one per row ({label, count})."""
     w, h, left, top, bottom = 560, 220, 30, 16, 28
     plot_w, plot_h = w - left - 8, h - top - bottom
-    peak = _nice_max(max([r["count"] for r in rows] + [1]))
+    peak = svg.nice_max(max([r["count"] for r in rows] + [1]))
     slot = plot_w / max(len(rows), 1)
-    parts = [_grid(left, top, plot_w, plot_h, peak)]
+    parts = [svg.grid(left, top, plot_w, plot_h, peak)]
     for i, r in enumerate(rows):
         bh = plot_h * r["count"] / peak
         x = left + i * slot + slot * 0.15
@@ -72,7 +49,7 @@ def columns(rows, *, label_key="label", css=""):
                      f'text-anchor="middle">{r["count"]}</text>'
                      f'<text class="axis" x="{x + slot * 0.35:.1f}" y="{h - 10}" text-anchor="middle">'
                      f"{escape(r[label_key])}</text>")
-    return _svg(w, h, "".join(parts), _("Open defects by age"), "chart-small")
+    return svg.chart(w, h, "".join(parts), _("Open defects by age"), "chart-small")
 
 
 def hbars(rows, *, label=None):
@@ -87,7 +64,7 @@ def hbars(rows, *, label=None):
         parts.append(f'<text class="axis" x="{left - 8}" y="{y + 18}" text-anchor="end">{escape(r["label"])}</text>'
                      f'<rect class="hbar {r.get("css", "")}" x="{left}" y="{y + 5}" width="{bw:.1f}" height="18" '
                      f'rx="2"/><text class="value" x="{left + bw + 6:.1f}" y="{y + 18}">{r["count"]}</text>')
-    return _svg(w, h, "".join(parts), label or _("Open defects by severity"), "chart-small")
+    return svg.chart(w, h, "".join(parts), label or _("Open defects by severity"), "chart-small")
 
 
 # Same cut-offs as the `bar` template tag (cycle pages), so a cycle has one colour everywhere:
@@ -128,4 +105,4 @@ def pass_rates(cycles):
                      f'<text class="value" x="{left + plot + 6}" y="{y + 18}">{rate}%</text>')
     if not cycles:
         parts.append(f'<text class="axis" x="10" y="22">{escape(_("No test cycles yet."))}</text>')
-    return _svg(w, h, "".join(parts), _("Pass rate per test cycle"), "chart-wide")
+    return svg.chart(w, h, "".join(parts), _("Pass rate per test cycle"), "chart-wide")

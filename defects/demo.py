@@ -73,10 +73,12 @@ PATHS = {
 }
 
 
-def seed(*, project, people, stdout=None):
-    from .demo_hypercare import seed as seed_hypercare  # issue 9: pilot incidents and staff feedback
+def backdate(defect_id, **fields):
+    """Move a demo defect's timestamps into the past (the services stamp "now"); used by hypercare's demo."""
+    Defect.objects.filter(pk=defect_id).update(**fields)
 
-    seed_hypercare(project=project, people=people, stdout=stdout)
+
+def seed(*, project, people, stdout=None):
     if TestCycle.objects.filter(project=project).exists():
         return
     rng = random.Random(2027)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from projects.readiness import Result, criterion
+from readiness.registry import Result, criterion
 
 from . import selectors
 from .models import OPEN_STATUSES, Defect, Severity

@@ -88,5 +88,3 @@ from notifications.registry import event_kind  # noqa: E402
 
 event_kind("defect_assigned", label=gettext_lazy("Defect assigned to you"))
 event_kind("defect_reopened", label=gettext_lazy("Defect reopened"))
-event_kind("hypercare_report", label=gettext_lazy("Daily hypercare report"))
-event_kind("feedback_answered", label=gettext_lazy("Feedback answered"))

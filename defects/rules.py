@@ -28,8 +28,3 @@ rules.add_perm("defects.comment", is_member)
 rules.add_perm("defects.attach", is_member)
 rules.add_perm("defects.manage_tests", is_tester)  # cycles, cases, results
 rules.add_perm("defects.configure_sla", is_manager)
-
-# Hypercare (issue 9): any member gives feedback and may get the daily report; managers triage.
-rules.add_perm("defects.hypercare", is_member)  # dashboard and daily report
-rules.add_perm("defects.feedback", is_member)  # submit, see their own
-rules.add_perm("defects.triage_feedback", is_manager)  # see all, triage, answer

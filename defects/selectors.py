@@ -25,6 +25,7 @@ from .models import (
     DefectAttachment,
     DefectComment,
     DefectTransition,
+    FoundIn,
     ResultStatus,
     Severity,
     Status,
@@ -54,6 +55,13 @@ def defects_visible_to(user, project=None):
     if project is not None:
         qs = qs.filter(project=project)
     return qs.filter(~Q(category=Category.SECURITY) | Q(project__in=_security_projects(user)))
+
+
+def hypercare_incidents(qs=None, *, project=None):
+    """Incidents: the defects found in hypercare, of `qs` (already limited to a reader) or of a project."""
+    if qs is None:
+        qs = Defect.objects.filter(project=project)
+    return qs.filter(found_in=FoundIn.HYPERCARE)
 
 
 SORTS = {

@@ -26,20 +26,3 @@ urlpatterns = [
     path(P + "cycles/<int:cycle_id>/results/<int:result_id>/", views.result_record, name="result"),
     path(P + "cases/", views.case_list, name="cases"),
 ]
-
-# Hypercare (issue 9): dashboard, daily report, staff feedback.
-from . import views_hypercare  # noqa: E402
-
-H = "projects/<int:pk>/hypercare/"
-F = "projects/<int:pk>/feedback/"
-urlpatterns += [
-    path(H, views_hypercare.dashboard, name="hypercare"),
-    path(H + "report/", views_hypercare.report, name="hypercare_report"),
-    path(H + "subscribe/", views_hypercare.subscribe, name="hypercare_subscribe"),
-    path(F, views_hypercare.feedback_list, name="feedback_list"),
-    path(F + "new/", views_hypercare.feedback_new, name="feedback_new"),
-    path(F + "<int:feedback_id>/", views_hypercare.feedback_detail, name="feedback_detail"),
-    path(F + "<int:feedback_id>/triage/", views_hypercare.feedback_triage, name="feedback_triage"),
-    path(F + "<int:feedback_id>/answer/", views_hypercare.feedback_answer, name="feedback_answer"),
-    path(F + "<int:feedback_id>/screenshot/", views_hypercare.feedback_screenshot, name="feedback_screenshot"),
-]

@@ -25,8 +25,6 @@ from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
 
-APPS = ["projects", "requirements", "defects", "training", "tasks", "notifications"]
-
 
 class Message:
     """A message rendered in the reader's language: a lazy template and its fields.
@@ -95,7 +93,9 @@ def rules():
 
 
 def autodiscover():
-    for app in APPS:
+    from django.conf import settings
+
+    for app in settings.LIFTOFF_APPS:
         if find_spec(f"{app}.reminders") is not None:
             import_module(f"{app}.reminders")
 

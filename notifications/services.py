@@ -8,7 +8,6 @@ exist already, so nobody is told twice.
 
 import gc
 import logging
-import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from projects.errors import DomainError, check_fields
 
 from . import leads
 from .models import EmailMode, Notification, NotificationPreference, ReminderSetting
+from .queue import enqueue_delivery, enqueue_outbox
 from .registry import Message, rules
 
 log = logging.getLogger(__name__)
@@ -64,54 +64,6 @@ def notify(*, recipient, kind, message, dedupe_key, project=None, subject=None, 
         return None
     transaction.on_commit(lambda: enqueue_delivery(notification.pk))
     return notification
-
-
-BROKER_CHECK_SECONDS = 15
-_broker_state = {"ok": True, "checked": 0.0}
-
-
-def broker_available() -> bool:
-    """Is the broker up? A 0.3 s ping, remembered for 15 s per process.
-
-    Publishing to a dead Redis makes kombu retry its connection for seconds; a request that
-    notifies somebody must not wait for that. When the broker is down the rows simply wait
-    in the outbox for the next sweep (or `manage.py send_reminders`).
-    """
-    now = time.monotonic()
-    if now - _broker_state["checked"] > BROKER_CHECK_SECONDS:
-        from projects.health import broker_ok
-
-        _broker_state["ok"], reason = broker_ok(timeout=0.3)
-        _broker_state["checked"] = now
-        if not _broker_state["ok"]:
-            log.warning("Broker unavailable (%s): notifications wait in the outbox", reason)
-    return _broker_state["ok"]
-
-
-def _publish(task, *, args=(), what):
-    if not broker_available():
-        return False
-    try:
-        task.apply_async(args=list(args), retry=False)
-    except Exception as exc:  # noqa: BLE001 - broker unreachable: the outbox keeps it
-        _broker_state.update(ok=False, checked=time.monotonic())
-        log.warning("Broker unavailable, %s waits in the outbox: %s", what, exc)
-        return False
-    return True
-
-
-def enqueue_delivery(notification_id):
-    """Hand the id to Celery. If the broker is down the row stays pending and the sweep retries."""
-    from .tasks import deliver_notification
-
-    return _publish(deliver_notification, args=[notification_id], what=f"notification {notification_id}")
-
-
-def enqueue_outbox():
-    """Ask a worker to send whatever is pending. Broker down: the next sweep asks again."""
-    from .tasks import deliver_outbox
-
-    return _publish(deliver_outbox, what="the outbox")
 
 
 # --- the sweep ----------------------------------------------------------------------------

@@ -1,9 +1,13 @@
-"""Celery tasks: thin, idempotent, safe to run twice (acks_late + reject_on_worker_lost)."""
+"""Celery tasks: thin, idempotent, safe to run twice (acks_late + reject_on_worker_lost).
+
+Registered under the names in notifications.queue, through which the services queue them."""
 
 from celery import shared_task
 
+from . import queue
 
-@shared_task(bind=True, max_retries=6)
+
+@shared_task(name=queue.DELIVER_NOTIFICATION, bind=True, max_retries=6)
 def deliver_notification(self, notification_id):
     """Send one notification's e-mail (a sent one is skipped). Retries with exponential back-off."""
     from .delivery import DeliveryFailed, deliver_email
@@ -14,19 +18,18 @@ def deliver_notification(self, notification_id):
         raise self.retry(exc=exc, countdown=int(exc.retry_in.total_seconds()) + 5) from exc
 
 
-@shared_task
+@shared_task(name=queue.DELIVER_OUTBOX)
 def deliver_outbox():
     """Send the pending e-mails of the outbox in batches; queue another round if more remain."""
     from .delivery import deliver_outbox as run
-    from .services import enqueue_outbox
 
     report = run()
     if report.more and report.emails:
-        enqueue_outbox()
+        queue.enqueue_outbox()
     return str(report)
 
 
-@shared_task
+@shared_task(name=queue.SWEEP)
 def sweep():
     """Find every due reminder and write it (then the outbox is queued on commit)."""
     from .services import sweep as run

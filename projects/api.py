@@ -1,4 +1,4 @@
-"""REST API of the projects app (DESIGN.md "The HTTP contract"). Thin: services do the work."""
+"""REST API of the projects app (docs/api.md). Thin: services do the work."""
 
 from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from . import readiness, selectors, services
+from . import selectors, services
 from .api_base import ProjectScopedViewSet, require
 from .models import Department, Membership, Milestone, OnCallShift, Responsibility
 from .serializers import (
@@ -20,7 +20,6 @@ from .serializers import (
     MembershipSerializer,
     MilestoneSerializer,
     ProjectSerializer,
-    ReadinessSerializer,
     ResponsibilitySerializer,
     ShiftSerializer,
     TokenRequestSerializer,
@@ -110,13 +109,6 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         data = {k: v for k, v in serializer.validated_data.items() if k != "user"}
         membership = services.membership_update(actor=request.user, membership=membership, **data)
         return Response(MembershipSerializer(membership).data)
-
-    @extend_schema(responses=ReadinessSerializer)
-    @action(detail=True, methods=["get"])
-    def readiness(self, request, pk=None):
-        project = self.get_object()
-        result = readiness.evaluate(project)
-        return Response(readiness.freeze(result))  # {score, ready, criteria: [...], blockers: [keys]}
 
 
 class DepartmentViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):

@@ -134,3 +134,25 @@ class ProjectScopedViewSet:
         require(request.user, self.rule, instance)
         self.perform_service_destroy(instance=instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProjectFilterMixin:
+    """?project=<id> of a project the caller is not a member of is a 404, like the object itself."""
+
+    def list(self, request, *args, **kwargs):
+        raw = request.query_params.get("project")
+        if raw not in (None, ""):
+            from .selectors import project_get_for_user
+
+            project_get_for_user(user=request.user, pk=raw)
+        return super().list(request, *args, **kwargs)
+
+
+def call(service, **kwargs):
+    """Run a service; a refusal for lack of rights is a 403, any other refusal a 400."""
+    try:
+        return service(**kwargs)
+    except DomainError as exc:
+        if exc.code == "permission":
+            raise PermissionDenied(str(exc.message)) from exc
+        raise

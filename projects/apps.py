@@ -8,4 +8,7 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import readiness_criteria  # noqa: F401  registers the team criteria
+        from . import hooks
+
+        hooks.nav_item(key="home", label=_("Home"), url_name="projects:home", order=10)
+        hooks.nav_item(key="team", label=_("Team"), url_name="projects:roster", order=80)

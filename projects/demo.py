@@ -197,3 +197,17 @@ DEMO_LOGINS = [
     ("staff", "branch staff"),
     ("admin", "Django superuser (admin site only; not a project member)"),
 ]
+
+
+def by_username(people, username):
+    """The demo person with this login, from the {role: [users]} that seed() returns (None if absent)."""
+    for users in people.values():
+        for u in users:
+            if u.username == username:
+                return u
+    return None
+
+
+def first_with_role(people, role, index=0):
+    users = people.get(role) or []
+    return users[index] if len(users) > index else None

@@ -79,28 +79,6 @@ class ShiftSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "user", "starts_at", "ends_at", "note"]
 
 
-class ReadinessCriterionSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    value = serializers.FloatField()
-    target = serializers.FloatField()
-    passed = serializers.BooleanField()
-    weight = serializers.IntegerField()
-    mandatory = serializers.BooleanField()
-    area = serializers.CharField()
-    explanation = serializers.CharField()
-    url = serializers.CharField(allow_null=True)
-    display = serializers.CharField(allow_null=True)
-    total = serializers.FloatField(allow_null=True)
-
-
-class ReadinessSerializer(serializers.Serializer):
-    score = serializers.IntegerField()
-    ready = serializers.BooleanField()
-    criteria = ReadinessCriterionSerializer(many=True)
-    blockers = serializers.ListField(child=serializers.CharField())
-
-
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from . import selectors, services, views_readiness
+from . import hooks, selectors, services
 from .audit import history_for
 from .errors import DomainError
 from .forms import (
@@ -75,8 +75,11 @@ def project_home(request, project):
         "gaps": selectors.rota_gaps(project=project),
         "section": "home",
     }
-    if not (request.htmx and not request.htmx.boosted):  # the milestones partial needs no scorecard
-        context.update(views_readiness.dashboard_context(request, project))
+    if not (request.htmx and not request.htmx.boosted):  # the milestones partial needs no panels
+        panels = hooks.home_panels(request, project)
+        for panel in panels:
+            context.update(panel["context"])
+        context["home_panels"] = panels
     return render_page(request, "projects/home.html", context, partial="milestones")
 
 
@@ -364,9 +367,6 @@ def shift_delete(request, project, shift_id):
     week = _week_start(request.POST.get("week"))
     url = reverse("projects:rota", args=[project.pk])
     return redirect(f"{url}?week={week.isoformat()}" if week else url)
-
-
-readiness_page = views_readiness.readiness_page  # the scorecard page lives with the rest of readiness
 
 
 def healthz(request):

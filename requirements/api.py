@@ -1,4 +1,4 @@
-"""REST API of the requirements app (DESIGN.md): thin, every write is a service call.
+"""REST API of the requirements app (docs/api.md): thin, every write is a service call.
 
 Checks in order: not a member of the project → 404, member without the rule → 403, bad input → 400.
 """

@@ -8,4 +8,7 @@ class RequirementsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from projects import hooks
+
+        hooks.nav_item(key="requirements", label=_("Requirements"), url_name="requirements:list", order=20)
         from . import readiness_criteria, rules  # noqa: F401  registers rules and readiness criteria

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from projects.readiness import Result, criterion
+from readiness.registry import Result, criterion
 
 from . import selectors
 from .models import ConflictStatus, RequirementConflict

@@ -36,7 +36,7 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 
 PAGES = [
     ("projects:list", False), ("projects:home", True), ("projects:roster", True), ("projects:raci", True),
-    ("projects:rota", True), ("projects:readiness", True), ("requirements:list", True), ("defects:list", True),
+    ("projects:rota", True), ("readiness:scorecard", True), ("requirements:list", True), ("defects:list", True),
     ("training:catalogue", True), ("tasks:runbooks", True),
 ]
 APIS = ["/api/v1/projects/", "/api/v1/milestones/", "/api/v1/shifts/", "/api/v1/requirements/", "/api/v1/defects/",

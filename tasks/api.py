@@ -1,4 +1,4 @@
-"""REST API of the cutover area (DESIGN.md "Cutover"). Thin: services do the work.
+"""REST API of the cutover area. Thin: services do the work.
 
 A run's steps are addressed by the id of the runbook step each one snapshots, so clients that
 know the runbook can drive a run without learning a second set of ids."""

@@ -8,6 +8,9 @@ class TasksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from projects import hooks
+
+        hooks.nav_item(key="cutover", label=_("Cutover"), url_name="tasks:runbooks", order=50)
         from . import (
             readiness_criteria,  # noqa: F401  registers the cutover criteria
             rules,  # noqa: F401  registers the cutover permissions

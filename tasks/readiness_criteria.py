@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from projects.models import Phase
-from projects.readiness import Result, criterion
+from readiness.registry import Result, criterion
 
 from . import selectors
 from .models import PlanStatus

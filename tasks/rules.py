@@ -1,4 +1,4 @@
-"""Who may do what in the cutover area (DESIGN.md "Access")."""
+"""Who may do what in the cutover area (docs/architecture.md, the app README)."""
 
 import rules
 

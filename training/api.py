@@ -1,4 +1,4 @@
-"""REST API of training (DESIGN.md "Training"). Thin: services do the work, selectors scope the reads."""
+"""REST API of training. Thin: services do the work, selectors scope the reads."""
 
 import django_filters
 from django.db.models import Prefetch

@@ -8,4 +8,7 @@ class TrainingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from projects import hooks
+
+        hooks.nav_item(key="training", label=_("Training"), url_name="training:catalogue", order=40)
         from . import readiness_criteria, rules  # noqa: F401  (registers criteria and permissions)

@@ -17,6 +17,7 @@ from projects.models import Department, Role
 from projects.people import display_name
 from projects.safety import external_link_ok, local_path
 from projects.views_base import form_error, project_view, render_page
+from readiness.registry import criterion_settings
 
 from . import calendar, exports, selectors, services
 from .forms import CatalogueFilterForm, CourseForm, EnrolOtherForm, MaterialForm, SessionForm
@@ -370,10 +371,7 @@ def session_ics(request, project, session_id):
 @project_view("training.view_coverage")
 def coverage(request, project):
     report = selectors.coverage_report(project=project)
-    from projects.readiness import criteria
-
-    target = next((c.default_target for c in criteria() if c.key == "training_coverage"), 95)
-    target = (project.readiness_targets or {}).get("training_coverage", {}).get("target", target)
+    target = criterion_settings(project, "training_coverage")["target"]
     context = _ctx(request, project, report=report, target=target, tab="coverage")
     return render_page(request, "training/coverage.html", context, partial="untrained")
 

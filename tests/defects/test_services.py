@@ -371,7 +371,7 @@ def test_requirement_coverage_uses_latest_cycle(project, users):
 
 
 def test_readiness_criteria(project, users):
-    from projects import readiness
+    from readiness import registry as readiness
 
     file_defect(project, users["tester"], severity="critical")
     d = file_defect(project, users["tester"], severity="major")

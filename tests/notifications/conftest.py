@@ -5,14 +5,12 @@ import pytest
 def _no_broker(monkeypatch):
     """Tests never talk to Redis: queued work is recorded instead (call the tasks explicitly)."""
     queued = []
-    from notifications import services, tasks
+    from notifications import queue
 
-    monkeypatch.setattr(services, "broker_available", lambda: True)
-    monkeypatch.setattr(services, "_broker_state", {"ok": True, "checked": 0.0})  # no state leaks between tests
-
-    monkeypatch.setattr(tasks.deliver_notification, "apply_async",
-                        lambda args=None, **kw: queued.append(("deliver_notification", args)))
-    monkeypatch.setattr(tasks.deliver_outbox, "apply_async", lambda args=None, **kw: queued.append(("outbox", args)))
+    monkeypatch.setattr(queue, "broker_available", lambda: True)
+    monkeypatch.setattr(queue, "_broker_state", {"ok": True, "checked": 0.0})  # no state leaks between tests
+    names = {queue.DELIVER_NOTIFICATION: "deliver_notification", queue.DELIVER_OUTBOX: "outbox", queue.SWEEP: "sweep"}
+    monkeypatch.setattr(queue, "send_task", lambda name, args: queued.append((names[name], list(args))))
     return queued
 
 

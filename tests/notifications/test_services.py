@@ -5,7 +5,7 @@ from django.utils import timezone, translation
 from django.utils.functional import lazy
 from freezegun import freeze_time
 
-from notifications import services
+from notifications import queue, services
 from notifications.models import EmailStatus, Notification, NotificationPreference, ReminderSetting
 from notifications.registry import lead_time, rules
 from notifications.reminders import SHIFT, SLIPPING
@@ -17,7 +17,7 @@ from tests.projects.factories import MilestoneFactory, ProjectFactory, ShiftFact
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2027, 3, 10, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
-REAL_BROKER_AVAILABLE = services.broker_available  # captured before tests/notifications/conftest.py fakes it
+REAL_BROKER_AVAILABLE = queue.broker_available  # captured before tests/notifications/conftest.py fakes it
 
 
 # --- notify -------------------------------------------------------------------------------
@@ -298,17 +298,15 @@ def test_reminder_setting_validation():
 def test_broker_down_is_noticed_once_and_requests_do_not_wait_for_it(monkeypatch):
     import projects.health
 
-    monkeypatch.setattr(services, "broker_available", REAL_BROKER_AVAILABLE)  # undo the package-wide fake
-    monkeypatch.setattr(services, "_broker_state", {"ok": True, "checked": 0.0})
+    monkeypatch.setattr(queue, "broker_available", REAL_BROKER_AVAILABLE)  # undo the package-wide fake
+    monkeypatch.setattr(queue, "_broker_state", {"ok": True, "checked": 0.0})
     pings = []
     monkeypatch.setattr(projects.health, "broker_ok", lambda timeout: pings.append(timeout) or (False, "refused"))
     published = []
-    from notifications import tasks
-
-    monkeypatch.setattr(tasks.deliver_notification, "apply_async", lambda *a, **k: published.append(a))
+    monkeypatch.setattr(queue, "send_task", lambda *a, **k: published.append(a))
     user = UserFactory()
-    assert services.enqueue_delivery(1) is False
-    assert services.enqueue_outbox() is False
+    assert queue.enqueue_delivery(1) is False
+    assert queue.enqueue_outbox() is False
     assert pings == [0.3] and published == []  # one short ping, remembered; nothing published
     n = services.notify(recipient=user, kind="k", message="m", dedupe_key="down")
     assert Notification.objects.get(pk=n.pk).email_status == EmailStatus.PENDING  # waits in the outbox

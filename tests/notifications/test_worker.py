@@ -12,7 +12,7 @@ from django.core import mail
 from django.db import transaction
 
 from config.celery import app
-from notifications import services
+from notifications import queue, services
 from notifications.models import EmailStatus, Notification
 from projects.health import broker_ok
 from tests.projects.factories import UserFactory
@@ -26,7 +26,7 @@ pytestmark = [
 @pytest.fixture
 def _no_broker(monkeypatch):
     """This module talks to the real broker (overrides the package-wide fake)."""
-    monkeypatch.setattr(services, "_broker_state", {"ok": True, "checked": 0.0})
+    monkeypatch.setattr(queue, "_broker_state", {"ok": True, "checked": 0.0})
     return []
 
 

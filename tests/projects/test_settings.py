@@ -46,7 +46,7 @@ def test_no_inline_script_or_style_in_pages(client, project, users):
     import re
 
     client.force_login(users["manager"])
-    for name in ["projects:home", "projects:roster", "projects:raci", "projects:rota", "projects:readiness"]:
+    for name in ["projects:home", "projects:roster", "projects:raci", "projects:rota", "readiness:scorecard"]:
         html = client.get(reverse(name, args=[project.pk])).content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), name
         assert " style=" not in html and "<style" not in html, name

@@ -7,7 +7,7 @@ from tests.utils import count_queries, htmx
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["projects:home", "projects:roster", "projects:raci", "projects:rota", "projects:readiness"]
+PAGES = ["projects:home", "projects:roster", "projects:raci", "projects:rota", "readiness:scorecard"]
 
 
 def _login(client, user):
@@ -269,15 +269,15 @@ def test_raci_grid_query_count_constant(client, project, users):
 
 def test_project_nav_links_every_area_and_feedback(client, project, users):
     body = _login(client, users["staff"]).get(reverse("projects:home", args=[project.pk])).content.decode()
-    for name in ["requirements:list", "defects:list", "training:catalogue", "tasks:runbooks", "defects:hypercare",
-                 "projects:roster", "projects:readiness"]:
+    for name in ["requirements:list", "defects:list", "training:catalogue", "tasks:runbooks", "hypercare:dashboard",
+                 "projects:roster", "readiness:scorecard"]:
         assert f'href="{reverse(name, args=[project.pk])}"' in body, name
-    assert reverse("defects:feedback_new", args=[project.pk]) in body
+    assert reverse("hypercare:feedback_new", args=[project.pk]) in body
 
 
 def test_project_nav_has_lessons_learned_highlighted_on_its_page(client, project, users):
     _login(client, users["staff"])
-    lessons = reverse("projects:lessons", args=[project.pk])
+    lessons = reverse("hypercare:lessons", args=[project.pk])
     assert f'href="{lessons}"' in client.get(reverse("projects:home", args=[project.pk])).content.decode()
     body = client.get(lessons).content.decode()
     assert f'<a href="{lessons}" class="active" aria-current="page">' in body

@@ -6,7 +6,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from notifications.registry import rules
-from projects import readiness
+from readiness import registry as readiness
 from requirements import selectors, services
 from requirements.reminders import KIND, requirements_waiting_for_review
 from tests.projects.factories import member

@@ -1,23 +1,22 @@
-import time
-
 import pytest
 
 from projects import demo as project_demo
 from tasks import demo
-from tasks.models import Run, Runbook
+from tasks.models import Run, Runbook, Step
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_seed_is_fast_and_idempotent():
+def test_demo_seed_is_idempotent():
+    """How long the seed takes is measured by `make bench`, not asserted here."""
     project, people = project_demo.seed()
-    start = time.perf_counter()
     demo.seed(project=project, people=people)
-    elapsed = time.perf_counter() - start
+    steps = Step.objects.filter(runbook__project=project).count()
     demo.seed(project=project, people=people)
     assert Runbook.objects.filter(project=project).count() == 2
+    assert Step.objects.filter(runbook__project=project).count() == steps
     runs = {r.label: r for r in Run.objects.filter(project=project)}
+    assert len(runs) == Run.objects.filter(project=project).count()
     assert runs["Rehearsal #1"].finished_at > runs["Rehearsal #1"].window_end
     assert runs["Rehearsal #2"].finished_at <= runs["Rehearsal #2"].window_end
     assert runs["Production #1"].status == "planned"
-    assert elapsed < 10, elapsed

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from notifications.services import sweep
-from projects import readiness
+from readiness import registry as readiness
 from tasks import services
 from tests.tasks.factories import chain, play, run, runbook
 

@@ -5,9 +5,9 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from notifications.models import Notification
-from projects import readiness
 from projects.errors import DomainError
 from projects.models import Membership
+from readiness import registry as readiness
 from tests.projects.factories import DepartmentFactory, member
 from training import reminders, selectors, services
 from training.models import CalendarToken, Course, Enrolment, Session

@@ -7,9 +7,9 @@ from django.db import transaction
 from projects import demo
 
 # App names load `<app>.demo`; dotted names are modules of their own. In this order: people's
-# notification languages first, projects.demo_extra last (it reads the others' data).
-APPS = ["notifications.demo_preferences", "requirements", "defects", "training", "tasks", "notifications",
-        "projects.demo_extra"]
+# notification languages first, readiness last (its snapshots and go/no-go read the others' data).
+APPS = ["notifications.demo_preferences", "requirements", "defects", "training", "tasks", "hypercare", "notifications",
+        "readiness"]
 
 
 class Command(BaseCommand):

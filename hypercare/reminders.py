@@ -1,0 +1,53 @@
+"""Reminder rules of hypercare: retrospective actions that fall due feed the reminders; and the
+kinds hypercare sends at once (the daily report, an answer to feedback).
+
+Collected by the notifications sweep (notifications.registry.autodiscover); set-based queries,
+no query per row. Messages are lazy so each recipient reads them in their own language.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from notifications.registry import Reminder, event_kind, lead_time, reminder_rule
+from projects.models import Phase
+
+from .models import LessonAction, LessonActionStatus
+
+ACTION_DUE = "lesson_action_due"
+ACTION_LEAD = timedelta(days=2)
+HORIZON = timedelta(days=60)  # the longest lead time a project could sensibly configure
+
+
+@reminder_rule(ACTION_DUE, label=_("Retrospective action due"), default_lead=ACTION_LEAD)
+def lesson_actions_due(*, now):
+    """The owner of an open action, `lead` (2 days by default) before its due date; once more when overdue."""
+    today = timezone.localdate(now)
+    actions = (LessonAction.objects.filter(status=LessonActionStatus.OPEN, due_date__lte=today + HORIZON)
+               .exclude(project__phase=Phase.CLOSED)
+               .select_related("project").only("id", "title", "owner_id", "due_date", "project__id", "project__code")
+               .order_by("due_date", "id"))
+    for action in actions.iterator(chunk_size=2000):
+        lead = lead_time(action.project_id, ACTION_DUE) or ACTION_LEAD
+        if action.due_date - today > lead:
+            continue
+        overdue = action.due_date < today
+        stage = "overdue" if overdue else "due"
+        message = (_("Retrospective action for {code} is overdue since {due}: {title}") if overdue
+                   else _("Retrospective action for {code} is due on {due}: {title}"))
+        yield Reminder(
+            recipient=action.owner_id, kind=ACTION_DUE, project=action.project_id, subject=action,
+            message=format_lazy(message, code=action.project.code, due=action.due_date.isoformat(),
+                                title=action.title),
+            url=reverse("hypercare:lessons", args=[action.project_id]) + "#actions",
+            due_at=timezone.make_aware(datetime.combine(action.due_date, time(9))),
+            dedupe_key=f"{ACTION_DUE}:{action.pk}:{action.due_date:%Y%m%d}:{stage}",
+        )
+
+
+# Kinds sent at once by notify() (named here so the inbox, preferences and e-mails show a label).
+event_kind("hypercare_report", label=_("Daily hypercare report"))
+event_kind("feedback_answered", label=_("Feedback answered"))

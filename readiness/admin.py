@@ -1,0 +1,73 @@
+"""Admin of readiness: snapshots (derived data) and the go/no-go records, which are view-only:
+the evidence is frozen and a sign-off or a final decision never changes, here or anywhere."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import GoNoGoDecision, GoNoGoSignOff, ReadinessSnapshot, SignatureFailure
+
+
+@admin.register(ReadinessSnapshot)
+class ReadinessSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["project", "date", "score", "ready"]
+    list_filter = ["project", "ready"]
+    date_hierarchy = "date"
+    list_select_related = ["project"]
+
+
+class SignOffInline(admin.TabularInline):
+    model = GoNoGoSignOff
+    extra = 0
+    can_delete = False
+    readonly_fields = ["role", "user", "verdict", "comment", "signed_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # sign-offs are e-signed on the meeting page, never typed in here
+
+
+@admin.register(GoNoGoDecision)
+class GoNoGoDecisionAdmin(SimpleHistoryAdmin):
+    """Read-only: the evidence is frozen and a final decision may never be edited, here or anywhere."""
+
+    list_display = ["title", "project", "meeting_at", "status", "final_verdict", "score", "ready"]
+    list_filter = ["project", "status", "final_verdict"]
+    list_select_related = ["project"]
+    inlines = [SignOffInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # view only: no edit and no history "revert" of a decision or a signature
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GoNoGoSignOff)
+class GoNoGoSignOffAdmin(SimpleHistoryAdmin):
+    list_display = ["decision", "role", "user", "verdict", "signed_at"]
+    list_filter = ["verdict", "role"]
+    list_select_related = ["decision", "user"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # view only: no edit and no history "revert" of a decision or a signature
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SignatureFailure)
+class SignatureFailureAdmin(admin.ModelAdmin):
+    list_display = ["user", "decision", "attempted_at"]
+    list_select_related = ["user", "decision"]
+    readonly_fields = ["user", "decision", "attempted_at"]

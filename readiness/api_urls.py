@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import api
+
+# Registered on the shared router in config/api.py.
+ROUTES = [
+    ("gonogo-decisions", api.GoNoGoDecisionViewSet, "gonogo-decision"),
+]
+
+urlpatterns = [path("projects/<int:pk>/readiness/", api.project_readiness, name="project-readiness")]

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReadinessConfig(AppConfig):
+    name = "readiness"
+    verbose_name = _("Readiness")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from projects import hooks
+
+        from . import readiness_criteria  # noqa: F401  registers the rules and the core's criteria and gauges
+        from .views import dashboard_context
+
+        hooks.nav_item(key="readiness", label=_("Readiness"), url_name="readiness:scorecard", order=90)
+        hooks.home_panel(key="dashboard", template="readiness/_dashboard.html", css="css/readiness.css",
+                         order=10)(dashboard_context)

@@ -1,0 +1,67 @@
+"""Forms of the scorecard settings and the go/no-go pages (input shape only; rules live in services)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from projects.forms import DT_WIDGET
+from projects.models import Role
+
+from .models import Verdict
+from .selectors import area_label, criteria_settings, signoff_roles
+
+
+class ReadinessSettingsForm(forms.Form):
+    """One row per registered criterion: target, weight, mandatory; plus the default sign-off roles."""
+
+    required_signoffs = forms.MultipleChoiceField(
+        label=_("Go/no-go sign-offs required by default"), choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        settings = criteria_settings(project)
+        self.criteria = [c for c, _conf in settings]
+        self.fields["required_signoffs"].initial = signoff_roles(project)
+        for c, conf in settings:
+            self.fields[f"{c.key}-target"] = forms.FloatField(label=_("Target"), initial=conf["target"], min_value=0)
+            self.fields[f"{c.key}-weight"] = forms.IntegerField(label=_("Weight"), initial=conf["weight"], min_value=0,
+                                                                max_value=10)
+            self.fields[f"{c.key}-mandatory"] = forms.BooleanField(label=_("Mandatory"), initial=conf["mandatory"],
+                                                                   required=False)
+
+    def rows(self):
+        for c in self.criteria:
+            yield {"criterion": c, "area": area_label(c.area), "target": self[f"{c.key}-target"], "weight": self[f"{c.key}-weight"],
+                   "mandatory": self[f"{c.key}-mandatory"]}
+
+    def settings(self):
+        data = self.cleaned_data
+        return {c.key: {"target": data[f"{c.key}-target"], "weight": data[f"{c.key}-weight"],
+                        "mandatory": data[f"{c.key}-mandatory"]} for c in self.criteria}
+
+
+class GoNoGoOpenForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    meeting_at = forms.DateTimeField(label=_("Meeting at"), widget=DT_WIDGET)
+    required_roles = forms.MultipleChoiceField(label=_("Sign-offs required"), choices=Role.choices,
+                                               widget=forms.CheckboxSelectMultiple)
+
+
+class SignOffForm(forms.Form):
+    role = forms.ChoiceField(label=_("Signing as"))
+    verdict = forms.ChoiceField(label=_("Decision"), choices=Verdict.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment / conditions"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    password = forms.CharField(label=_("Your password (e-signature)"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r, Role(r).label) for r in roles]
+
+
+class FinalizeForm(forms.Form):
+    verdict = forms.ChoiceField(label=_("Final decision"), choices=Verdict.choices, widget=forms.RadioSelect)
+    conditions = forms.CharField(label=_("Conditions / reasons"), required=False,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+    password = forms.CharField(label=_("Your password (e-signature)"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

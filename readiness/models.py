@@ -1,0 +1,128 @@
+"""Readiness: daily snapshots of the scorecard and the go/no-go decision with its e-signed sign-offs.
+
+The tables keep the names they had when these models lived in `projects` until migration 0002
+renames them; see readiness/migrations.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from projects.models import Project, Role
+
+
+class ReadinessSnapshot(models.Model):
+    """The scorecard as it stood on one day: the source of the dashboard's trend charts.
+
+    Derived data, recomputed by the daily job (one row per project and day), so no history."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="readiness_snapshots")
+    date = models.DateField(_("date"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    ready = models.BooleanField(_("ready"))
+    # [{key, label, value, target, passed, weight, mandatory, area, explanation, url, display}]
+    criteria = models.JSONField(_("criteria"), default=list)
+    taken_at = models.DateTimeField(_("taken at"), auto_now=True)
+
+    class Meta:
+        ordering = ["project_id", "date"]
+        verbose_name = _("readiness snapshot")
+        verbose_name_plural = _("readiness snapshots")
+        constraints = [models.UniqueConstraint(fields=["project", "date"], name="readiness_snapshot_one_per_day")]
+
+    def __str__(self):
+        return f"{self.project_id} {self.date} {self.score}"
+
+
+class Verdict(models.TextChoices):
+    GO = "go", _("Go")
+    NO_GO = "no_go", _("No-go")
+    GO_WITH_CONDITIONS = "go_with_conditions", _("Go with conditions")
+
+
+class DecisionStatus(models.TextChoices):
+    OPEN = "open", _("Open: collecting sign-offs")
+    FINAL = "final", _("Final")
+
+
+class GoNoGoDecision(models.Model):
+    """One go/no-go meeting. The readiness evidence is frozen when the meeting opens; once the
+    manager records the final decision nothing about it can change (a new meeting is a new row)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="gonogo_decisions")
+    title = models.CharField(_("title"), max_length=200)
+    meeting_at = models.DateTimeField(_("meeting at"))
+    status = models.CharField(_("status"), max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.OPEN)
+    required_roles = models.JSONField(_("required sign-offs"), default=list)
+    # {score, ready, criteria: [...as in ReadinessSnapshot...], blockers: [keys]} at opening time
+    evidence = models.JSONField(_("readiness evidence"), default=dict)
+    score = models.PositiveSmallIntegerField(_("score"), default=0)
+    ready = models.BooleanField(_("ready"), default=False)
+    final_verdict = models.CharField(_("final decision"), max_length=20, choices=Verdict.choices, blank=True)
+    conditions = models.TextField(_("conditions"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("opened by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-meeting_at", "-id"]
+        verbose_name = _("go/no-go decision")
+        verbose_name_plural = _("go/no-go decisions")
+        constraints = [
+            models.UniqueConstraint(fields=["project"], condition=Q(status="open"), name="gonogo_one_open_meeting"),
+            models.CheckConstraint(
+                condition=Q(status="open") | (~Q(final_verdict="") & Q(decided_at__isnull=False)),
+                name="gonogo_final_has_verdict",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_final(self):
+        return self.status == DecisionStatus.FINAL
+
+
+class GoNoGoSignOff(models.Model):
+    """One required role's e-signed vote. Given after re-entering the password; never edited."""
+
+    decision = models.ForeignKey(GoNoGoDecision, on_delete=models.CASCADE, related_name="signoffs")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("signed by"))
+    verdict = models.CharField(_("decision"), max_length=20, choices=Verdict.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    signed_at = models.DateTimeField(_("signed at"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        verbose_name = _("go/no-go sign-off")
+        verbose_name_plural = _("go/no-go sign-offs")
+        constraints = [models.UniqueConstraint(fields=["decision", "role"], name="gonogo_signoff_one_per_role")]
+
+    def __str__(self):
+        return f"{self.get_role_display()} · {self.get_verdict_display()}"
+
+
+class SignatureFailure(models.Model):
+    """A wrong password given for an e-signature: counted, so that guessing locks the signer out."""
+
+    decision = models.ForeignKey(GoNoGoDecision, on_delete=models.CASCADE, related_name="signature_failures")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    attempted_at = models.DateTimeField(_("attempted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-attempted_at"]
+        verbose_name = _("e-signature failure")
+        verbose_name_plural = _("e-signature failures")
+
+    def __str__(self):
+        return f"{self.user_id} {self.attempted_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,63 @@
+"""What readiness itself contributes to the scorecard and the dashboard, from the project core:
+the on-call rota covers the cutover window and hypercare, every RACI area has one A, and the
+milestones (reached, overdue). Other apps contribute theirs from their own `readiness_criteria.py`.
+"""
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from projects import selectors as project_selectors
+from projects.models import Milestone
+
+from . import rules  # noqa: F401  the readiness rules exist before any check
+from .registry import Gauge, Overdue, OverdueList, Result, criterion, gauges, overdue
+
+
+@criterion(key="rota_gaps", label=_("On-call rota covers cutover and hypercare"), default_target=0, area="team",
+           order=80)
+def rota_coverage(project, target):
+    gaps = project_selectors.rota_gaps(project=project)
+    hours = round(sum((e - s).total_seconds() for s, e in gaps) / 3600, 1)
+    return Result(
+        value=len(gaps),
+        passed=len(gaps) <= target,
+        explanation=ngettext("%(n)d gap (%(h)s h) without anyone on duty", "%(n)d gaps (%(h)s h) without anyone on duty",
+                             len(gaps)) % {"n": len(gaps), "h": hours},
+        url=reverse("projects:rota", args=[project.pk]),
+    )
+
+
+@criterion(key="raci_accountable", label=_("Every work area has exactly one Accountable"), default_target=0,
+           area="team", order=81)
+def raci_accountable(project, target):
+    grid = project_selectors.raci_grid(project=project)
+    bad = len(grid["violations"])
+    empty = not grid["rows"]
+    return Result(
+        value=bad,
+        passed=not empty and bad <= target,
+        explanation=_("No responsibilities written down yet") if empty else ngettext(
+            "%(n)d work area without exactly one A", "%(n)d work areas without exactly one A", bad) % {"n": bad},
+        url=reverse("projects:raci", args=[project.pk]),
+    )
+
+
+@gauges(key="milestones", label=_("Milestones"), area="schedule", order=5)
+def milestone_gauges(project):
+    counts = Milestone.objects.filter(project=project).aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(actual_date__isnull=False)))
+    if not counts["total"]:
+        return []
+    url = reverse("projects:home", args=[project.pk]) + "#milestones"
+    return [Gauge(label=_("Milestones reached"), value=counts["done"], total=counts["total"], url=url, tone="info")]
+
+
+@overdue(key="milestones", label=_("Milestones"), order=10)
+def milestones_overdue(project, today):
+    qs = Milestone.objects.filter(project=project, actual_date__isnull=True, planned_date__lt=today)
+    items = [Overdue(title=m.name, due=m.planned_date, owner=m.owner, what=_("Milestone"),
+                     url=reverse("projects:milestone", args=[project.pk, m.pk]))
+             for m in qs.select_related("owner").order_by("planned_date", "id")[:8]]
+    return OverdueList(items=items, total=qs.count())  # always two queries, whatever the size

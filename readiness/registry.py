@@ -1,0 +1,272 @@
+"""The public face of `readiness`: the registries other apps plug into.
+
+- Criteria of the scorecard: `@criterion(key=..., label=...)` returning a `Result`; the
+  scorecard, the dashboard, snapshots and the go/no-go evidence ask `evaluate(project)`.
+- Gauges and overdue lists of the project manager's dashboard: `@gauges(...)`, `@overdue(...)`.
+
+Apps register from their `readiness_criteria.py`, imported by their AppConfig.ready(), e.g.::
+
+    from readiness.registry import Gauge, Overdue, OverdueList, Result, criterion, gauges, overdue
+
+    @criterion(key="open_critical_defects", label=_("No open critical defects"), area="testing")
+    def open_critical(project, target):      # a constant number of queries, whatever the size
+        n = ...
+        return Result(value=n, passed=n <= target, display=str(n), url=...)
+
+    @gauges(key="defects", label=_("Defects"), area="testing", order=20)
+    def defect_gauges(project):
+        return [Gauge(label=_("Tests passed"), value=412, total=500, url=...),
+                Gauge(label=_("Open critical"), value=2, tone="bad", url=...)]
+
+    @overdue(key="defects", label=_("Defects"))
+    def defects_overdue(project, today):      # the late items, at most `limit`, with the total
+        return OverdueList(items=[Overdue(title=..., due=date, url=..., owner=user)], total=7)
+
+A criterion's `Result` with a `total` (or a display ending in `%`) is drawn as a progress bar;
+a gauge with a `total` is a bar, without one a number (tone good/warn/bad). A criterion or
+provider that crashes is logged and shown as failed or skipped: another app's bug must not take
+the dashboard down. This module imports no other app and no model.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Result:
+    value: float
+    passed: bool
+    explanation: str = ""
+    url: str | None = None  # where the blocking items are listed
+    display: str | None = None  # how to show the value ("87%", "3 open")
+    total: float | None = None  # when the value counts items out of a total (drawn as a progress bar)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    label: object  # lazy translation
+    compute: Callable  # (project, target) -> Result
+    default_target: float = 0
+    weight: int = 1
+    mandatory: bool = True
+    area: str = "team"
+    order: int = 100
+
+
+@dataclass
+class Evaluated:
+    criterion: Criterion
+    target: float
+    result: Result
+    mandatory: bool = True
+    extra: dict = field(default_factory=dict)
+    weight: int | None = None  # the project's override; None means the criterion's own weight
+
+    def __post_init__(self):
+        if self.weight is None:
+            self.weight = self.criterion.weight
+
+    @property
+    def key(self):
+        return self.criterion.key
+
+    @property
+    def label(self):
+        return self.criterion.label
+
+    @property
+    def area(self):
+        return self.criterion.area
+
+    @property
+    def passed(self):
+        return self.result.passed
+
+    def as_dict(self):
+        return {
+            "key": self.criterion.key,
+            "label": str(self.criterion.label),
+            "value": self.result.value,
+            "target": self.target,
+            "passed": self.result.passed,
+            "weight": self.weight,
+            "mandatory": self.mandatory,
+            "area": self.criterion.area,
+            "explanation": str(self.result.explanation),
+            "url": self.result.url,
+            "display": str(self.result.display) if self.result.display is not None else None,
+            "total": self.result.total,
+        }
+
+
+_registry: dict[str, Criterion] = {}
+
+
+def register(criterion: Criterion) -> Criterion:
+    _registry[criterion.key] = criterion
+    return criterion
+
+
+def criterion(*, key, label, default_target=0, weight=1, mandatory=True, area="team", order=100):
+    """Decorator form: @criterion(key=..., label=...) def compute(project, target) -> Result."""
+
+    def decorate(func):
+        register(Criterion(key=key, label=label, compute=func, default_target=default_target, weight=weight,
+                           mandatory=mandatory, area=area, order=order))
+        return func
+
+    return decorate
+
+
+def criterion_for(key) -> Criterion | None:
+    """The registered criterion with this key, or None (it may have been retired since)."""
+    return _registry.get(key)
+
+
+def criteria():
+    return sorted(_registry.values(), key=lambda c: (c.order, c.key))
+
+
+def criterion_settings(project, key, criterion_=None) -> dict:
+    """{target, mandatory, weight} of one criterion in a project: its override, else the default."""
+    c = criterion_ or _registry.get(key)
+    conf = (project.readiness_targets or {}).get(key) or {}
+    default_target, mandatory, weight = (c.default_target, c.mandatory, c.weight) if c else (0, True, 1)
+    return {"target": conf.get("target", default_target), "mandatory": conf.get("mandatory", mandatory),
+            "weight": conf.get("weight", weight)}
+
+
+def _compute(c, project, target) -> Result:
+    """One criterion's result. A criterion that crashes fails (visibly) instead of hiding the scorecard."""
+    try:
+        return c.compute(project, target)
+    except Exception:  # noqa: BLE001 - another app's bug must not take the dashboard down
+        log.exception("Readiness criterion %s failed for project %s", c.key, project.pk)
+        return Result(value=0, passed=False, explanation=_("This criterion could not be computed; see the server log."))
+
+
+def evaluate(project) -> dict:
+    """{score 0–100, ready, criteria:[Evaluated], blockers:[Evaluated]}.
+
+    `score` is the weighted share of criteria that pass; `ready` only when every mandatory
+    criterion passes. Targets, weights and the mandatory flag may be overridden per project in
+    `Project.readiness_targets` ({key: {"target": x, "weight": n, "mandatory": bool}})."""
+    evaluated = []
+    for c in criteria():
+        conf = criterion_settings(project, c.key, c)
+        evaluated.append(Evaluated(criterion=c, target=conf["target"], result=_compute(c, project, conf["target"]),
+                                   mandatory=conf["mandatory"], weight=conf["weight"]))
+    total = sum(e.weight for e in evaluated)
+    passed = sum(e.weight for e in evaluated if e.passed)
+    score = round(passed * 100 / total) if total else 0
+    ready = bool(evaluated) and all(e.passed for e in evaluated if e.mandatory)
+    return {"score": score, "ready": ready, "criteria": evaluated,
+            "blockers": [e for e in evaluated if not e.passed]}
+
+
+def freeze(result) -> dict:
+    """An evaluation as plain JSON (for snapshots and the go/no-go evidence): it never changes later."""
+    return {"score": result["score"], "ready": result["ready"],
+            "criteria": [e.as_dict() for e in result["criteria"]],
+            "blockers": [e.key for e in result["blockers"]]}
+
+
+# ----- the dashboard's gauges and overdue lists ------------------------------------------------
+
+# How the areas of the readiness criteria and gauges are named on the dashboard.
+AREA_ORDER = ["schedule", "requirements", "testing", "training", "cutover", "team", "hypercare"]
+
+
+@dataclass(frozen=True)
+class Gauge:
+    label: Any
+    value: float
+    total: float | None = None
+    url: str | None = None
+    tone: str = ""
+    display: str | None = None
+
+
+@dataclass(frozen=True)
+class Overdue:
+    title: str
+    due: date | None
+    url: str | None = None
+    owner: Any = None
+    what: Any = ""  # e.g. "Work item", "Defect"
+
+
+@dataclass
+class OverdueList:
+    items: list = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class Provider:
+    key: str
+    label: Any
+    func: Any
+    area: str = ""
+    order: int = 100
+
+
+_gauges: dict[str, Provider] = {}
+_overdue: dict[str, Provider] = {}
+
+
+def gauges(*, key, label, area, order=100):
+    def decorate(func):
+        _gauges[key] = Provider(key=key, label=label, func=func, area=area, order=order)
+        return func
+
+    return decorate
+
+
+def overdue(*, key, label, order=100):
+    def decorate(func):
+        _overdue[key] = Provider(key=key, label=label, func=func, order=order)
+        return func
+
+    return decorate
+
+
+def _call(provider, *args):
+    try:
+        return provider.func(*args)
+    except Exception:  # noqa: BLE001 - see module docstring
+        log.exception("Dashboard provider %s failed", provider.key)
+        return None
+
+
+def collect_gauges(project) -> dict:
+    """{area: [Gauge]} from every registered provider, in order."""
+    result = {}
+    for provider in sorted(_gauges.values(), key=lambda p: (p.order, p.key)):
+        found = _call(provider, project)
+        if found:
+            result.setdefault(provider.area, []).extend(found)
+    return result
+
+
+def collect_overdue(project, today, limit=8) -> list:
+    """[{key, label, items, total}] for every provider that has something late."""
+    result = []
+    for provider in sorted(_overdue.values(), key=lambda p: (p.order, p.key)):
+        found = _call(provider, project, today)
+        if found is None:
+            continue
+        if isinstance(found, list):
+            found = OverdueList(items=found, total=len(found))
+        if found.total or found.items:
+            result.append({"key": provider.key, "label": provider.label, "items": found.items[:limit],
+                           "total": max(found.total, len(found.items))})
+    return result

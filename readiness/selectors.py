@@ -1,0 +1,213 @@
+"""Reads of readiness: the project manager's dashboard (shown on the project home), the scorecard
+with its trends, the sign-off roles, and the go/no-go meetings with their frozen evidence.
+
+Every number from another app comes through the registry (readiness.registry); this module never
+imports another app. A fixed number of queries: each criterion and provider is constant, and
+the snapshots are read in one query.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from projects.access import roles_of
+from projects.models import Role
+from projects.selectors import project_list_for_user
+
+from . import registry
+from .charts import line_chart
+from .models import GoNoGoDecision, GoNoGoSignOff, ReadinessSnapshot
+from .registry import AREA_ORDER, collect_gauges, collect_overdue
+
+DEFAULT_SIGNOFF_ROLES = [Role.MANAGER, Role.BUSINESS, Role.OPS, Role.TESTER]
+SIGNOFF_ROLES_KEY = "_signoff_roles"  # readiness_targets holds criterion keys; this one is not a criterion
+
+TREND_DAYS = 30
+
+AREA_LABELS = {
+    "requirements": _("Requirements"),
+    "testing": _("Testing"),
+    "training": _("Training"),
+    "cutover": _("Cutover"),
+    "team": _("Team"),
+    "hypercare": _("Hypercare"),
+    "schedule": _("Schedule"),
+}
+
+
+def area_label(area):
+    return AREA_LABELS.get(area) or str(area).replace("_", " ").title()
+
+
+def _is_percent(e):
+    return e.result.total is None and str(e.result.display or "").strip().endswith("%")
+
+
+def progress_of(e):
+    """(value, total) when a criterion's value is a share that a bar can show, else None."""
+    if e.result.total:
+        return e.result.value, e.result.total
+    if _is_percent(e):
+        return e.result.value, 100
+    return None
+
+
+def areas(result, gauges_by_area):
+    """[{key, label, criteria:[{e, progress}], gauges, passed, total}] in the usual order of a launch."""
+    grouped = {}
+    for e in result["criteria"]:
+        grouped.setdefault(e.area, []).append(e)
+    keys = [a for a in AREA_ORDER if a in grouped or a in gauges_by_area]
+    keys += sorted(a for a in set(grouped) | set(gauges_by_area) if a not in AREA_ORDER)
+    rows = []
+    for key in keys:
+        criteria = grouped.get(key, [])
+        rows.append({
+            "key": key, "label": area_label(key), "gauges": gauges_by_area.get(key, []),
+            "criteria": [{"e": e, "progress": progress_of(e)} for e in criteria],
+            "passed": sum(1 for e in criteria if e.passed), "total": len(criteria),
+        })
+    return rows
+
+
+def trends(*, project, result, today, days=TREND_DAYS):
+    """The score and every criterion over the last `days` days: stored snapshots plus today's live value."""
+    snapshots = list(ReadinessSnapshot.objects.filter(project=project, date__gte=today - timedelta(days=days),
+                                                      date__lt=today).order_by("date"))
+    dates = [s.date for s in snapshots] + [today]
+    by_day = [{c["key"]: c for c in s.criteria} for s in snapshots]
+    score_points = [(s.date, s.score) for s in snapshots] + [(today, result["score"])]
+    ready_marks = ["good" if s.ready else "bad" for s in snapshots] + ["good" if result["ready"] else "bad"]
+    charts = []
+    for e in result["criteria"]:
+        values = [day.get(e.key, {}).get("value") for day in by_day] + [e.result.value]
+        marks = [("good" if day[e.key]["passed"] else "bad") if e.key in day else "" for day in by_day]
+        marks.append("good" if e.passed else "bad")
+        charts.append({
+            "e": e, "area": area_label(e.area),
+            "svg": line_chart(list(zip(dates, values, strict=True)), target=e.target, percent=_is_percent(e),
+                              title=str(e.label), marks=marks, width=300, height=80),
+            "days": sum(1 for v in values if v is not None),
+        })
+    return {
+        "score_svg": line_chart(score_points, target=None, percent=True, title=str(_("Readiness score")),
+                                marks=ready_marks, width=640, height=130, css="wide"),
+        "criteria": charts, "days": len(snapshots),
+    }
+
+
+def _with_lateness(groups, today):
+    for group in groups:
+        group["items"] = [{"item": i, "late": max(0, (today - i.due).days) if i.due else None} for i in group["items"]]
+    return groups
+
+
+def dashboard(*, project, user, today=None):
+    today = today or timezone.localdate()
+    result = registry.evaluate(project)
+    mandatory_blockers = [e for e in result["blockers"] if e.mandatory]
+    latest = (GoNoGoDecision.objects.filter(project=project).select_related("decided_by")
+              .order_by("-meeting_at", "-id").first())
+    return {
+        "result": result,
+        "mandatory_blockers": mandatory_blockers,
+        "other_blockers": [e for e in result["blockers"] if not e.mandatory],
+        "areas": areas(result, collect_gauges(project)),
+        "trends": trends(project=project, result=result, today=today),
+        "overdue": _with_lateness(collect_overdue(project, today), today),
+        "latest_decision": latest,
+        "today": today,
+    }
+
+
+def _role_label(role):
+    return str(Role(role).label)
+
+
+def signoff_roles(project) -> list[str]:
+    """The roles whose sign-off a go/no-go meeting of this project asks for by default."""
+    return list((project.readiness_targets or {}).get(SIGNOFF_ROLES_KEY) or DEFAULT_SIGNOFF_ROLES)
+
+
+def criteria_settings(project):
+    """[(criterion, {target, weight, mandatory})] of every registered criterion in this project."""
+    return [(c, registry.criterion_settings(project, c.key, c)) for c in registry.criteria()]
+
+
+# ----- go/no-go meetings ----------------------------------------------------------------------
+
+
+def decisions(*, project):
+    return (GoNoGoDecision.objects.filter(project=project)
+            .select_related("decided_by", "opened_by")
+            .prefetch_related(Prefetch("signoffs", queryset=GoNoGoSignOff.objects.select_related("user")))
+            .order_by("-meeting_at", "-id"))
+
+
+def decision_get(*, project, pk) -> GoNoGoDecision:
+    decision = decisions(project=project).filter(pk=pk).first()
+    if decision is None:
+        raise Http404
+    return decision
+
+
+def signoff_rows(decision):
+    """One row per required role: the sign-off given, or None while it is awaited."""
+    given = {s.role: s for s in decision.signoffs.all()}
+    return [{"role": role, "label": _role_label(role), "signoff": given.get(role)} for role in decision.required_roles]
+
+
+def roles_user_may_sign(decision, user) -> list[str]:
+    if decision.is_final:
+        return []
+    given = {s.role for s in decision.signoffs.all()}
+    held = roles_of(user, decision.project)
+    return [r for r in decision.required_roles if r in held and r not in given]
+
+
+# Shown next to frozen explanations and values when the reader's language is not the one they
+# were recorded in (the text itself stays as the meeting saw it).
+RECORDED_IN = {
+    "en": gettext_lazy("(recorded in English)"),
+    "zh-hans": gettext_lazy("(recorded in Chinese)"),
+}
+
+
+def _display_row(stored: dict) -> dict:
+    """A frozen criterion for display: the stored values untouched, plus `display_label`, the
+    criterion's label in the reader's language (looked up by key in the registry; the stored
+    label when the criterion no longer exists). No queries."""
+    current = registry.criterion_for(stored.get("key"))
+    return {**stored, "display_label": str(current.label) if current else stored.get("label", "")}
+
+
+def evidence_rows(decision) -> list[dict]:
+    """Every frozen criterion of the meeting, ready to show (see `_display_row`)."""
+    return [_display_row(c) for c in decision.evidence.get("criteria", [])]
+
+
+def evidence_blockers(decision) -> list[dict]:
+    keys = set(decision.evidence.get("blockers", []))
+    return [_display_row(c) for c in decision.evidence.get("criteria", []) if c["key"] in keys]
+
+
+def evidence_recorded_in(decision) -> str:
+    """A short note "(recorded in English)" when the evidence's sentences were frozen in another
+    language than the reader's; "" when the same, or unknown (meetings opened before it was stored)."""
+    recorded = decision.evidence.get("language")
+    if not recorded or recorded == get_language():
+        return ""
+    return str(RECORDED_IN.get(recorded, gettext_lazy("(recorded in another language)")))
+
+
+
+
+def decision_list_for_user(*, user):
+    """Every meeting in the user's projects (API), with its sign-offs in signing order."""
+    return (GoNoGoDecision.objects.filter(project__in=project_list_for_user(user=user).values("pk"))
+            .prefetch_related(Prefetch("signoffs", queryset=GoNoGoSignOff.objects.order_by("signed_at", "id")))
+            .order_by("-meeting_at", "-id"))

@@ -1,0 +1,269 @@
+"""Every write of readiness: per-project criteria settings, the daily snapshots, and the go/no-go
+decision (上线决策): open a meeting, collect e-signed sign-offs, record the decision.
+
+The readiness evidence is frozen when the meeting opens. A sign-off and the final decision are
+e-signatures: the person re-enters their password, which is checked and never stored; wrong
+passwords are counted and lock the signer out for a while. A final decision never changes:
+the bank holds a new meeting instead.
+"""
+
+import logging
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from projects.audit import stamp
+from projects.errors import DomainError, check_fields
+from projects.models import Membership, Phase, Project, Role
+from projects.people import display_name
+
+from . import registry
+from .models import DecisionStatus, GoNoGoDecision, GoNoGoSignOff, ReadinessSnapshot, SignatureFailure, Verdict
+from .selectors import SIGNOFF_ROLES_KEY, signoff_roles
+
+log = logging.getLogger(__name__)
+
+MAX_SIGNATURE_FAILURES = 5
+SIGNATURE_LOCK = timedelta(minutes=15)
+
+
+def _role_label(role):
+    return str(Role(role).label)
+
+
+def _check_roles(required_roles):
+    roles = [r for r in (required_roles or []) if r]
+    if not roles:
+        raise DomainError(_("Choose at least one role whose sign-off the meeting needs."), field="required_roles")
+    bad = [r for r in roles if r not in Role.values]
+    if bad:
+        raise DomainError(_("Unknown role “%(role)s”.") % {"role": bad[0]}, field="required_roles")
+    return sorted(set(roles), key=Role.values.index)
+
+
+@transaction.atomic
+def gonogo_open(*, actor, project, title, meeting_at=None, required_roles=None) -> GoNoGoDecision:
+    """Open a meeting and freeze the scorecard as its evidence. One open meeting per project."""
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("Give the meeting a title, e.g. “Go/no-go 1”."), field="title")
+    roles = _check_roles(signoff_roles(project) if required_roles is None else required_roles)
+    if GoNoGoDecision.objects.filter(project=project, status=DecisionStatus.OPEN).exists():
+        raise DomainError(_("A go/no-go meeting is already open: record its decision before opening another."),
+                          field="title")
+    result = registry.evaluate(project)
+    evidence = registry.freeze(result)
+    evidence["evaluated_at"] = timezone.now().isoformat()
+    # Explanations and values are sentences rendered now, in the opener's language; note which.
+    evidence["language"] = get_language()
+    decision = GoNoGoDecision(project=project, title=title, meeting_at=meeting_at or timezone.now(),
+                              required_roles=roles, evidence=evidence, score=evidence["score"],
+                              ready=evidence["ready"], opened_by=actor)
+    try:
+        with transaction.atomic():
+            stamp(decision, actor).save()
+    except IntegrityError as exc:  # two managers opening at once: the constraint keeps one
+        raise DomainError(_("A go/no-go meeting is already open: record its decision before opening another."),
+                          field="title") from exc
+    return decision
+
+
+def _locked_for_update(decision):
+    decision = GoNoGoDecision.objects.select_for_update().get(pk=decision.pk)
+    if decision.is_final:
+        raise DomainError(_("This decision is final and can no longer be changed. Open a new meeting instead."),
+                          code="final")
+    return decision
+
+
+@transaction.atomic
+def gonogo_update(*, actor, decision, **changes) -> GoNoGoDecision:
+    """Correct the title, time or required roles of a meeting that is still open."""
+    allowed = {"title", "meeting_at", "required_roles"}
+    check_fields(changes, allowed=allowed)
+    decision = _locked_for_update(decision)
+    if "title" in changes:
+        changes["title"] = (changes["title"] or "").strip()
+        if not changes["title"]:
+            raise DomainError(_("Give the meeting a title, e.g. “Go/no-go 1”."), field="title")
+    if "required_roles" in changes:
+        changes["required_roles"] = _check_roles(changes["required_roles"])
+        signed = set(decision.signoffs.values_list("role", flat=True))
+        dropped = signed - set(changes["required_roles"])
+        if dropped:
+            raise DomainError(_("%(role)s has already signed; that role cannot be removed from the meeting.")
+                              % {"role": _role_label(sorted(dropped)[0])}, field="required_roles")
+    for field, value in changes.items():
+        setattr(decision, field, value)
+    stamp(decision, actor).save(update_fields=list(changes) or None)
+    return decision
+
+
+def check_signature(*, decision, user, password) -> None:
+    """The e-signature: the signer's own password, re-entered. Failures are counted (and kept even
+    though the sign-off is refused); after MAX_SIGNATURE_FAILURES the signer must wait."""
+    since = timezone.now() - SIGNATURE_LOCK
+    failures = SignatureFailure.objects.filter(decision=decision, user=user, attempted_at__gte=since).count()
+    if failures >= MAX_SIGNATURE_FAILURES:
+        raise DomainError(_("Too many wrong passwords: signing is locked for %(m)d minutes.")
+                          % {"m": SIGNATURE_LOCK.seconds // 60}, field="password", code="locked")
+    if not password or not user.check_password(password):
+        SignatureFailure.objects.create(decision=decision, user=user)
+        log.warning("Wrong e-signature password by user %s on go/no-go decision %s", user.pk, decision.pk)
+        raise DomainError(_("The password is not correct; nothing was signed."), field="password",
+                          code="signature")
+
+
+def _check_verdict(verdict, comment, *, field="comment"):
+    if verdict not in Verdict.values:
+        raise DomainError(_("Choose go, no-go or go with conditions."), field="verdict")
+    if verdict == Verdict.GO_WITH_CONDITIONS and not comment:
+        raise DomainError(_("Write down the conditions of the go."), field=field)
+    if verdict == Verdict.NO_GO and not comment:
+        raise DomainError(_("Say why it is a no-go, so that the team knows what to fix."), field=field)
+
+
+def gonogo_sign(*, decision, actor, role, verdict, comment="", password) -> GoNoGoSignOff:
+    """One required role signs. The password is checked first, outside the write transaction,
+    so that a failure is recorded even though nothing is signed."""
+    check_signature(decision=decision, user=actor, password=password)
+    return _record_signoff(decision=decision, actor=actor, role=role, verdict=verdict, comment=(comment or "").strip())
+
+
+@transaction.atomic
+def _record_signoff(*, decision, actor, role, verdict, comment):
+    decision = _locked_for_update(decision)
+    if role not in (decision.required_roles or []):
+        raise DomainError(_("This meeting does not ask for a sign-off by that role."), field="role")
+    if not Membership.objects.filter(project_id=decision.project_id, user=actor, role=role).exists():
+        raise DomainError(_("Only a member holding the role %(role)s may sign for it.") % {"role": _role_label(role)},
+                          field="role", code="permission")
+    existing = decision.signoffs.filter(role=role).select_related("user").first()
+    if existing:
+        raise DomainError(_("%(who)s has already signed for %(role)s; a sign-off cannot be changed.")
+                          % {"who": display_name(existing.user),
+                             "role": _role_label(role)}, field="role")
+    _check_verdict(verdict, comment)
+    signoff = GoNoGoSignOff(decision=decision, role=role, user=actor, verdict=verdict, comment=comment,
+                            signed_at=timezone.now())
+    stamp(signoff, actor).save()
+    return signoff
+
+
+def gonogo_finalize(*, decision, actor, verdict, conditions="", password) -> GoNoGoDecision:
+    """The manager records the final decision (also e-signed). Every required role must have signed;
+    a go is refused while anyone signed no-go."""
+    check_signature(decision=decision, user=actor, password=password)
+    return _finalize(decision=decision, actor=actor, verdict=verdict, conditions=(conditions or "").strip())
+
+
+@transaction.atomic
+def _finalize(*, decision, actor, verdict, conditions):
+    decision = _locked_for_update(decision)
+    signoffs = {s.role: s for s in decision.signoffs.all()}
+    missing = [r for r in decision.required_roles if r not in signoffs]
+    if missing:
+        raise DomainError(_("Waiting for sign-offs from: %(roles)s.") % {"roles": ", ".join(_role_label(r)
+                                                                                          for r in missing)},
+                          field="verdict")
+    _check_verdict(verdict, conditions, field="conditions")
+    no_go = [s for s in signoffs.values() if s.verdict == Verdict.NO_GO]
+    if verdict != Verdict.NO_GO and no_go:
+        raise DomainError(_("%(role)s signed no-go: a go needs every sign-off to be go. Record a no-go, or hold a "
+                            "new meeting once the blockers are fixed.") % {"role": _role_label(no_go[0].role)},
+                          field="verdict")
+    decision.final_verdict = verdict
+    decision.conditions = conditions
+    decision.decided_by = actor
+    decision.decided_at = timezone.now()
+    decision.status = DecisionStatus.FINAL
+    stamp(decision, actor).save(update_fields=["final_verdict", "conditions", "decided_by", "decided_at", "status"])
+    return decision
+
+
+# ----- scorecard settings and snapshots -------------------------------------------------------
+
+
+def _number(value, *, label, field):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise DomainError(_("The target of “%(c)s” must be a number.") % {"c": label}, field=field) from None
+    if number < 0:
+        raise DomainError(_("The target of “%(c)s” cannot be negative.") % {"c": label}, field=field)
+    return int(number) if number.is_integer() else number
+
+
+@transaction.atomic
+def readiness_settings_set(*, actor, project, settings: dict, required_signoffs=None) -> Project:
+    """Store per-criterion {target, weight, mandatory} overrides (and the default sign-off roles).
+
+    `settings` maps criterion keys to dicts; keys nobody registered are refused, so a typo
+    cannot silently leave a default in force."""
+    known = {c.key: c for c in registry.criteria()}
+    unknown = sorted(set(settings) - set(known))
+    if unknown:
+        raise DomainError(_("Unknown readiness criterion: %(k)s") % {"k": ", ".join(unknown)}, field="settings")
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    stored = dict(project.readiness_targets or {})
+    for key, conf in settings.items():
+        c = known[key]
+        label = str(c.label)
+        entry = {}
+        if "target" in conf:
+            entry["target"] = _number(conf["target"], label=label, field=f"{key}-target")
+        if "weight" in conf:
+            try:
+                weight = int(conf["weight"])
+            except (TypeError, ValueError):
+                weight = -1
+            if not 0 <= weight <= 10:
+                raise DomainError(_("The weight of “%(c)s” must be a whole number from 0 to 10.") % {"c": label},
+                                  field=f"{key}-weight")
+            entry["weight"] = weight
+        if "mandatory" in conf:
+            entry["mandatory"] = bool(conf["mandatory"])
+        defaults = {"target": c.default_target, "weight": c.weight, "mandatory": c.mandatory}
+        entry = {k: v for k, v in entry.items() if v != defaults[k]}  # store only what differs
+        if entry:
+            stored[key] = entry
+        else:
+            stored.pop(key, None)
+    if required_signoffs is not None:
+        roles = [r for r in required_signoffs if r]
+        bad = [r for r in roles if r not in Role.values]
+        if bad or not roles:
+            raise DomainError(_("Choose at least one role whose sign-off the go/no-go meeting needs."),
+                              field="required_signoffs")
+        stored[SIGNOFF_ROLES_KEY] = sorted(set(roles), key=Role.values.index)
+    project.readiness_targets = stored
+    stamp(project, actor).save(update_fields=["readiness_targets"])
+    return project
+
+
+def readiness_snapshot_take(*, project, day: date | None = None) -> ReadinessSnapshot:
+    """Evaluate the scorecard now and keep it as the project's snapshot for `day` (one per day)."""
+    day = day or timezone.localdate()
+    frozen = registry.freeze(registry.evaluate(project))
+    snapshot, _created = ReadinessSnapshot.objects.update_or_create(
+        project=project, date=day,
+        defaults={"score": frozen["score"], "ready": frozen["ready"], "criteria": frozen["criteria"]},
+    )
+    return snapshot
+
+
+def readiness_snapshot_all(*, day: date | None = None) -> int:
+    """Snapshot every project that is not closed; one project failing does not stop the others."""
+    count = 0
+    for project in Project.objects.exclude(phase=Phase.CLOSED).order_by("pk"):
+        try:
+            with transaction.atomic():
+                readiness_snapshot_take(project=project, day=day)
+        except Exception:  # noqa: BLE001 - logged; the other projects still get their snapshot
+            log.exception("Readiness snapshot failed for project %s", project.pk)
+            continue
+        count += 1
+    return count

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "readiness"
+
+P = "projects/<int:pk>/"
+G = P + "go-no-go/<int:decision_id>/"
+
+urlpatterns = [
+    path(P + "readiness/", views.readiness_page, name="scorecard"),
+    path(P + "readiness/targets/", views.readiness_settings, name="settings"),
+    path(P + "readiness/snapshot/", views.readiness_snapshot_now, name="snapshot"),
+    path(P + "go-no-go/", views.gonogo_list, name="gonogo_list"),
+    path(G, views.gonogo_detail, name="gonogo"),
+    path(G + "sign/", views.gonogo_sign, name="gonogo_sign"),
+    path(G + "decide/", views.gonogo_finalize, name="gonogo_finalize"),
+    path(G + "edit/", views.gonogo_edit, name="gonogo_edit"),
+    path(G + "report/", views.gonogo_report, name="gonogo_report"),
+    path(G + "blockers.xlsx", views.gonogo_blockers_xlsx, name="gonogo_blockers_xlsx"),
+]

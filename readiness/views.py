@@ -1,0 +1,193 @@
+"""Pages of readiness: the scorecard and its targets, and the go/no-go decision (meetings,
+e-signed sign-offs, final decision, printable report, Excel of the blockers). Thin."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from projects.api_base import require
+from projects.errors import DomainError
+from projects.views_base import form_error, project_view, render_page
+
+from . import exports, selectors, services
+from .forms import FinalizeForm, GoNoGoOpenForm, ReadinessSettingsForm, SignOffForm
+
+
+def dashboard_context(request, project):
+    """Extra context of the project home (the project manager's dashboard)."""
+    return {"dash": selectors.dashboard(project=project, user=request.user)}
+
+
+@project_view()
+def readiness_page(request, project):
+    dash = selectors.dashboard(project=project, user=request.user)
+    context = {"result": dash["result"], "dash": dash, "section": "readiness",
+               "can_configure": request.user.has_perm("readiness.configure", project)}
+    return render_page(request, "readiness/scorecard.html", context, partial="scorecard")
+
+
+@project_view("readiness.configure")
+def readiness_settings(request, project):
+    form = ReadinessSettingsForm(request.POST or None, project=project)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.readiness_settings_set(
+                    actor=request.user, project=project, settings=form.settings(),
+                    required_signoffs=form.cleaned_data["required_signoffs"])
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Readiness targets saved."))
+                return redirect("readiness:scorecard", project.pk)
+        status = 400
+    response = render_page(request, "readiness/settings.html", {"form": form, "section": "readiness"})
+    response.status_code = status
+    return response
+
+
+@project_view("readiness.configure")
+@require_POST
+def readiness_snapshot_now(request, project):
+    services.readiness_snapshot_take(project=project)
+    messages.success(request, _("Today's readiness snapshot was taken."))
+    return redirect("readiness:scorecard", project.pk)
+
+
+# ----- go/no-go ----------------------------------------------------------------------------------
+
+
+@project_view()
+def gonogo_list(request, project):
+    can_hold = request.user.has_perm("readiness.gonogo_hold", project)
+    form = None
+    status = 200
+    if can_hold:
+        initial = {"title": _("Go/no-go meeting %(n)d") % {"n": project.gonogo_decisions.count() + 1},
+                   "meeting_at": timezone.localtime().replace(second=0, microsecond=0),
+                   "required_roles": selectors.signoff_roles(project)}
+        form = GoNoGoOpenForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not can_hold:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                decision = services.gonogo_open(actor=request.user, project=project, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Meeting opened; the readiness evidence is frozen."))
+                return redirect("readiness:gonogo", project.pk, decision.pk)
+        status = 400
+    decisions = list(selectors.decisions(project=project))
+    for d in decisions:
+        d.rows = selectors.signoff_rows(d)
+    open_meeting = next((d for d in decisions if not d.is_final), None)
+    if request.method == "POST":
+        open_meeting = None  # show the form with its error instead
+    response = render_page(request, "readiness/gonogo_list.html",
+                           {"decisions": decisions, "form": form, "open_meeting": open_meeting, "section": "readiness"},
+                           partial="meetings")
+    response.status_code = status
+    return response
+
+
+def _detail(request, project, decision, *, sign_form=None, final_form=None, status=200):
+    can_hold = request.user.has_perm("readiness.gonogo_hold", project)
+    may_sign = selectors.roles_user_may_sign(decision, request.user)
+    if sign_form is None and may_sign:
+        sign_form = SignOffForm(roles=may_sign)
+    if final_form is None and can_hold and not decision.is_final:
+        final_form = FinalizeForm()
+    context = {"decision": decision, "rows": selectors.signoff_rows(decision), "sign_form": sign_form,
+               "final_form": final_form, "blockers": selectors.evidence_blockers(decision), "can_hold": can_hold,
+               "evidence_rows": selectors.evidence_rows(decision), "recorded_in": selectors.evidence_recorded_in(decision),
+               "section": "readiness"}
+    response = render(request, "readiness/gonogo_detail.html", context)
+    response.status_code = status
+    return response
+
+
+@project_view()
+def gonogo_detail(request, project, decision_id):
+    decision = selectors.decision_get(project=project, pk=decision_id)
+    return _detail(request, project, decision)
+
+
+@project_view()
+@require_POST
+def gonogo_sign(request, project, decision_id):
+    decision = selectors.decision_get(project=project, pk=decision_id)
+    require(request.user, "readiness.gonogo_sign", decision)
+    form = SignOffForm(request.POST, roles=selectors.roles_user_may_sign(decision, request.user) or decision.required_roles)
+    if form.is_valid():
+        try:
+            services.gonogo_sign(decision=decision, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Your sign-off is recorded."))
+            return redirect("readiness:gonogo", project.pk, decision.pk)
+    decision = selectors.decision_get(project=project, pk=decision_id)
+    return _detail(request, project, decision, sign_form=form, status=400)
+
+
+@project_view("readiness.gonogo_hold")
+@require_POST
+def gonogo_finalize(request, project, decision_id):
+    decision = selectors.decision_get(project=project, pk=decision_id)
+    form = FinalizeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.gonogo_finalize(decision=decision, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("The decision is recorded and is now final."))
+            return redirect("readiness:gonogo", project.pk, decision.pk)
+    decision = selectors.decision_get(project=project, pk=decision_id)
+    return _detail(request, project, decision, final_form=form, status=400)
+
+
+@project_view("readiness.gonogo_hold")
+@require_POST
+def gonogo_edit(request, project, decision_id):
+    """Correct an open meeting's title or time. A final decision is refused (400, with the reason)."""
+    decision = selectors.decision_get(project=project, pk=decision_id)
+    changes = {}
+    if request.POST.get("title") is not None:
+        changes["title"] = request.POST["title"]
+    try:
+        services.gonogo_update(actor=request.user, decision=decision, **changes)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        if request.htmx:
+            return HttpResponse(str(exc.message), status=400)
+        return _detail(request, project, selectors.decision_get(project=project, pk=decision_id), status=400)
+    messages.success(request, _("Meeting saved."))
+    return redirect("readiness:gonogo", project.pk, decision.pk)
+
+
+@project_view()
+def gonogo_report(request, project, decision_id):
+    decision = selectors.decision_get(project=project, pk=decision_id)
+    context = {"decision": decision, "rows": selectors.signoff_rows(decision),
+               "blockers": selectors.evidence_blockers(decision), "evidence_rows": selectors.evidence_rows(decision),
+               "recorded_in": selectors.evidence_recorded_in(decision), "printed_at": timezone.now(),
+               "section": "readiness"}
+    return render(request, "readiness/gonogo_report.html", context)
+
+
+@project_view()
+def gonogo_blockers_xlsx(request, project, decision_id):
+    decision = selectors.decision_get(project=project, pk=decision_id)
+    content = exports.blockers_xlsx(decision, request=request)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = (f'attachment; filename="{project.code}-gonogo-{decision.pk}-blockers.xlsx"')
+    return response
