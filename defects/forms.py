@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from projects.pickers import MemberField
+
 from . import links, selectors
 from .models import (
     Category,
@@ -16,6 +18,7 @@ from .models import (
     Status,
     TestCycle,
 )
+from .selectors import ASSIGNABLE_ROLES
 
 DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -42,7 +45,7 @@ class DefectForm(forms.Form):
     steps = forms.CharField(widget=forms.Textarea(attrs=TEXT), label=_("Steps to reproduce"))
     expected_result = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Expected result"))
     actual_result = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Actual result"))
-    assignee = forms.ModelChoiceField(queryset=None, required=False, label=_("Assignee"))
+    assignee = MemberField(required=False, label=_("Assignee"))
     customers_affected = forms.IntegerField(min_value=0, required=False, label=_("Customers affected"))
     branches_affected = forms.IntegerField(min_value=0, required=False, label=_("Branches affected"))
     incident_started_at = forms.DateTimeField(required=False, widget=DT_WIDGET, label=_("Incident started at"))
@@ -54,7 +57,7 @@ class DefectForm(forms.Form):
     def __init__(self, *args, project, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = TestCycle.objects.filter(project=project)
-        self.fields["assignee"].queryset = selectors.assignable_users(project)
+        self.fields["assignee"].bind(project, roles=ASSIGNABLE_ROLES)
         requirement = _requirement_field(project)
         if requirement is not None:
             self.fields["requirement"] = requirement
@@ -99,23 +102,23 @@ class TransitionForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=None, label=_("Assignee"))
+    assignee = MemberField(label=_("Assignee"))
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = selectors.assignable_users(project)
+        self.fields["assignee"].bind(project, roles=ASSIGNABLE_ROLES)
 
 
 class BulkTriageForm(forms.Form):
     defects = forms.ModelMultipleChoiceField(queryset=Defect.objects.none(), label=_("Defects"))
-    assignee = forms.ModelChoiceField(queryset=None, required=False, label=_("Assign to"))
+    assignee = MemberField(required=False, label=_("Assign to"))
     priority = forms.ChoiceField(choices=[("", "—")] + list(Priority.choices), required=False, label=_("Priority"))
     open_new = forms.BooleanField(required=False, initial=True, label=_("Open the new ones"))
 
     def __init__(self, *args, project, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["defects"].queryset = selectors.defects_visible_to(user, project)
-        self.fields["assignee"].queryset = selectors.assignable_users(project)
+        self.fields["assignee"].bind(project, roles=ASSIGNABLE_ROLES)
 
 
 class CommentForm(forms.Form):
@@ -132,7 +135,7 @@ class DefectFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", _("All statuses"))] + list(Status.choices), required=False)
     category = forms.ChoiceField(choices=[("", _("All categories"))] + list(Category.choices), required=False)
     found_in = forms.ChoiceField(choices=[("", _("Any phase"))] + list(FoundIn.choices), required=False)
-    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("Anyone"))
+    assignee = MemberField(required=False)
     cycle = forms.ModelChoiceField(queryset=TestCycle.objects.none(), required=False, empty_label=_("Any cycle"))
     overdue = forms.BooleanField(required=False, label=_("Overdue"))
     open = forms.BooleanField(required=False, label=_("Open only"))
@@ -142,7 +145,7 @@ class DefectFilterForm(forms.Form):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = TestCycle.objects.filter(project=project)
-        self.fields["assignee"].queryset = selectors.assignable_users(project)
+        self.fields["assignee"].bind(project, roles=ASSIGNABLE_ROLES)
         labels = {"severity": _("Severity"), "status": _("Status"), "category": _("Category"),
                   "found_in": _("Found in"), "assignee": _("Assignee"), "cycle": _("Test cycle")}
         for name, label in labels.items():

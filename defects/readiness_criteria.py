@@ -59,7 +59,7 @@ def latest_pass_rate(project, target):
 @criterion(key="requirement_coverage", label=_("Approved requirements covered by a passing test"),
            default_target=90, area="testing", order=33)
 def coverage(project, target):
-    covered, approved, _missing = selectors.requirement_coverage(project)
+    covered, approved, _sample = selectors.requirement_coverage(project, sample=0)
     if not approved:
         return Result(value=0, passed=False, explanation=_("No approved requirements yet"),
                       url=reverse("defects:cycles", args=[project.pk]), display="—")

@@ -376,10 +376,10 @@ def cycle_list(request, project):
                 return redirect("defects:cycle", project.pk, cycle.pk)
     cycles = list(selectors.cycles(user=request.user, project=project))
     latest = selectors.latest_cycle(project)
-    covered, approved, uncovered = selectors.requirement_coverage(project, latest)
+    covered, approved, uncovered = selectors.requirement_coverage(project, latest, sample=20)
     response = render_page(request, "defects/cycles.html", _ctx(
         request, cycles=cycles, form=form, latest=latest, covered=covered, approved=approved,
-        uncovered=uncovered[:20], uncovered_count=len(uncovered)))
+        uncovered=uncovered, uncovered_count=approved - covered))
     response.status_code = 400 if request.method == "POST" else 200
     return response
 

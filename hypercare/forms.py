@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from defects.models import Severity
 from projects.forms import DATE_WIDGET
-from projects.people import display_name
+from projects.pickers import MemberField
 
 from .models import FeedbackCategory, FeedbackStatus, LessonKind, TriageOutcome
 
@@ -57,14 +57,12 @@ class LessonForm(forms.Form):
 
 class LessonActionForm(forms.Form):
     title = forms.CharField(label=_("Action"), max_length=300)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none())
+    owner = MemberField(label=_("Owner"))
     due_date = forms.DateField(label=_("Due date"), widget=DATE_WIDGET)
     lesson = forms.ModelChoiceField(label=_("From item"), queryset=None, required=False)
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = (User.objects.filter(memberships__project=project).distinct()
-                                         .order_by("last_name", "first_name", "username"))
-        self.fields["owner"].label_from_instance = display_name
+        self.fields["owner"].bind(project)
         self.fields["lesson"].queryset = project.lessons.order_by("kind", "-created_at")
         self.fields["lesson"].label_from_instance = lambda lesson: lesson.text[:60]

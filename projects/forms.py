@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from .models import Department, Milestone, OnCallShift, Phase, Project, Raci, Role
+from .pickers import MemberField
 
 User = get_user_model()
 
@@ -48,9 +49,11 @@ class DepartmentForm(forms.ModelForm):
 
 
 class MilestoneForm(forms.ModelForm):
+    owner = MemberField(required=False, label=_("Owner"))
+
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(memberships__project=project).distinct().order_by("username")
+        self.fields["owner"].bind(project, keep=self.instance.owner_id)
 
     class Meta:
         model = Milestone
@@ -66,19 +69,20 @@ class RaciCellForm(forms.Form):
 
 class RaciAreaForm(forms.Form):
     area = forms.CharField(max_length=120, label=_("Work area"))
-    user = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Person"))
+    user = MemberField(label=_("Person"))
     raci = forms.ChoiceField(choices=Raci.choices, label=_("RACI"), initial=Raci.ACCOUNTABLE)
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(memberships__project=project).distinct().order_by("username")
+        self.fields["user"].bind(project)
 
 
 class ShiftForm(forms.ModelForm):
+    user = MemberField(label=_("On duty"))
+
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(memberships__project=project).distinct().order_by("username")
-        self.fields["user"].label = _("On duty")
+        self.fields["user"].bind(project)
 
     class Meta:
         model = OnCallShift

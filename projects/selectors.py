@@ -126,6 +126,15 @@ def milestone_timeline(*, project, today=None):
     }
 
 
+def raci_summary(*, project):
+    """Per work area: how many hold the A, and the areas that break "exactly one A". One query,
+    whatever the size of the grid."""
+    areas = list(Responsibility.objects.filter(project=project).values("area")
+                 .annotate(accountable=Count("pk", filter=Q(raci=Raci.ACCOUNTABLE)), cells=Count("pk"))
+                 .order_by("area"))
+    return {"areas": areas, "violations": [a for a in areas if a["accountable"] != 1]}
+
+
 def raci_grid(*, project):
     """Work areas × people with their letters, and the areas that break "exactly one A"."""
     cells = list(Responsibility.objects.filter(project=project).select_related("user"))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("projects/<int:pk>/edit/", views.project_edit, name="edit"),
     path("projects/<int:pk>/milestones/add/", views.milestone_add, name="milestone_add"),
     path("projects/<int:pk>/milestones/<int:milestone_id>/", views.milestone_detail, name="milestone"),
+    path("projects/<int:pk>/people/", views.people_lookup, name="people_lookup"),
     path("projects/<int:pk>/team/", views.roster, name="roster"),
     path("projects/<int:pk>/team/add/", views.member_add, name="member_add"),
     path("projects/<int:pk>/team/departments/add/", views.department_add, name="department_add"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from . import hooks, selectors, services
+from . import hooks, pickers, selectors, services
 from .audit import history_for
 from .errors import DomainError
 from .forms import (
@@ -367,6 +367,15 @@ def shift_delete(request, project, shift_id):
     week = _week_start(request.POST.get("week"))
     url = reverse("projects:rota", args=[project.pk])
     return redirect(f"{url}?week={week.isoformat()}" if week else url)
+
+
+@project_view()
+def people_lookup(request, project):
+    """Suggestions for a member box (projects.pickers): <option>s of up to 15 members matching the text."""
+    field = request.GET.get("field") or "q"
+    roles = [r for r in (request.GET.get("roles") or "").split(",") if r in Role.values]
+    users = pickers.search_members(project, request.GET.get(field) or request.GET.get("q"), roles=roles or None)
+    return HttpResponse(pickers.suggestions_html(users, project))
 
 
 def healthz(request):

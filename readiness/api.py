@@ -18,7 +18,7 @@ from .serializers import GoNoGoDecisionSerializer, ReadinessSerializer
 def project_readiness(request, pk):
     """The project's scorecard now: {score, ready, criteria: [...], blockers: [keys]}."""
     project = project_get_for_user(user=request.user, pk=pk)
-    return Response(registry.freeze(registry.evaluate(project)))
+    return Response(registry.freeze(selectors.scorecard(project)))
 
 
 class GoNoGoDecisionViewSet(ProjectFilterMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

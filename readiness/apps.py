@@ -8,11 +8,17 @@ class ReadinessConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from simple_history.signals import post_create_historical_record
+
         from projects import hooks
 
-        from . import readiness_criteria  # noqa: F401  registers the rules and the core's criteria and gauges
+        from . import (
+            freshness,
+            readiness_criteria,  # noqa: F401  registers the rules and the core's criteria and gauges
+        )
         from .views import dashboard_context
 
         hooks.nav_item(key="readiness", label=_("Readiness"), url_name="readiness:scorecard", order=90)
         hooks.home_panel(key="dashboard", template="readiness/_dashboard.html", css="css/readiness.css",
                          order=10)(dashboard_context)
+        post_create_historical_record.connect(freshness.project_changed, dispatch_uid="readiness-freshness")

@@ -32,9 +32,9 @@ def rota_coverage(project, target):
 @criterion(key="raci_accountable", label=_("Every work area has exactly one Accountable"), default_target=0,
            area="team", order=81)
 def raci_accountable(project, target):
-    grid = project_selectors.raci_grid(project=project)
-    bad = len(grid["violations"])
-    empty = not grid["rows"]
+    summary = project_selectors.raci_summary(project=project)
+    bad = len(summary["violations"])
+    empty = not summary["areas"]
     return Result(
         value=bad,
         passed=not empty and bad <= target,

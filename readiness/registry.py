@@ -172,6 +172,22 @@ def evaluate(project) -> dict:
             "blockers": [e for e in evaluated if not e.passed]}
 
 
+def thaw(frozen) -> dict:
+    """An evaluation back from its frozen form (the cached scorecard), for the criteria still
+    registered: the same shape `evaluate` returns."""
+    evaluated = []
+    for row in frozen["criteria"]:
+        c = _registry.get(row["key"])
+        if c is None:
+            continue
+        result = Result(value=row["value"], passed=row["passed"], explanation=row.get("explanation", ""),
+                        url=row.get("url"), display=row.get("display"), total=row.get("total"))
+        evaluated.append(Evaluated(criterion=c, target=row["target"], result=result,
+                                   mandatory=row.get("mandatory", True), weight=row.get("weight")))
+    return {"score": frozen["score"], "ready": frozen["ready"], "criteria": evaluated,
+            "blockers": [e for e in evaluated if not e.passed]}
+
+
 def freeze(result) -> dict:
     """An evaluation as plain JSON (for snapshots and the go/no-go evidence): it never changes later."""
     return {"score": result["score"], "ready": result["ready"],

@@ -18,7 +18,7 @@ from projects.access import roles_of
 from projects.models import Role
 from projects.selectors import project_list_for_user
 
-from . import registry
+from . import freshness, registry
 from .charts import line_chart
 from .models import GoNoGoDecision, GoNoGoSignOff, ReadinessSnapshot
 from .registry import AREA_ORDER, collect_gauges, collect_overdue
@@ -106,9 +106,17 @@ def _with_lateness(groups, today):
     return groups
 
 
+def scorecard(project) -> dict:
+    """The project's evaluated scorecard, as `registry.evaluate` returns it, from the cache when
+    nothing changed in the project since (readiness.freshness). Decisions that are signed (the
+    go/no-go evidence, the daily snapshot) evaluate afresh instead."""
+    frozen = freshness.cached(project.pk, get_language(), lambda: registry.freeze(registry.evaluate(project)))
+    return registry.thaw(frozen)
+
+
 def dashboard(*, project, user, today=None):
     today = today or timezone.localdate()
-    result = registry.evaluate(project)
+    result = scorecard(project)
     mandatory_blockers = [e for e in result["blockers"] if e.mandatory]
     latest = (GoNoGoDecision.objects.filter(project=project).select_related("decided_by")
               .order_by("-meeting_at", "-id").first())

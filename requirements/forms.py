@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Department
+from projects.pickers import MemberField
 
 from .models import Priority, QuestionKind, Requirement, RequirementStatus, SurveyMethod
 
@@ -78,14 +79,13 @@ class InterviewForm(forms.Form):
     interviewees = forms.CharField(max_length=300, label=_("Interviewees"))
     department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, label=_("Department"))
     held_on = forms.DateField(widget=DATE_WIDGET, label=_("Date"))
-    interviewer = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("Interviewer"))
+    interviewer = MemberField(required=False, label=_("Interviewer"))
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=_("Notes"))
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = project.departments.all()
-        self.fields["interviewer"].queryset = User.objects.filter(memberships__project=project).distinct().order_by(
-            "username")
+        self.fields["interviewer"].bind(project)
 
 
 class AnswerForm(forms.Form):

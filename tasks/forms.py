@@ -2,28 +2,14 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Phase
-from projects.people import display_name
+from projects.pickers import MemberField
 
 from .models import Category, Decision, Runbook, RunbookKind, RunKind, Step, WorkItemStatus
 
 User = get_user_model()
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{display_name(obj)} ({obj.username})"
-
-
-def _members(project, keep=None):
-    """The project's members, plus `keep` (a current owner who has since left, so an edit does not drop them)."""
-    who = Q(memberships__project=project)
-    if keep is not None:
-        who |= Q(pk=keep)
-    return User.objects.filter(who).distinct().order_by("last_name", "first_name", "username")
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -42,7 +28,7 @@ class RunbookForm(forms.Form):
 class StepForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    owner = MemberField(label=_("Owner"), required=False)
     planned_minutes = forms.IntegerField(label=_("Planned minutes"), min_value=0, max_value=7 * 24 * 60, initial=10)
     depends_on = forms.ModelMultipleChoiceField(label=_("Depends on"), queryset=Step.objects.none(), required=False,
                                                 widget=forms.SelectMultiple(attrs={"size": 4}))
@@ -61,7 +47,7 @@ class StepForm(forms.Form):
                 "description": step.description, "rollback_instructions": step.rollback_instructions,
             }
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _members(runbook.project)
+        self.fields["owner"].bind(runbook.project)
         steps = runbook.steps.order_by("order", "id")
         if step is not None:
             steps = steps.exclude(pk=step.pk)
@@ -91,7 +77,7 @@ class StepActionForm(forms.Form):
 class WorkItemForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices, initial=Phase.PREPARATION)
-    owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    owner = MemberField(label=_("Owner"), required=False)
     due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DateTimeInput())
 
     def __init__(self, *args, project, item=None, **kwargs):
@@ -99,7 +85,7 @@ class WorkItemForm(forms.Form):
             kwargs["initial"] = {"title": item.title, "phase": item.phase, "owner": item.owner, "due_at": item.due_at}
         super().__init__(*args, **kwargs)
         self.item = item
-        self.fields["owner"].queryset = _members(project, keep=item.owner_id if item is not None else None)
+        self.fields["owner"].bind(project, keep=item.owner_id if item is not None else None)
 
     def clean_due_at(self):
         # The input shows minutes only: an untouched due time keeps its seconds, so the reminders
@@ -134,7 +120,7 @@ class CheckForm(forms.Form):
 class PlanForm(forms.Form):
     rollback_criteria = forms.CharField(label=_("Rollback criteria"), widget=forms.Textarea(attrs={"rows": 5}),
                                         help_text=_("When does the team switch back to the old system?"))
-    decision_owner = UserChoiceField(label=_("Decision owner"), queryset=User.objects.none(), required=False)
+    decision_owner = MemberField(label=_("Decision owner"), required=False)
     rollback_runbook = forms.ModelChoiceField(label=_("Rollback runbook"), queryset=Runbook.objects.none(),
                                               required=False)
     point_of_no_return_at = forms.DateTimeField(label=_("Point of no return"), required=False,
@@ -142,5 +128,5 @@ class PlanForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decision_owner"].queryset = _members(project)
+        self.fields["decision_owner"].bind(project)
         self.fields["rollback_runbook"].queryset = project.runbooks.filter(kind=RunbookKind.ROLLBACK)

@@ -19,6 +19,16 @@ ROLES = ["manager", "developer", "tester", "business", "ops", "trainer", "staff"
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Tests share a process (and, on SQLite, may reuse ids): no cached value survives a test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -2,11 +2,10 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Department, Role
-from projects.people import display_name
+from projects.pickers import MemberField
 
 from .models import Course, Mode
 
@@ -41,8 +40,7 @@ class MaterialForm(forms.Form):
 
 class SessionForm(forms.Form):
     course = forms.ModelChoiceField(queryset=Course.objects.none(), label=_("Course"))
-    trainer = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label=_("Trainer"),
-                                     help_text=_("Empty: you run it."))
+    trainer = MemberField(required=False, label=_("Trainer"), help_text=_("Empty: you run it."))
     mode = forms.ChoiceField(choices=Mode.choices, label=_("Mode"))
     location = forms.CharField(max_length=300, required=False, label=_("Location or meeting link"))
     starts_at = forms.DateTimeField(widget=DT_WIDGET, label=_("Starts at"))
@@ -54,10 +52,7 @@ class SessionForm(forms.Form):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = Course.objects.filter(project=project).order_by("title")
-        self.fields["trainer"].queryset = (
-            User.objects.filter(Q(memberships__project=project, memberships__role__in=[Role.TRAINER, Role.MANAGER]))
-            .distinct().order_by("last_name", "first_name", "username"))
-        self.fields["trainer"].label_from_instance = display_name
+        self.fields["trainer"].bind(project, roles=[Role.TRAINER, Role.MANAGER])
 
 
 class CatalogueFilterForm(forms.Form):
@@ -69,10 +64,8 @@ class CatalogueFilterForm(forms.Form):
 
 
 class EnrolOtherForm(forms.Form):
-    user = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Person"))
+    user = MemberField(label=_("Person"))
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = (User.objects.filter(memberships__project=project).distinct()
-                                        .order_by("last_name", "first_name", "username"))
-        self.fields["user"].label_from_instance = lambda u: f"{display_name(u)} ({u.username})"
+        self.fields["user"].bind(project)

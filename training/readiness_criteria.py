@@ -12,17 +12,16 @@ from . import selectors
 @criterion(key="training_coverage", label=gettext_lazy("Required staff trained"), default_target=95,
            area="training", order=60)
 def training_coverage(project, target):
-    report = selectors.coverage_report(project=project)
+    required, trained = selectors.coverage_counts(project=project)
     url = reverse("training:coverage", args=[project.pk])
-    if not report["required_people"]:
+    if not required:
         return Result(value=0, passed=False, url=url, display="—",
                       explanation=_("No course is required of anyone yet: set the roles or departments each course "
                                     "is required for."))
-    pct = report["pct"]
+    pct = round(trained * 100 / required, 1)
     return Result(
         value=pct, passed=pct >= float(target), url=url, display=f"{pct:g}%",
         explanation=_("%(trained)d of %(required)d people completed every course required of them; "
-                      "%(left)d still untrained.") % {"trained": report["trained_people"],
-                                                       "required": report["required_people"],
-                                                       "left": len(report["untrained"])},
+                      "%(left)d still untrained.") % {"trained": trained, "required": required,
+                                                       "left": required - trained},
     )

@@ -20,7 +20,10 @@ def test_manager_walks_team_pages_without_console_errors(page, live_server, proj
     # RACI: set a first responsibility through the form, then change the cell in place (htmx).
     page.goto(f"{live_server.url}/projects/{project.pk}/team/raci/")
     page.fill("#set-responsibility input[name=area]", "Data migration")
-    page.select_option("#set-responsibility select[name=user]", str(users["ops"].pk))
+    # The person box suggests members as one types (htmx fills its datalist); the login is enough.
+    page.locator("#set-responsibility input[name=user]").press_sequentially(users["ops"].username[:4])
+    expect(page.locator(f'#set-responsibility datalist option[value*="({users["ops"].username})"]')).to_have_count(1)
+    page.fill("#set-responsibility input[name=user]", users["ops"].username)
     page.select_option("#set-responsibility select[name=raci]", "R")
     page.click("#set-responsibility button[type=submit]")
     expect(page.locator("#raci-grid a.raci-R")).to_have_count(1)

@@ -256,3 +256,63 @@ def test_a_criterion_links_only_to_pages_the_reader_may_open(client, registry, p
     client.force_login(users["trainer"])
     assert f'href="{coverage}"' in client.get(page).content.decode()
     assert client.get(coverage).status_code == 200
+
+
+# ----- the cached scorecard (readiness.freshness) ---------------------------------------------
+
+
+def test_the_scorecard_is_cached_until_something_in_the_project_changes(registry, project, users, other_project):
+    from readiness import selectors
+
+    calls = []
+
+    @readiness.criterion(key="counted", label="counted", default_target=0)
+    def counted(p, target):
+        calls.append(p.pk)
+        return readiness.Result(value=len(calls), passed=True)
+
+    first = selectors.scorecard(project)
+    again = selectors.scorecard(project)
+    assert calls == [project.pk] and again["criteria"][0].result.value == first["criteria"][0].result.value
+    MilestoneFactory(project=other_project)  # another project's change leaves this one's cache alone
+    selectors.scorecard(project)
+    assert calls == [project.pk]
+    MilestoneFactory(project=project)  # an audited change in the project: the next reader gets a fresh one
+    assert selectors.scorecard(project)["criteria"][0].result.value == 2
+    readiness_services.readiness_settings_set(actor=users["manager"], project=project,
+                                              settings={"counted": {"weight": 3}})
+    project.refresh_from_db()  # a request reads the project afresh
+    fresh = selectors.scorecard(project)
+    assert len(calls) == 3 and fresh["criteria"][0].weight == 3
+
+
+def test_the_cache_is_per_language(registry, project):
+    from django.utils import translation
+
+    from readiness import selectors
+
+    @readiness.criterion(key="worded", label="worded", default_target=0)
+    def worded(p, target):
+        return readiness.Result(value=1, passed=True, explanation=str(translation.gettext("Ready")))
+
+    with translation.override("zh-hans"):
+        zh = selectors.scorecard(project)["criteria"][0].result.explanation
+    with translation.override("en"):
+        en = selectors.scorecard(project)["criteria"][0].result.explanation
+    assert en == "Ready" and zh != en
+
+
+def test_a_cache_outage_never_fails_the_scorecard(registry, project, monkeypatch):
+    from django.core.cache import cache
+
+    from readiness import selectors
+
+    fixed("always", value=1, passed=True)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    for name in ("get", "set", "get_or_set", "incr"):
+        monkeypatch.setattr(cache, name, down)
+    assert selectors.scorecard(project)["criteria"][0].key == "always"
+    MilestoneFactory(project=project)  # the write that would invalidate it still succeeds

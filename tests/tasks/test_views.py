@@ -352,7 +352,7 @@ def test_workitem_edit_bad_input_saves_nothing(client, project, users, outsider,
     response = client.post(url, _item_data(item, title="Renamed", owner=outsider.pk), headers={"HX-Request": "true"})
     body = response.content.decode()
     assert response.status_code == 200 and "<html" not in body and f'id="wi-{item.pk}"' in body
-    assert "Select a valid choice" in body and 'value="Renamed"' in body
+    assert "is not a member of this project" in body and 'value="Renamed"' in body
     assert client.post(url, _item_data(item, due_at="next tuesday")).status_code == 400
     assert client.post(url, _item_data(item, phase="party")).status_code == 400
     item.refresh_from_db()

@@ -79,3 +79,14 @@ def test_calendar_sessions_include_waitlisted_and_run_sessions(project, users, d
     rows = list(selectors.calendar_sessions(user=staff))
     assert [(s.pk, s.my_status) for s in rows] == [(data["mine"].pk, "waitlisted")]
     assert {s.pk for s in selectors.calendar_sessions(user=data["trainer"])} == {data["mine"].pk, data["online"].pk}
+
+
+def test_coverage_counts_agree_with_the_full_report(project, users):
+    """The readiness criterion's lean count and the coverage page's report say the same."""
+    from training import selectors as training_selectors
+    from training.services import course_create
+
+    course_create(actor=users["manager"], project=project, title="Counter basics", required_roles=["staff", "tester"])
+    report = training_selectors.coverage_report(project=project)
+    assert training_selectors.coverage_counts(project=project) == (report["required_people"],
+                                                                   report["trained_people"])

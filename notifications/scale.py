@@ -1,0 +1,23 @@
+"""Notifications of the SCALE benchmark launch (`manage.py seed_scale`): the manager's inbox with a
+few hundred read and unread notifications. Bulk, idempotent."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .models import EmailStatus, Notification
+
+
+def seed(*, project, people, size=1.0, stdout=None):
+    pm = people["manager"][0]
+    if Notification.objects.filter(recipient=pm, project=project).exists():
+        return
+    now = timezone.now()
+    Notification.objects.bulk_create([
+        Notification(recipient=pm, project=project, kind="defect_assigned", message=f"Defect D-{k} needs triage",
+                     url=f"/projects/{project.pk}/testing/", dedupe_key=f"scale:{project.pk}:{k}",
+                     email_status=EmailStatus.SKIPPED, read_at=now if k % 3 else None,
+                     created_at=now - timedelta(minutes=k))
+        for k in range(400)])
+    if stdout:
+        stdout.write("Notifications: 400 in the manager's inbox.")
