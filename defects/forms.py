@@ -146,6 +146,8 @@ class DefectFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = TestCycle.objects.filter(project=project)
         self.fields["assignee"].bind(project, roles=ASSIGNABLE_ROLES)
+        self.fields["assignee"].widget.attrs.update({"placeholder": _("Assignee: anyone"),
+                                                     "aria-label": _("Assignee")})
         labels = {"severity": _("Severity"), "status": _("Status"), "category": _("Category"),
                   "found_in": _("Found in"), "assignee": _("Assignee"), "cycle": _("Test cycle")}
         for name, label in labels.items():

@@ -8,7 +8,8 @@ and count of this app starts from it.
 from collections import Counter, OrderedDict
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -150,16 +151,40 @@ def attachment_get_for_user(*, user, project, defect_pk, pk) -> DefectAttachment
     return attachment
 
 
-def board(*, user, project, filters=None, limit=12):
-    """Defects grouped by status in workflow order, for the board page."""
-    columns = OrderedDict((s, []) for s in Status)
-    for defect in defect_list_for_user(user=user, project=project, filters=filters):
-        columns[Status(defect.status)].append(defect)
-    # Finished work is capped and shown folded: the board is for what moves; the list shows the rest.
-    finished = (Status.CLOSED, Status.REJECTED)
-    return [{"status": s, "defects": items[:limit] if s in finished else items,
-             "more": max(0, len(items) - limit) if s in finished else 0,
-             "collapsed": s in finished, "count": len(items)} for s, items in columns.items()]
+BOARD_CARDS = 20  # cards per column at first; "show more" brings the next ones
+FINISHED = (Status.CLOSED, Status.REJECTED)
+
+
+def _order_expressions(qs):
+    """The queryset's ordering as expressions (for a window function ordered the same way)."""
+    return [F(name[1:]).desc() if name.startswith("-") else F(name).asc() for name in qs.query.order_by]
+
+
+def board(*, user, project, filters=None, limit=BOARD_CARDS):
+    """Defects by status in workflow order: per column its count and its first `limit` cards.
+
+    Two queries whatever the size: the counts, then the first cards of every column at once (a
+    window function numbers the cards within each status). Finished work is shown folded: the
+    board is for what moves; the list shows the rest."""
+    qs = defect_list_for_user(user=user, project=project, filters=filters)
+    counts = dict(qs.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    ranked = qs.annotate(board_rank=Window(RowNumber(), partition_by=[F("status")],
+                                           order_by=_order_expressions(qs))).filter(board_rank__lte=limit)
+    cards = OrderedDict((s, []) for s in Status)
+    for defect in ranked:
+        cards[Status(defect.status)].append(defect)
+    return [{"status": s, "defects": items, "count": counts.get(s.value, 0),
+             "more": max(0, counts.get(s.value, 0) - len(items)), "offset": len(items), "collapsed": s in FINISHED}
+            for s, items in cards.items()]
+
+
+def board_column(*, user, project, status, filters=None, offset=0, limit=BOARD_CARDS):
+    """The next `limit` cards of one column (the board's "show more"): (cards, how many remain after)."""
+    f = {**(filters or {}), "status": status}
+    qs = defect_list_for_user(user=user, project=project, filters=f)
+    cards = list(qs[offset:offset + limit])
+    remaining = max(0, qs.count() - offset - len(cards)) if len(cards) == limit else 0
+    return cards, remaining
 
 
 def defect_counts(*, user, project, now=None):

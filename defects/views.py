@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,9 +78,20 @@ def defect_list(request, project):
 @project_view("defects.view")
 def board(request, project):
     form, f = _filters(request, project)
+    column = request.GET.get("column")
+    if column in Status.values and request.htmx:  # "show more" of one column: its next cards
+        try:
+            offset = max(0, int(request.GET.get("offset") or 0))
+        except ValueError:
+            offset = 0
+        cards, remaining = selectors.board_column(user=request.user, project=project, status=column, filters=f,
+                                                  offset=offset)
+        col = {"status": Status(column), "defects": _decorate(cards, request.user), "more": remaining,
+               "offset": offset + len(cards)}
+        return render(request, "defects/board.html#cards", {"col": col, "project": project, "request": request})
     columns = selectors.board(user=request.user, project=project, filters=f)
-    for column in columns:
-        _decorate(column["defects"], request.user)
+    for col in columns:
+        _decorate(col["defects"], request.user)
     return render_page(request, "defects/board.html", _ctx(request, filters=form, columns=columns), partial="board")
 
 

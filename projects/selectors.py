@@ -135,28 +135,35 @@ def raci_summary(*, project):
     return {"areas": areas, "violations": [a for a in areas if a["accountable"] != 1]}
 
 
-def raci_grid(*, project):
-    """Work areas × people with their letters, and the areas that break "exactly one A"."""
-    cells = list(Responsibility.objects.filter(project=project).select_related("user"))
-    people = {p["user"].pk: p for p in member_users(project=project)}
-    area_cells = defaultdict(dict)
-    for cell in cells:
-        area_cells[cell.area][cell.user_id] = cell.raci
-    columns = [p for p in people.values() if any(p["user"].pk in row for row in area_cells.values())]
+RACI_PEOPLE_PER_PAGE = 25
+
+
+def raci_grid(*, project, page=1, q=None, per_page=RACI_PEOPLE_PER_PAGE):
+    """Work areas × people with their letters, a page of people at a time (a bank's RACI names
+    hundreds), and the areas that break "exactly one A" (counted over everyone). Five queries,
+    whatever the size: the summary, the people count and page, their cells."""
+    from django.contrib.auth import get_user_model
+    from django.core.paginator import Paginator
+
+    summary = raci_summary(project=project)
+    people = get_user_model().objects.filter(
+        pk__in=Responsibility.objects.filter(project=project).values("user_id")).order_by(
+        "last_name", "first_name", "username")
+    q = (q or "").strip()
+    if q:
+        people = people.filter(Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q))
+    people_page = Paginator(people, per_page).get_page(page)
+    columns = [{"user": u} for u in people_page.object_list]
+    letters = defaultdict(dict)
+    for area, user_id, letter in Responsibility.objects.filter(
+            project=project, user__in=[c["user"] for c in columns]).values_list("area", "user_id", "raci"):
+        letters[area][user_id] = letter
     rows = []
-    for area in sorted(area_cells):
-        letters = area_cells[area]
-        accountable = sum(1 for v in letters.values() if v == Raci.ACCOUNTABLE)
-        rows.append(
-            {
-                "area": area,
-                "cells": [{"user": p["user"], "letter": letters.get(p["user"].pk, "")} for p in columns],
-                "accountable": accountable,
-                "violation": accountable != 1,
-            }
-        )
-    return {"columns": columns, "rows": rows, "people": list(people.values()),
-            "violations": [r for r in rows if r["violation"]]}
+    for a in summary["areas"]:
+        cells = letters.get(a["area"], {})
+        rows.append({"area": a["area"], "accountable": a["accountable"], "violation": a["accountable"] != 1,
+                     "cells": [{"user": c["user"], "letter": cells.get(c["user"].pk, "")} for c in columns]})
+    return {"columns": columns, "rows": rows, "violations": summary["violations"], "page": people_page, "q": q}
 
 
 def shifts(*, project, start=None, end=None):

@@ -243,7 +243,7 @@ def department_add(request, project):
 
 @project_view()
 def raci(request, project):
-    grid = selectors.raci_grid(project=project)
+    grid = selectors.raci_grid(project=project, page=request.GET.get("page"), q=request.GET.get("q"))
     can_manage = request.user.has_perm("projects.manage", project)
     history = (
         Responsibility.history.filter(project_id=project.pk)
@@ -269,7 +269,7 @@ def raci_cell(request, project):
         return HttpResponse(_("Name the work area, choose a person and a letter."), status=400)
     cell = Responsibility.objects.filter(project=project, area=area, user=person).first()
     context = {"area": area, "person": person, "letter": cell.raci if cell else "", "letters": Raci.choices,
-               "project": project}
+               "project": project, "page": request.GET.get("page", ""), "q": request.GET.get("q", "")}
     return render(request, "projects/raci.html#cell-edit", context)
 
 
@@ -292,8 +292,9 @@ def raci_set(request, project):
             return HttpResponse(error, status=400)
         messages.error(request, error)
     if request.htmx:
-        context = {"grid": selectors.raci_grid(project=project), "can_manage": True, "letters": Raci.choices,
-                   "project": project}
+        page = request.POST.get("page") or request.GET.get("page")
+        context = {"grid": selectors.raci_grid(project=project, page=page, q=request.POST.get("q")),
+                   "can_manage": True, "letters": Raci.choices, "project": project}
         return render(request, "projects/raci.html#grid", context)
     return redirect("projects:raci", project.pk)
 

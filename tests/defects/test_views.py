@@ -378,3 +378,22 @@ def test_edit_page_permissions_and_save(client, project, users):
     assert client.post(url, {**data, "requirement": req.pk}).status_code == 302
     d.refresh_from_db()
     assert d.requirement == req
+
+
+def test_board_shows_the_first_cards_of_each_column_and_brings_more_in_place(client, project, users, data):
+    from defects.selectors import BOARD_CARDS
+
+    for i in range(BOARD_CARDS + 4):
+        defect_in(project, "open", reporter=users["tester"], assignee=users["developer"], title=f"open {i}")
+    client.force_login(users["manager"])
+    url = reverse("defects:board", args=[project.pk])
+    body = client.get(url).content.decode()
+    opened = body[body.index("st-col-open"):body.index("st-col-in_progress")]
+    assert opened.count('class="board-card') == BOARD_CARDS and ">Show 4 more…<" in opened
+    assert f"{BOARD_CARDS + 4}</span>" in opened  # the count is every open defect, not the cards shown
+    more = htmx(client, url, data={"column": "open", "offset": BOARD_CARDS}).content.decode()
+    assert "<html" not in more and 'id="board"' not in more
+    assert more.count('class="board-card') == 4 and "Show" not in more
+    # filters carry over: a search that matches two of the open ones
+    part = htmx(client, url, data={"column": "open", "offset": 0, "q": "open 1"}).content.decode()
+    assert part.count('class="board-card') == len([i for i in range(BOARD_CARDS + 4) if str(i).startswith("1")])

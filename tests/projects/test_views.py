@@ -321,3 +321,24 @@ def test_rota_label_sits_on_its_bar():
     late = str(rota_bar(90, 20, "Ann · 21:36–24:00", "shift"))  # clipped to the day, label just before it
     assert '<rect x="90.00%" y="1" width="10.00%"' in late and '<text x="90.00%" dx="-4" y="14" text-anchor="end">' in late
     assert "viewBox" not in early and "preserveAspectRatio" not in early
+
+
+def test_raci_grid_pages_people_and_finds_them_while_flags_count_everyone(client, project, users):
+    from projects.selectors import RACI_PEOPLE_PER_PAGE
+
+    people = [member(project, "staff", user=UserFactory(username=f"raci-{i:02d}", last_name=f"Zz{i:02d}"))
+              for i in range(RACI_PEOPLE_PER_PAGE + 5)]
+    cells = [Responsibility(project=project, area="Branch readiness", user=u, raci="I") for u in people]
+    cells += [Responsibility(project=project, area="Data migration", user=people[-1], raci="A"),
+              Responsibility(project=project, area="Data migration", user=people[-2], raci="A")]
+    Responsibility.objects.bulk_create(cells)
+    client.force_login(users["manager"])
+    url = reverse("projects:raci", args=[project.pk])
+    first = client.get(url).content.decode()
+    assert first.count('class="vert"') == RACI_PEOPLE_PER_PAGE and "Page 1 of 2" in first
+    assert "Data migration</strong> (2 × A)" in first and "Branch readiness</strong> (0 × A)" in first
+    second = htmx(client, url, data={"page": 2}).content.decode()
+    assert second.count('class="vert"') == 5 and "<html" not in second and "raci-00" not in second
+    found = htmx(client, url, data={"q": "raci-07"}).content.decode()
+    assert found.count('class="vert"') == 1 and "Page 1 of" not in found
+    assert '<select name="user"' not in first and 'list="id_user-suggestions"' in first
