@@ -71,7 +71,7 @@ def project_home(request, project):
         "days_to_go": (project.go_live_at - now).days,
         "hours_to_go": int((project.go_live_at - now).total_seconds() // 3600),
         "milestone_form": MilestoneForm(project=project) if request.user.has_perm("projects.manage", project) else None,
-        "people": selectors.member_users(project=project),
+        "people_count": selectors.member_count(project=project),
         "gaps": selectors.rota_gaps(project=project),
         "section": "home",
     }

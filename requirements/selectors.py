@@ -173,18 +173,24 @@ def version_diff(*, old, new):
 
 
 def review_queue(*, user, project):
-    """Submitted requirements the user may decide on (not their own), oldest first, with age in days."""
-    now = timezone.now()
-    items = list(
+    """Submitted requirements the user may decide on (not their own), oldest first (a queryset:
+    the page shows 50 at a time; `with_age` adds each one's waiting days)."""
+    return (
         requirement_list_for_user(user=user).filter(project=project, status=S.SUBMITTED)
         .exclude(author=user)
         .exclude(Exists(RequirementVersion.objects.filter(requirement=OuterRef("pk"), number=OuterRef("version"),
                                                           created_by=user)))
         .order_by("submitted_at", "number")
     )
-    for r in items:
+
+
+def with_age(requirements, now=None):
+    """The requirements with `age_days`: whole days since they were submitted."""
+    now = now or timezone.now()
+    requirements = list(requirements)
+    for r in requirements:
         r.age_days = (now - r.submitted_at).days if r.submitted_at else 0
-    return items
+    return requirements
 
 
 def progress_by_department(*, project, priority=None):

@@ -214,11 +214,16 @@ def conflict_add(request, project, requirement_id):
     return redirect("requirements:detail", project.pk, requirement.pk)
 
 
+REVIEW_PAGE_SIZE = 50
+
+
 @project_view("requirements.view")
 def review_queue(request, project):
     can_review = request.user.has_perm("requirements.review", project)
-    items = selectors.review_queue(user=request.user, project=project) if can_review else []
-    context = _ctx(items=items, can_review=can_review, comment_form=CommentForm(), tab="review")
+    page = Paginator(selectors.review_queue(user=request.user, project=project) if can_review else [],
+                     REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = _ctx(items=selectors.with_age(page.object_list), page=page, can_review=can_review,
+                   comment_form=CommentForm(), tab="review")
     return render_page(request, "requirements/review.html", context, partial="queue")
 
 

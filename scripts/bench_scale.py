@@ -140,13 +140,14 @@ def in_process(user, path, headers, repeat=0):
     reset_queries()  # the query log is a bounded deque: empty it so the count below is exact
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path)
+    queries = len(ctx.captured_queries)  # now: the next requests empty the log
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         client.get(path)
         times.append(time.perf_counter() - t0)
     median = statistics.median(times) * 1000 if times else float("nan")
-    return response.status_code, len(ctx.captured_queries), len(response.content), median
+    return response.status_code, queries, len(response.content), median
 
 
 def fetch(port, path, headers):

@@ -51,6 +51,7 @@ def seed(*, project, people, stdout=None):
                                   link=f"https://video.bank.example/cbs/course-{index + 1}")
     today = timezone.localdate()
     report = selectors.coverage_report(project=project)
+    selectors.with_people(report["people"])
     required = {c.pk: [] for c in courses}
     missing = {}  # user id → the course that person has not completed
     for index, person in enumerate(report["people"]):

@@ -127,52 +127,11 @@ def roster(*, session):
     return {"seats": seats, "waitlist": waitlist}
 
 
-def _people(project, user_ids=None):
-    """One entry per member: user, set of roles, department (the first one given)."""
-    qs = Membership.objects.filter(project=project).select_related("user", "department").order_by(
-        "user__last_name", "user__first_name", "user__username", "role")
-    if user_ids is not None:
-        qs = qs.filter(user_id__in=user_ids)
-    people = OrderedDict()
-    for m in qs:
-        p = people.setdefault(m.user_id, {"user": m.user, "roles": set(), "department": None})
-        p["roles"].add(m.role)
-        p["department"] = p["department"] or m.department
-    return people
-
-
-def _required_of(course, person):
-    roles, depts = set(course.required_roles or []), {d.pk for d in course.required_departments.all()}
-    if not roles and not depts:
-        return False
-    if roles and not roles & person["roles"]:
-        return False
-    return not depts or (person["department"] is not None and person["department"].pk in depts)
-
-
 def coverage_counts(*, project):
-    """(people a course is required of, how many of them completed all of theirs): the coverage
-    report's headline, from three lean queries (no model objects), for the readiness criterion."""
-    courses = []
-    for course in Course.objects.filter(project=project).prefetch_related("required_departments"):
-        roles, depts = set(course.required_roles or []), {d.pk for d in course.required_departments.all()}
-        if roles or depts:
-            courses.append((course.pk, roles, depts))
-    people = OrderedDict()
-    for user_id, role, department_id in (Membership.objects.filter(project=project).order_by("user_id", "role")
-                                         .values_list("user_id", "role", "department_id")):
-        person = people.setdefault(user_id, [set(), department_id])
-        person[0].add(role)
-        person[1] = person[1] or department_id
-    done = _completions(project)
-    required = trained = 0
-    for user_id, (roles, department_id) in people.items():
-        mine = [pk for pk, course_roles, depts in courses
-                if (not course_roles or course_roles & roles) and (not depts or department_id in depts)]
-        if mine:
-            required += 1
-            trained += all((user_id, pk) in done for pk in mine)
-    return required, trained
+    """(people a course is required of, how many of them completed all of theirs): the readiness
+    criterion's numbers."""
+    report = coverage_report(project=project)
+    return report["required_people"], report["trained_people"]
 
 
 def _completions(project):
@@ -184,16 +143,30 @@ def _completions(project):
 def coverage_report(*, project, user_ids=None):
     """Required people vs completions, per course, per department and per person.
 
-    A person is trained when they attended a session of every course required of them.
-    Constant number of queries, whatever the size of the project."""
-    people = _people(project, user_ids)
+    A person is trained when they completed every course required of them. Lean: the rows carry
+    ids (`user_id`, `department_id`) and no model objects, so it stays fast with thousands of
+    staff; `with_people(rows)` adds `user` and `department` to the rows a page or file shows.
+    Four queries, whatever the size of the project."""
     course_list = list(Course.objects.filter(project=project).prefetch_related("required_departments")
                        .order_by("title", "id"))
+    rules = [(c, set(c.required_roles or []), {d.pk for d in c.required_departments.all()}) for c in course_list]
+    rules = [(c, roles, depts) for c, roles, depts in rules if roles or depts]
+    memberships = Membership.objects.filter(project=project)
+    if user_ids is not None:
+        memberships = memberships.filter(user_id__in=user_ids)
+    people = OrderedDict()
+    for user_id, role, department_id in memberships.order_by(
+            "user__last_name", "user__first_name", "user__username", "role").values_list(
+            "user_id", "role", "department_id"):
+        person = people.setdefault(user_id, {"user_id": user_id, "roles": set(), "department_id": None})
+        person["roles"].add(role)
+        person["department_id"] = person["department_id"] or department_id
     done = _completions(project)
     per_course = OrderedDict((c.pk, {"course": c, "required": 0, "completed": 0}) for c in course_list)
     rows = []
     for user_id, person in people.items():
-        required = [c for c in course_list if _required_of(c, person)]
+        required = [c for c, roles, depts in rules if (not roles or roles & person["roles"])
+                    and (not depts or person["department_id"] in depts)]
         if not required:
             continue
         completed = [c for c in required if (user_id, c.pk) in done]
@@ -203,9 +176,10 @@ def coverage_report(*, project, user_ids=None):
             per_course[c.pk]["completed"] += (user_id, c.pk) in done
         rows.append({**person, "required": required, "completed": completed, "missing": missing,
                      "trained": not missing})
+    names = dict(project.departments.values_list("pk", "name"))
     departments = OrderedDict()
     for row in rows:
-        name = row["department"].name if row["department"] else ""
+        name = names.get(row["department_id"], "")
         d = departments.setdefault(name, {"name": name, "required": 0, "trained": 0})
         d["required"] += 1
         d["trained"] += row["trained"]
@@ -222,6 +196,20 @@ def coverage_report(*, project, user_ids=None):
         "trained_people": trained,
         "pct": round(trained * 100 / len(rows), 1) if rows else 0.0,
     }
+
+
+def with_people(rows):
+    """The coverage rows with their `user` and `department` objects (two queries for any number)."""
+    from django.contrib.auth import get_user_model
+
+    from projects.models import Department
+
+    rows = list(rows)
+    users = get_user_model().objects.in_bulk([r["user_id"] for r in rows])
+    departments = Department.objects.in_bulk({r["department_id"] for r in rows if r["department_id"]})
+    for row in rows:
+        row["user"], row["department"] = users.get(row["user_id"]), departments.get(row["department_id"])
+    return rows
 
 
 def my_training(*, project, user, now=None):

@@ -449,7 +449,7 @@ def untrained_remind(*, actor, project, users, now=None) -> int:
     """Tell each of `users` which required courses they still must take (at most once a day each).
 
     Returns how many were reminded now (someone reminded earlier today is not told again)."""
-    from .selectors import coverage_report
+    from .selectors import coverage_report, with_people
 
     now = now or timezone.now()
     if actor is not None and not actor.has_perm("training.view_coverage", project):
@@ -458,9 +458,7 @@ def untrained_remind(*, actor, project, users, now=None) -> int:
     report = coverage_report(project=project)
     sent = 0
     url = reverse("training:mine", args=[project.pk])
-    for person in report["untrained"]:
-        if person["user"].pk not in wanted:
-            continue
+    for person in with_people(p for p in report["untrained"] if p["user_id"] in wanted):
         titles = ", ".join(c.title for c in person["missing"])
         created = notify(
             recipient=person["user"], kind="training_required", project=project,

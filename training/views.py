@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -368,11 +369,16 @@ def session_ics(request, project, session_id):
 
 # ------------------------------------------------------------------------------------------ coverage
 
+COVERAGE_PAGE_SIZE = 50
+
+
 @project_view("training.view_coverage")
 def coverage(request, project):
     report = selectors.coverage_report(project=project)
     target = criterion_settings(project, "training_coverage")["target"]
-    context = _ctx(request, project, report=report, target=target, tab="coverage")
+    page = Paginator(report["untrained"], COVERAGE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = _ctx(request, project, report=report, target=target, tab="coverage", page=page,
+                   untrained=selectors.with_people(page.object_list))
     return render_page(request, "training/coverage.html", context, partial="untrained")
 
 
@@ -381,6 +387,7 @@ def coverage_export(request, project, fmt):
     if fmt not in ("csv", "xlsx"):
         raise Http404
     report = selectors.coverage_report(project=project)
+    selectors.with_people(report["people"])
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
         response = HttpResponse(exports.coverage_csv(report), content_type="text/csv; charset=utf-8")
@@ -396,8 +403,9 @@ def coverage_export(request, project, fmt):
 @require_POST
 def coverage_remind(request, project):
     report = selectors.coverage_report(project=project)
-    wanted = request.POST.getlist("user")
-    people = [p["user"] for p in report["untrained"] if not wanted or str(p["user"].pk) in wanted]
+    wanted = set(request.POST.getlist("user"))
+    chosen = [p for p in report["untrained"] if not wanted or str(p["user_id"]) in wanted]
+    people = [p["user"] for p in selectors.with_people(chosen)]
     if not people:
         messages.error(request, _("Nobody to remind: everyone chosen is already trained."))
         return redirect("training:coverage", project.pk)

@@ -56,7 +56,7 @@ def test_review_queue_excludes_own_and_shows_age(project, users):
         old = submitted(project)
     submitted(project, author=users["business"])
     requirement(project)  # draft: not in the queue
-    queue = selectors.review_queue(user=users["business"], project=project)
+    queue = selectors.with_age(selectors.review_queue(user=users["business"], project=project))
     assert [r.pk for r in queue] == [old.pk] and queue[0].age_days == 3
 
 

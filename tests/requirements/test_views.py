@@ -423,3 +423,18 @@ def test_progress_query_count_same_for_1_and_50_requirements(client, project, us
     many = [count_queries(call)[1] for call in calls]
     assert few == many
     assert "Dept 4" in htmx(client, url).content.decode()
+
+
+def test_review_queue_shows_50_a_page_with_the_total(client, project, users):
+    from requirements.views import REVIEW_PAGE_SIZE
+
+    _login(client, users["manager"])
+    author = member(project, "business")
+    for i in range(REVIEW_PAGE_SIZE + 3):
+        submitted(project, author=author, title=f"Need {i}")
+    url = reverse("requirements:review", args=[project.pk])
+    body = client.get(url).content.decode()
+    assert f"{REVIEW_PAGE_SIZE + 3} requirements wait for a decision" in body and "Page 1 of 2" in body
+    assert body.count(">Approve<") == REVIEW_PAGE_SIZE
+    second = htmx(client, url, data={"page": 2}).content.decode()
+    assert "<html" not in second and second.count(">Approve<") == 3

@@ -242,7 +242,7 @@ def test_attendance_is_all_or_nothing_and_completes_the_course(project, course, 
     services.attendance_record(actor=trainer, session=session, marks={a.pk: "attended", b.pk: "absent"}, now=later)
     assert statuses(session)[a.pk][0] == "attended" and statuses(session)[b.pk][0] == "absent"
     report = selectors.coverage_report(project=project)
-    trained = {p["user"].pk for p in report["people"] if p["trained"]}
+    trained = {p["user_id"] for p in report["people"] if p["trained"]}
     assert a.pk in trained and b.pk not in trained
 
 
@@ -277,8 +277,8 @@ def test_coverage_by_role_and_department(project, trainer, users):
     by_dept = {d["name"]: (d["trained"], d["required"], d["pct"]) for d in report["departments"]}
     assert by_dept == {"IT": (1, 2, 50.0), "Retail": (1, 2, 50.0)}
     assert (report["trained_people"], report["required_people"], report["pct"]) == (2, 4, 50.0)
-    assert {p["user"].pk for p in report["untrained"]} == {r2.pk, users["staff"].pk}
-    assert users["manager"].pk not in {p["user"].pk for p in report["people"]}
+    assert {p["user_id"] for p in report["untrained"]} == {r2.pk, users["staff"].pk}
+    assert users["manager"].pk not in {p["user_id"] for p in report["people"]}
 
 
 def test_readiness_criterion_uses_configurable_target(project, trainer, users):

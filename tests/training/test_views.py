@@ -528,3 +528,20 @@ def test_catalogue_shows_completed_badge_instead_of_sign_up(client, project, use
     response, many = count_queries(lambda: client.get(url))
     assert response.content.decode().count(f"Completed on {day}") == 50  # every session of the course
     assert few == many
+
+
+def test_coverage_lists_the_untrained_50_a_page(client, project, users, setup):
+    from training.views import COVERAGE_PAGE_SIZE
+
+    _coverage_data(project, users, setup["trainer"], 1)
+    for _ in range(COVERAGE_PAGE_SIZE + 2):
+        member(project, "staff")
+    _login(client, users["manager"])
+    url = reverse("training:coverage", args=[project.pk])
+    body = client.get(url).content.decode()
+    untrained = COVERAGE_PAGE_SIZE + 3  # the new ones, the demo's staff login, and nobody trained among them
+    assert f"{untrained} people still untrained" in body and "Page 1 of 2" in body
+    table = body[body.index('id="untrained"'):]
+    assert table.count('name="user"') == COVERAGE_PAGE_SIZE
+    second = htmx(client, url, data={"page": 2}).content.decode()
+    assert "<html" not in second and second.count('name="user"') == 3
