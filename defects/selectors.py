@@ -188,29 +188,20 @@ def defect_counts(*, user, project, now=None):
 
 def cycles(*, user, project):
     """Cycles with their result counts (execution progress and pass rate per cycle)."""
-    return (
-        TestCycle.objects.filter(project=project, project__in=_member_projects(user))
-        .annotate(
-            total=Count("results"),
-            passed=Count("results", filter=Q(results__status=ResultStatus.PASSED)),
-            failed=Count("results", filter=Q(results__status=ResultStatus.FAILED)),
-            blocked=Count("results", filter=Q(results__status=ResultStatus.BLOCKED)),
-            not_run=Count("results", filter=Q(results__status=ResultStatus.NOT_RUN)),
-            executed=Count("results", filter=~Q(results__status=ResultStatus.NOT_RUN)),
-        )
-        .order_by("-planned_start", "-id")
-    )
+    return (TestCycle.objects.filter(project=project, project__in=_member_projects(user))
+            .annotate(**_cycle_counts()).order_by("-planned_start", "-id"))
+
+
+def _cycle_counts():
+    """Result counts of a cycle: only its own cases (a scoped cycle's pass rate is over its scope)."""
+    counts = {s: Count("results", filter=Q(results__status=s)) for s in ResultStatus.values}
+    return {"total": Count("results"), **counts,
+            "executed": Count("results", filter=~Q(results__status=ResultStatus.NOT_RUN))}
 
 
 def cycle_list_for_user(*, user):
-    return TestCycle.objects.filter(project__in=_member_projects(user)).annotate(
-        total=Count("results"),
-        passed=Count("results", filter=Q(results__status=ResultStatus.PASSED)),
-        failed=Count("results", filter=Q(results__status=ResultStatus.FAILED)),
-        blocked=Count("results", filter=Q(results__status=ResultStatus.BLOCKED)),
-        not_run=Count("results", filter=Q(results__status=ResultStatus.NOT_RUN)),
-        executed=Count("results", filter=~Q(results__status=ResultStatus.NOT_RUN)),
-    ).order_by("-planned_start", "-id")
+    return (TestCycle.objects.filter(project__in=_member_projects(user)).annotate(**_cycle_counts())
+            .order_by("-planned_start", "-id"))
 
 
 def cycle_get_for_user(*, user, pk, project=None) -> TestCycle:
@@ -246,9 +237,24 @@ def result_get(*, cycle, pk) -> TestResult:
     return result
 
 
-def case_list(*, project):
+def case_list(*, project, filters=None):
+    """Cases of the cases page: searched, by tag, active or retired (active by default)."""
+    f = filters or {}
     qs = TestCase.objects.filter(project=project).annotate(
         runs=Count("results", filter=~Q(results__status=ResultStatus.NOT_RUN)))
+    state = f.get("state") or "active"
+    if state in ("active", "retired"):
+        qs = qs.filter(active=state == "active")
+    q = (f.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(code__icontains=q) | Q(automation_key__icontains=q))
+    if f.get("requirement"):
+        qs = qs.filter(requirements=f["requirement"])
+    tag = (f.get("tag") or "").strip()
+    if tag:
+        ids = [pk for pk, tags in TestCase.objects.filter(project=project).values_list("pk", "tags")
+               if tag in (tags or [])]
+        qs = qs.filter(pk__in=ids)
     if links.requirement_model() is not None:
         qs = qs.prefetch_related("requirements")
     return qs.order_by("code")
