@@ -20,7 +20,7 @@ def exit_report_pdf(r, *, printed_at) -> bytes:
         meta=_("%(kind)s · %(start)s → %(end)s · status %(status)s") % {
             "kind": cycle.get_kind_display(), "start": f"{cycle.planned_start:%Y-%m-%d}",
             "end": f"{cycle.planned_end:%Y-%m-%d}", "status": cycle.get_status_display()},
-        footer=stamp_line(printed_at, _("Exit report"), project.code, _("printed")))
+        footer=stamp_line(printed_at, _("Exit report"), project.code))
     rate = r["passed"] * 100 / r["total"] if r["total"] else 0
     doc.banner(_("Pass rate %(rate)s (%(passed)d of %(total)d cases) · executed %(executed)d")
                % {"rate": _pct(r["passed"], r["total"]), "passed": r["passed"], "total": r["total"],
