@@ -601,8 +601,9 @@ def case_update(*, actor, case, **changes) -> TestCase:
 def _scoped_cases(project, *, cases, requirements, departments, tags):
     """The cycle's cases: those chosen by hand, plus the active cases of the chosen requirements, of
     the requirements of the chosen departments and with one of the chosen tags."""
-    chosen = {c.pk: c for c in cases or []}
-    if any(c.project_id != project.pk for c in chosen.values()):
+    given = [c.pk for c in cases or []]
+    chosen = {c.pk: c for c in TestCase.objects.filter(pk__in=given)}  # as saved, not as the caller holds them
+    if len(chosen) != len(set(given)) or any(c.project_id != project.pk for c in chosen.values()):
         raise DomainError(_("Every test case must belong to this project."), field="cases")
     retired = sorted(c.code for c in chosen.values() if not c.active)
     if retired:
