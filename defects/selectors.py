@@ -505,7 +505,7 @@ def findings_visible_to(user, project=None):
 def finding_list_for_user(*, user, project=None, filters=None, today=None):
     today = today or timezone.localdate()
     f = filters or {}
-    qs = findings_visible_to(user, project).select_related("defect", "reported_by", "risk_requested_by",
+    qs = findings_visible_to(user, project).select_related("project", "defect", "reported_by", "risk_requested_by",
                                                            "risk_approved_by")
     for name in ("severity", "status", "source"):
         if f.get(name):
