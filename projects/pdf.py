@@ -207,7 +207,7 @@ class Report:
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
     """Serve a generated PDF inline (the browser's viewer prints it), never cached."""
     response = HttpResponse(content, content_type="application/pdf")
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in filename)
+    safe = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_." else "-" for ch in filename)
     response["Content-Disposition"] = f'inline; filename="{safe}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
