@@ -752,6 +752,7 @@ def junit_import(*, actor, cycle, upload) -> dict:
     project = cycle.project
     if not actor.has_perm("defects.manage_tests", project):
         _deny(_("Only testers and managers import test results."))
+    _lock_numbering(project)  # new cases take TC-nnn codes and automation keys: one import at a time per project
     cycle = TestCycle.objects.select_for_update().select_related("project").get(pk=cycle.pk)
     if cycle.status == CycleStatus.DONE:
         raise DomainError(_("This cycle is done; reopen it (status running) to import more results."), field="file")

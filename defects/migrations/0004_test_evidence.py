@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('defects', '0003_move_feedback_out'),
-        ('projects', '0004_move_readiness_and_lessons_out'),
+        ('projects', '0003_milestone_owner_verbose_name'),
         ('requirements', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
