@@ -287,6 +287,15 @@ SPECTACULAR_SETTINGS = {
         "ResultStatusEnum": "defects.models.ResultStatus",
     },
 }
+# Test evidence (issue 20): the choice sets of performance runs and security findings, named once.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "FindingSeverityEnum": "defects.models.FindingSeverity",
+    "FindingStatusEnum": "defects.models.FindingStatus",
+    "FindingSourceEnum": "defects.models.FindingSource",
+    "PerfToolEnum": "defects.models.PerfTool",
+    "CycleScopeEnum": "defects.models.CycleScope",
+})
+
 # Absolute links in e-mails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

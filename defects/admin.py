@@ -6,6 +6,10 @@ from .models import (
     DefectAttachment,
     DefectComment,
     DefectTransition,
+    PerfResult,
+    PerfRun,
+    PerfTarget,
+    SecurityFinding,
     SlaPolicy,
     TestCase,
     TestCycle,
@@ -15,16 +19,16 @@ from .models import (
 
 @admin.register(TestCycle)
 class TestCycleAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "project", "kind", "planned_start", "planned_end", "status"]
-    list_filter = ["project", "kind", "status"]
+    list_display = ["name", "project", "kind", "scope", "planned_start", "planned_end", "status"]
+    list_filter = ["project", "kind", "status", "scope"]
     search_fields = ["name"]
 
 
 @admin.register(TestCase)
 class TestCaseAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "title", "project", "kind"]
-    list_filter = ["project", "kind"]
-    search_fields = ["code", "title"]
+    list_display = ["code", "title", "project", "kind", "active", "automation_key"]
+    list_filter = ["project", "kind", "active"]
+    search_fields = ["code", "title", "automation_key"]
 
 
 @admin.register(TestResult)
@@ -71,3 +75,48 @@ class DefectCommentAdmin(SimpleHistoryAdmin):
 class DefectAttachmentAdmin(SimpleHistoryAdmin):
     list_display = ["original_name", "defect", "content_type", "size", "uploaded_by", "uploaded_at"]
     list_select_related = ["defect", "uploaded_by"]
+
+
+@admin.register(PerfTarget)
+class PerfTargetAdmin(SimpleHistoryAdmin):
+    list_display = ["transaction", "project", "p95_ms", "min_tps", "max_error_rate", "requirement"]
+    list_filter = ["project"]
+    search_fields = ["transaction"]
+    raw_id_fields = ["requirement"]
+
+
+class PerfResultInline(admin.TabularInline):
+    model = PerfResult
+    extra = 0
+    can_delete = False
+    readonly_fields = ["transaction", "samples", "p95_ms", "tps", "error_rate"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # results come from the tool's file (the import), never typed in
+
+
+@admin.register(PerfRun)
+class PerfRunAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "project", "tool", "cycle", "imported_at", "imported_by"]
+    list_filter = ["project", "tool"]
+    search_fields = ["name"]
+    readonly_fields = ["file_name", "imported_at", "imported_by", "created_by"]
+    raw_id_fields = ["cycle"]
+    inlines = [PerfResultInline]
+
+
+@admin.register(SecurityFinding)
+class SecurityFindingAdmin(SimpleHistoryAdmin):
+    """Findings are edited here only in their wording: severity (and so the fix date), CVSS, the workflow and
+    risk acceptance (a second person's approval) go through the pages and the API, so they are read-only."""
+
+    list_display = ["number", "title", "project", "severity", "status", "source", "due_date", "cwe"]
+    list_filter = ["project", "severity", "status", "source"]
+    search_fields = ["title", "component", "location"]
+    list_select_related = ["project"]
+    readonly_fields = ["number", "severity", "cvss_vector", "due_date", "status", "status_note", "source",
+                       "fingerprint", "import_count", "last_seen_at", "cvss_score", "risk_reason", "risk_expires_on", "risk_requested_by", "risk_requested_at",
+                       "risk_approved_by", "risk_approved_at", "fixed_at", "verified_at", "reported_by", "defect"]
+
+    def has_add_permission(self, request):
+        return False  # numbering and SLA dates come from the services

@@ -106,3 +106,34 @@ def pass_rates(cycles):
     if not cycles:
         parts.append(f'<text class="axis" x="10" y="22">{escape(_("No test cycles yet."))}</text>')
     return svg.chart(w, h, "".join(parts), _("Pass rate per test cycle"), "chart-wide")
+
+
+def perf_trend(target, points):
+    """One transaction over its runs (oldest first): the 95th percentile per run as bars, green when the
+    run met the target and red when not, with the target drawn as a dashed line."""
+    w, h, left, top, bottom = 560, 170, 44, 14, 30
+    plot_w, plot_h = w - left - 10, h - top - bottom
+    values = [p["result"].p95_ms for p in points]
+    peak = svg.nice_max(max(values + [target.p95_ms * 1.2, 1]))
+    slot = plot_w / max(len(points), 1)
+    parts = [svg.grid(left, top, plot_w, plot_h, peak)]
+    for i, p in enumerate(points):
+        r = p["result"]
+        bh = plot_h * min(r.p95_ms, peak) / peak
+        x = left + i * slot + slot * 0.2
+        tone = "good" if r.passed else "bad"
+        label = _("%(run)s: p95 %(p95)s ms, %(tps)s/s, %(err)s%% errors") % {
+            "run": p["run"].name, "p95": f"{r.p95_ms:g}", "tps": f"{r.tps:g}" if r.tps is not None else "—",
+            "err": f"{r.error_rate:g}"}
+        parts.append(f'<rect class="perf {tone}" x="{x:.1f}" y="{top + plot_h - bh:.1f}" width="{slot * 0.6:.1f}" '
+                     f'height="{bh:.1f}"><title>{escape(label)}</title></rect>'
+                     f'<text class="axis" x="{x + slot * 0.3:.1f}" y="{h - 12}" text-anchor="middle">'
+                     f'{p["run"].imported_at:%m-%d}</text>')
+    y = top + plot_h - plot_h * target.p95_ms / peak
+    parts.append(f'<line class="target" x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}"/>'
+                 f'<text class="legend" x="{left + plot_w}" y="{y - 4:.1f}" text-anchor="end">'
+                 f'{escape(_("target %(ms)s ms") % {"ms": target.p95_ms})}</text>')
+    if not points:
+        parts.append(f'<text class="axis" x="{left + 8}" y="{top + 20}">{escape(_("No run measured it yet."))}</text>')
+    return svg.chart(w, h, "".join(parts), _("95th percentile of %(name)s per run") % {"name": target.transaction},
+                     "chart-small")

@@ -10,12 +10,17 @@ from .models import (
     Category,
     CycleKind,
     Defect,
+    FindingSeverity,
+    FindingSource,
+    FindingStatus,
     FoundIn,
+    PerfTool,
     Priority,
     RejectReason,
     ResultStatus,
     Severity,
     Status,
+    TestCase,
     TestCycle,
 )
 from .selectors import ASSIGNABLE_ROLES
@@ -167,21 +172,147 @@ class CycleForm(forms.ModelForm):
         widgets = {"planned_start": DATE_WIDGET, "planned_end": DATE_WIDGET}
 
 
+class CyclePlanForm(CycleForm):
+    """Planning a cycle: its dates and, optionally, its scope. Nothing chosen = every active case."""
+
+    requirements = forms.ModelMultipleChoiceField(queryset=TestCase.objects.none(), required=False,
+                                                  label=_("Cases of these requirements"))
+    departments = forms.ModelMultipleChoiceField(queryset=TestCase.objects.none(), required=False,
+                                                 label=_("Cases of these departments' requirements"))
+    tags = forms.MultipleChoiceField(choices=[], required=False, label=_("Cases with these tags"))
+    cases = forms.ModelMultipleChoiceField(queryset=TestCase.objects.none(), required=False,
+                                           label=_("These cases (by hand)"))
+
+    def __init__(self, *args, project, **kwargs):
+        from projects.models import Department
+
+        super().__init__(*args, **kwargs)
+        requirements = links.requirements_of(project)
+        if requirements is not None:
+            self.fields["requirements"].queryset = requirements
+        else:
+            del self.fields["requirements"]
+        self.fields["departments"].queryset = Department.objects.filter(project=project).order_by("name")
+        self.fields["tags"].choices = [(t, t) for t in selectors.case_tags(project)]
+        self.fields["cases"].queryset = TestCase.objects.filter(project=project, active=True).order_by("code")
+        for name in ("requirements", "departments", "tags", "cases"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["size"] = 6
+
+
 class CaseForm(forms.Form):
     code = forms.CharField(max_length=30, required=False, label=_("Code"), help_text=_("Empty: next TC-nnn."))
     title = forms.CharField(max_length=300, label=_("Title"))
     kind = forms.ChoiceField(choices=CycleKind.choices, label=_("Kind"))
     steps = forms.CharField(widget=forms.Textarea(attrs=TEXT), label=_("Steps"))
     expected_result = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Expected result"))
+    tags = forms.CharField(max_length=400, required=False, label=_("Tags"),
+                           help_text=_("Words separated by spaces or commas, e.g. smoke 柜面 regression."))
+    automation_key = forms.CharField(max_length=500, required=False, label=_("Automated test"),
+                                     help_text=_("classname.name as the CI's JUnit report names it (optional)."))
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         requirements = _requirement_field(project, multiple=True)
         if requirements is not None:
             self.fields["requirements"] = requirements
+            self.order_fields(["code", "title", "kind", "requirements"])
+
+
+class CaseEditForm(CaseForm):
+    """The case page's form: the code stays (results and reports refer to it)."""
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, project=project, **kwargs)
+        del self.fields["code"]
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(required=False, label=_("Search"))
+    state = forms.ChoiceField(choices=[("active", _("Active")), ("retired", _("Retired")), ("all", _("All"))],
+                              required=False, label=_("Cases"))
+    tag = forms.CharField(required=False, label=_("Tag"))
 
 
 class ResultForm(forms.Form):
     status = forms.ChoiceField(choices=ResultStatus.choices, label=_("Result"))
     note = forms.CharField(required=False, max_length=2000, label=_("Note"))
 
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+
+
+# ---------------------------------------------------------------- performance
+
+class PerfTargetForm(forms.Form):
+    transaction = forms.CharField(max_length=200, label=_("Transaction"),
+                                  help_text=_("The JMeter label, Locust name or k6 tag value; ALL for the whole run."))
+    p95_ms = forms.IntegerField(min_value=1, max_value=3_600_000, label=_("95th percentile at most (ms)"))
+    min_tps = forms.FloatField(min_value=0.001, max_value=1_000_000, required=False,
+                               label=_("Throughput at least (per s)"))
+    max_error_rate = forms.FloatField(min_value=0, max_value=100, initial=1.0, label=_("Error rate at most (%)"))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        requirement = _requirement_field(project)
+        if requirement is not None:
+            self.fields["requirement"] = requirement
+
+
+class PerfRunForm(forms.Form):
+    name = forms.CharField(max_length=200, label=_("Name"), help_text=_("e.g. Peak hour, 500 users, build 2.5.1"))
+    tool = forms.ChoiceField(choices=PerfTool.choices, label=_("Tool"))
+    cycle = forms.ModelChoiceField(queryset=TestCycle.objects.none(), required=False, label=_("Test cycle"))
+    file = forms.FileField(required=False, label=_("Results file"),
+                           help_text=_("JMeter CSV JTL, k6 summary JSON or Locust _stats.csv (you may add it later)."))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].queryset = TestCycle.objects.filter(project=project)
+
+
+# ---------------------------------------------------------------- security findings
+
+class FindingForm(forms.Form):
+    title = forms.CharField(max_length=300, label=_("Title"))
+    severity = forms.ChoiceField(choices=FindingSeverity.choices, label=_("Severity"))
+    cwe = forms.IntegerField(min_value=1, max_value=99_999, required=False, label=_("CWE"),
+                             help_text=_("e.g. 89 SQL injection, 79 cross-site scripting"))
+    cvss_vector = forms.CharField(max_length=200, required=False, label=_("CVSS vector"),
+                                  help_text="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+    component = forms.CharField(max_length=300, required=False, label=_("Component"))
+    location = forms.CharField(max_length=500, required=False, label=_("Where"))
+    description = forms.CharField(widget=forms.Textarea(attrs=TEXT), label=_("Description"))
+    solution = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Solution"))
+
+
+class FindingImportForm(forms.Form):
+    tool = forms.ChoiceField(choices=[("zap", "OWASP ZAP (JSON)"), ("bandit", "bandit (JSON)")], label=_("Tool"))
+    file = forms.FileField(label=_("Report"))
+
+
+class FindingFilterForm(forms.Form):
+    q = forms.CharField(required=False, label=_("Search"))
+    severity = forms.ChoiceField(choices=[("", _("All severities"))] + list(FindingSeverity.choices), required=False)
+    status = forms.ChoiceField(choices=[("", _("All statuses"))] + list(FindingStatus.choices), required=False)
+    source = forms.ChoiceField(choices=[("", _("Any source"))] + list(FindingSource.choices), required=False)
+    open = forms.BooleanField(required=False, label=_("Still open"))
+    pending = forms.BooleanField(required=False, label=_("Acceptance to approve"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in (("severity", _("Severity")), ("status", _("Status")), ("source", _("Source"))):
+            self.fields[name].widget.attrs["aria-label"] = label
+
+
+class FindingTransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=FindingStatus.choices, label=_("Move to"))
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000,
+                              label=_("Why"))
+
+
+class AcceptanceForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+                             label=_("Why the risk can be accepted"))
+    expires_on = forms.DateField(widget=DATE_WIDGET, label=_("Accepted until"))

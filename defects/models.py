@@ -81,6 +81,14 @@ class ResultStatus(models.TextChoices):
     PASSED = "passed", _("Passed")
     FAILED = "failed", pgettext_lazy("test result", "Failed")
     BLOCKED = "blocked", _("Blocked")
+    # From automated runs (JUnit XML): the test itself broke, or it did not run. Neither is a pass.
+    ERROR = "error", pgettext_lazy("test result", "Error")
+    SKIPPED = "skipped", pgettext_lazy("test result", "Skipped")
+
+
+class CycleScope(models.TextChoices):
+    ALL = "all", _("Every active case")
+    SELECTION = "selection", _("Selected cases")
 
 
 class TestCycle(models.Model):
@@ -91,6 +99,8 @@ class TestCycle(models.Model):
     planned_start = models.DateField(_("planned start"))
     planned_end = models.DateField(_("planned end"))
     status = models.CharField(_("status"), max_length=20, choices=CycleStatus.choices, default=CycleStatus.PLANNED)
+    # "all": cases added later join the cycle while it runs; "selection": only the cases chosen.
+    scope = models.CharField(_("scope"), max_length=20, choices=CycleScope.choices, default=CycleScope.ALL)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -117,6 +127,11 @@ class TestCase(models.Model):
     expected_result = models.TextField(_("expected result"))
     requirements = models.ManyToManyField("requirements.Requirement", blank=True, related_name="test_cases",
                                           verbose_name=_("requirements"))
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    # A retired case stays in the cycles that ran it (and in its history) but joins no new cycle.
+    active = models.BooleanField(_("active"), default=True)
+    # `classname.name` of the automated test that reports this case in JUnit XML.
+    automation_key = models.CharField(_("automated test"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -124,7 +139,11 @@ class TestCase(models.Model):
         ordering = ["code"]
         verbose_name = _("test case")
         verbose_name_plural = _("test cases")
-        constraints = [models.UniqueConstraint(fields=["project", "code"], name="testcase_unique_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "code"], name="testcase_unique_code"),
+            models.UniqueConstraint(fields=["project", "automation_key"], condition=~Q(automation_key=""),
+                                    name="testcase_unique_automation_key"),
+        ]
 
     def __str__(self):
         return f"{self.code} {self.title}"
@@ -329,3 +348,202 @@ class DefectAttachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+# ---------------------------------------------------------------- performance
+
+class PerfTool(models.TextChoices):
+    JMETER = "jmeter", "JMeter"
+    K6 = "k6", "k6"
+    LOCUST = "locust", "Locust"
+
+
+# The row every importer adds for the run as a whole (JMeter: all samples; k6: the untagged
+# metrics; Locust: its "Aggregated" row), so a target can also be set on the whole system.
+ALL_TRANSACTIONS = "ALL"
+
+
+class PerfTarget(models.Model):
+    """What one transaction must achieve under load: 95th percentile response time, throughput,
+    error rate. Error rates are percentages (1.5 = 1.5 %)."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="perf_targets")
+    transaction = models.CharField(_("transaction"), max_length=200)
+    requirement = models.ForeignKey("requirements.Requirement", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="perf_targets", verbose_name=_("requirement"))
+    p95_ms = models.PositiveIntegerField(_("95th percentile (ms)"))
+    min_tps = models.FloatField(_("minimum throughput (per s)"), null=True, blank=True)
+    max_error_rate = models.FloatField(_("maximum error rate (%)"), default=1.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["transaction"]
+        verbose_name = _("performance target")
+        verbose_name_plural = _("performance targets")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "transaction"], name="perftarget_unique_transaction"),
+            models.CheckConstraint(condition=Q(max_error_rate__gte=0, max_error_rate__lte=100),
+                                   name="perftarget_error_rate_percent"),
+        ]
+
+    def __str__(self):
+        return self.transaction
+
+
+class PerfRun(models.Model):
+    """One load-test run (JMeter, k6 or Locust), its results imported from the tool's file."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="perf_runs")
+    name = models.CharField(_("name"), max_length=200)
+    tool = models.CharField(_("tool"), max_length=20, choices=PerfTool.choices)
+    cycle = models.ForeignKey(TestCycle, on_delete=models.SET_NULL, null=True, blank=True, related_name="perf_runs",
+                              verbose_name=_("test cycle"))
+    file_name = models.CharField(_("imported file"), max_length=255, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("imported by"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("performance run")
+        verbose_name_plural = _("performance runs")
+
+    def __str__(self):
+        return self.name
+
+
+class PerfResult(models.Model):
+    """What one transaction measured in one run. Judged against the project's current targets
+    when read (selectors.judge), so a changed target re-judges every run the same way."""
+
+    run = models.ForeignKey(PerfRun, on_delete=models.CASCADE, related_name="results")
+    transaction = models.CharField(_("transaction"), max_length=200)
+    samples = models.PositiveIntegerField(_("samples"))
+    p95_ms = models.FloatField(_("95th percentile (ms)"))
+    tps = models.FloatField(_("throughput (per s)"), null=True, blank=True)
+    error_rate = models.FloatField(_("error rate (%)"))
+
+    class Meta:
+        ordering = ["transaction"]
+        verbose_name = _("performance result")
+        verbose_name_plural = _("performance results")
+        constraints = [models.UniqueConstraint(fields=["run", "transaction"], name="perfresult_unique_transaction")]
+
+    def __str__(self):
+        return f"{self.run_id} · {self.transaction}"
+
+
+# ---------------------------------------------------------------- security
+
+class FindingSeverity(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+    INFO = "info", _("Informational")
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("finding status", "Open")
+    FIXED = "fixed", _("Fixed")
+    VERIFIED = "verified", _("Verified")
+    FALSE_POSITIVE = "false_positive", _("False positive")
+    RISK_ACCEPTED = "risk_accepted", _("Risk accepted")
+
+
+class FindingSource(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    ZAP = "zap", "OWASP ZAP"
+    BANDIT = "bandit", "Bandit"
+
+
+# Days to fix by severity (DefectDojo's defaults); info has none.
+FINDING_SLA_DAYS = {FindingSeverity.CRITICAL: 7, FindingSeverity.HIGH: 30, FindingSeverity.MEDIUM: 90,
+                    FindingSeverity.LOW: 120}
+HIGH_SEVERITIES = (FindingSeverity.CRITICAL, FindingSeverity.HIGH)
+
+
+class SecurityFinding(models.Model):
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="security_findings")
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=300)
+    severity = models.CharField(_("severity"), max_length=20, choices=FindingSeverity.choices)
+    cwe = models.PositiveIntegerField(_("CWE"), null=True, blank=True)
+    cvss_vector = models.CharField(_("CVSS vector"), max_length=200, blank=True)
+    cvss_score = models.DecimalField(_("CVSS score"), max_digits=3, decimal_places=1, null=True, blank=True)
+    component = models.CharField(_("component"), max_length=300, blank=True)
+    location = models.CharField(_("where"), max_length=500, blank=True,
+                                help_text=_("URL, or file and line, where the tool found it."))
+    description = models.TextField(_("description"))
+    solution = models.TextField(_("solution"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    status_note = models.TextField(_("why"), blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=FindingSource.choices, default=FindingSource.MANUAL)
+    # Identifies the same finding across imports of the same tool (never shown; blank for manual ones).
+    fingerprint = models.CharField(max_length=64, blank=True)
+    import_count = models.PositiveIntegerField(_("times imported"), default=0)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    due_date = models.DateField(_("fix due"), null=True, blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+", verbose_name=_("reported by"))
+    defect = models.ForeignKey(Defect, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="security_findings", verbose_name=_("defect"))
+    # Risk acceptance: asked for with a reason and an expiry, approved by a second person.
+    risk_reason = models.TextField(_("reason for accepting the risk"), blank=True)
+    risk_expires_on = models.DateField(_("risk accepted until"), null=True, blank=True)
+    risk_requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                          blank=True, related_name="+", verbose_name=_("acceptance asked by"))
+    risk_requested_at = models.DateTimeField(_("acceptance asked at"), null=True, blank=True)
+    risk_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                         blank=True, related_name="+", verbose_name=_("acceptance approved by"))
+    risk_approved_at = models.DateTimeField(_("acceptance approved at"), null=True, blank=True)
+    fixed_at = models.DateTimeField(_("fixed at"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("security finding")
+        verbose_name_plural = _("security findings")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="finding_unique_number"),
+            models.UniqueConstraint(fields=["project", "fingerprint"], condition=~Q(fingerprint=""),
+                                    name="finding_unique_fingerprint"),
+            models.CheckConstraint(
+                condition=~Q(status="risk_accepted") | (~Q(risk_reason="") & Q(risk_expires_on__isnull=False)
+                                                        & Q(risk_approved_by__isnull=False)),
+                name="finding_accepted_has_reason_expiry_approver"),
+            models.CheckConstraint(
+                condition=Q(risk_approved_by__isnull=True) | ~Q(risk_approved_by=models.F("risk_requested_by")),
+                name="finding_acceptance_second_person"),
+        ]
+        indexes = [models.Index(fields=["project", "status", "severity"], name="finding_project_status")]
+
+    def __str__(self):
+        return f"{self.key} {self.title}"
+
+    @property
+    def key(self):
+        return f"SEC-{self.number}"
+
+    @property
+    def acceptance_pending(self):
+        return self.status == FindingStatus.OPEN and self.risk_requested_by_id is not None
+
+    def acceptance_expired(self, today):
+        return self.status == FindingStatus.RISK_ACCEPTED and self.risk_expires_on is not None \
+            and self.risk_expires_on < today
+
+
+def finding_open_q(today):
+    """Findings that still count against go-live at `today`: open, fixed but not re-tested, or a risk
+    acceptance that has expired."""
+    return Q(status__in=(FindingStatus.OPEN, FindingStatus.FIXED)) | Q(status=FindingStatus.RISK_ACCEPTED,
+                                                                      risk_expires_on__lt=today)

@@ -68,3 +68,28 @@ def coverage(project, target):
                   url=reverse("defects:cycles", args=[project.pk]),
                   explanation=_("%(covered)d of %(approved)d approved requirements have a passing test in the "
                                 "latest cycle") % {"covered": covered, "approved": approved})
+
+
+@criterion(key="performance_targets_met", label=_("Performance targets met"), default_target=100, area="testing",
+           order=34)
+def performance_targets(project, target):
+    met, total, failing = selectors.perf_status(project)
+    url = reverse("defects:performance", args=[project.pk])
+    if not total:
+        return Result(value=0, passed=False, explanation=_("No performance targets set yet"), url=url, display="—")
+    rate = round(met * 100 / total, 1)
+    names = ", ".join(t.transaction for t in failing[:5]) + ("…" if len(failing) > 5 else "")
+    return Result(value=rate, passed=rate >= target, url=url, display=f"{rate:g}%",
+                  explanation=_("%(met)d of %(total)d transactions meet their target in their latest run")
+                  % {"met": met, "total": total} + (f" · {names}" if failing else ""))
+
+
+@criterion(key="no_open_high_findings", label=_("No open high or critical security findings"), default_target=0,
+           area="testing", order=35)
+def open_high_findings(project, target):
+    counts = selectors.finding_counts(project)
+    n = counts["open_high"]
+    return Result(value=n, passed=n <= target, display=str(n), url=reverse("defects:findings", args=[project.pk])
+                  + "?open=1", explanation=ngettext(
+                      "%(n)d high or critical finding open (expired risk acceptances count)",
+                      "%(n)d high or critical findings open (expired risk acceptances count)", n) % {"n": n})

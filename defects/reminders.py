@@ -88,3 +88,4 @@ from notifications.registry import event_kind  # noqa: E402
 
 event_kind("defect_assigned", label=gettext_lazy("Defect assigned to you"))
 event_kind("defect_reopened", label=gettext_lazy("Defect reopened"))
+event_kind("finding_acceptance_requested", label=gettext_lazy("Security risk acceptance to approve"))

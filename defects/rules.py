@@ -28,3 +28,9 @@ rules.add_perm("defects.comment", is_member)
 rules.add_perm("defects.attach", is_member)
 rules.add_perm("defects.manage_tests", is_tester)  # cycles, cases, results
 rules.add_perm("defects.configure_sla", is_manager)
+# Security findings: seen and worked on by the security roles; testers record and verify them;
+# only a manager approves accepting a risk (and never the person who asked for it: see services).
+rules.add_perm("defects.view_findings", can_see_security)
+rules.add_perm("defects.fix_finding", can_see_security)
+rules.add_perm("defects.record_finding", is_tester)
+rules.add_perm("defects.accept_risk", is_manager)

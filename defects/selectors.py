@@ -21,18 +21,26 @@ from .models import (
     DONE_STATUSES,
     OPEN_STATUSES,
     Category,
+    CycleKind,
     CycleStatus,
     Defect,
     DefectAttachment,
     DefectComment,
     DefectTransition,
+    FindingSeverity,
+    FindingStatus,
     FoundIn,
+    PerfResult,
+    PerfRun,
+    PerfTarget,
     ResultStatus,
+    SecurityFinding,
     Severity,
     Status,
     TestCase,
     TestCycle,
     TestResult,
+    finding_open_q,
     overdue_q,
 )
 from .rules import SECURITY_ROLES
@@ -205,29 +213,20 @@ def defect_counts(*, user, project, now=None):
 
 def cycles(*, user, project):
     """Cycles with their result counts (execution progress and pass rate per cycle)."""
-    return (
-        TestCycle.objects.filter(project=project, project__in=_member_projects(user))
-        .annotate(
-            total=Count("results"),
-            passed=Count("results", filter=Q(results__status=ResultStatus.PASSED)),
-            failed=Count("results", filter=Q(results__status=ResultStatus.FAILED)),
-            blocked=Count("results", filter=Q(results__status=ResultStatus.BLOCKED)),
-            not_run=Count("results", filter=Q(results__status=ResultStatus.NOT_RUN)),
-            executed=Count("results", filter=~Q(results__status=ResultStatus.NOT_RUN)),
-        )
-        .order_by("-planned_start", "-id")
-    )
+    return (TestCycle.objects.filter(project=project, project__in=_member_projects(user))
+            .annotate(**_cycle_counts()).order_by("-planned_start", "-id"))
+
+
+def _cycle_counts():
+    """Result counts of a cycle: only its own cases (a scoped cycle's pass rate is over its scope)."""
+    counts = {s: Count("results", filter=Q(results__status=s)) for s in ResultStatus.values}
+    return {"total": Count("results"), **counts,
+            "executed": Count("results", filter=~Q(results__status=ResultStatus.NOT_RUN))}
 
 
 def cycle_list_for_user(*, user):
-    return TestCycle.objects.filter(project__in=_member_projects(user)).annotate(
-        total=Count("results"),
-        passed=Count("results", filter=Q(results__status=ResultStatus.PASSED)),
-        failed=Count("results", filter=Q(results__status=ResultStatus.FAILED)),
-        blocked=Count("results", filter=Q(results__status=ResultStatus.BLOCKED)),
-        not_run=Count("results", filter=Q(results__status=ResultStatus.NOT_RUN)),
-        executed=Count("results", filter=~Q(results__status=ResultStatus.NOT_RUN)),
-    ).order_by("-planned_start", "-id")
+    return (TestCycle.objects.filter(project__in=_member_projects(user)).annotate(**_cycle_counts())
+            .order_by("-planned_start", "-id"))
 
 
 def cycle_get_for_user(*, user, pk, project=None) -> TestCycle:
@@ -263,9 +262,24 @@ def result_get(*, cycle, pk) -> TestResult:
     return result
 
 
-def case_list(*, project):
+def case_list(*, project, filters=None):
+    """Cases of the cases page: searched, by tag, active or retired (active by default)."""
+    f = filters or {}
     qs = TestCase.objects.filter(project=project).annotate(
         runs=Count("results", filter=~Q(results__status=ResultStatus.NOT_RUN)))
+    state = f.get("state") or "active"
+    if state in ("active", "retired"):
+        qs = qs.filter(active=state == "active")
+    q = (f.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(code__icontains=q) | Q(automation_key__icontains=q))
+    if f.get("requirement"):
+        qs = qs.filter(requirements=f["requirement"])
+    tag = (f.get("tag") or "").strip()
+    if tag:
+        ids = [pk for pk, tags in TestCase.objects.filter(project=project).values_list("pk", "tags")
+               if tag in (tags or [])]
+        qs = qs.filter(pk__in=ids)
     if links.requirement_model() is not None:
         qs = qs.prefetch_related("requirements")
     return qs.order_by("code")
@@ -361,3 +375,321 @@ def metrics(*, user, project, days=30, now=None):
 
 
 ASSIGNABLE_ROLES = ("developer", "ops")  # who may be assigned a defect (defects.work)
+
+
+def assignable_users(project):
+    """The members a defect may be assigned to."""
+    from projects.pickers import members
+
+    return members(project, ASSIGNABLE_ROLES)
+
+
+
+# ------------------------------------------------------------- test cases
+
+def case_get_for_user(*, user, pk, project=None) -> TestCase:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    qs = TestCase.objects.filter(project__in=_member_projects(user)).select_related("project")
+    if project is not None:
+        qs = qs.filter(project=project)
+    case = qs.filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def case_results(*, case):
+    """The case's results across cycles, the most recent cycle first (the case page)."""
+    return (TestResult.objects.filter(case=case).select_related("cycle", "executed_by")
+            .order_by("-cycle__planned_start", "-cycle_id"))
+
+
+def case_tags(project):
+    """Every tag used by the project's active cases, for the cycle planner."""
+    tags = set()
+    for row in TestCase.objects.filter(project=project, active=True).values_list("tags", flat=True):
+        tags.update(row or [])
+    return sorted(tags)
+
+
+def cycle_coverage(cycle):
+    """(covered, in scope, uncovered) for one cycle: the approved requirements its own cases test, and
+    which of them have at least one passing case in it. Requirements outside the scope do not count."""
+    approved = links.approved_requirements(cycle.project)
+    if approved is None:
+        return 0, 0, []
+    in_scope = TestResult.objects.filter(cycle=cycle, case__requirements=OuterRef("pk"))
+    passing = in_scope.filter(status=ResultStatus.PASSED)
+    rows = list(approved.annotate(scoped=Exists(in_scope), covered=Exists(passing)).filter(scoped=True)
+                .only("pk", "code", "title"))
+    return sum(1 for r in rows if r.covered), len(rows), [r for r in rows if not r.covered]
+
+
+# ------------------------------------------------------------- performance
+
+def judge(result, target):
+    """Whether a measured transaction meets its target; None when it has no target.
+
+    Passes when the 95th percentile is within the target, the error rate at most the maximum and,
+    when a minimum throughput is set, the throughput at least that."""
+    if target is None:
+        return None
+    if result.p95_ms > target.p95_ms or result.error_rate > target.max_error_rate:
+        return False
+    return not (target.min_tps is not None and (result.tps is None or result.tps < target.min_tps))
+
+
+def perf_targets(*, project):
+    return PerfTarget.objects.filter(project=project).select_related("requirement").order_by("transaction")
+
+
+def perf_target_list_for_user(*, user):
+    return PerfTarget.objects.filter(project__in=_member_projects(user)).order_by("project_id", "transaction")
+
+
+def perf_run_list_for_user(*, user):
+    return (PerfRun.objects.filter(project__in=_member_projects(user)).select_related("cycle")
+            .prefetch_related("results").order_by("-created_at", "-id"))
+
+
+def perf_run_get_for_user(*, user, pk, project=None) -> PerfRun:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    qs = perf_run_list_for_user(user=user).select_related("project", "imported_by")
+    if project is not None:
+        qs = qs.filter(project=project)
+    run = qs.filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+def judged_results(run, targets=None):
+    """The run's results, each with `target` and `passed` (against the project's targets)."""
+    if targets is None:
+        targets = {t.transaction: t for t in PerfTarget.objects.filter(project=run.project_id)}
+    rows = list(run.results.all())
+    for r in rows:
+        r.target = targets.get(r.transaction)
+        r.passed = judge(r, r.target)
+    return rows
+
+
+def perf_overview(*, project, runs_shown=12):
+    """The performance page: targets with their latest result, runs with pass counts, and each target's
+    trend over the runs (oldest first) for the charts. A fixed number of queries."""
+    targets = list(perf_targets(project=project))
+    by_name = {t.transaction: t for t in targets}
+    runs = list(PerfRun.objects.filter(project=project).select_related("cycle", "imported_by")
+                .prefetch_related("results").order_by("-created_at", "-id"))
+    trend = {t.transaction: [] for t in targets}
+    latest = {}
+    for run in reversed(runs):  # oldest first
+        run.judged = judged_results(run, by_name)
+        for r in run.judged:
+            if r.transaction in trend and run.imported_at:
+                trend[r.transaction].append({"run": run, "result": r})
+                latest[r.transaction] = (run, r)
+    for run in runs:
+        run.passed_count = sum(1 for r in run.judged if r.passed)
+        run.failed_count = sum(1 for r in run.judged if r.passed is False)
+    for t in targets:
+        t.latest_run, t.latest = latest.get(t.transaction, (None, None))
+        t.passed = t.latest.passed if t.latest else None
+        t.trend = trend[t.transaction][-runs_shown:]
+    return {"targets": targets, "runs": runs}
+
+
+def perf_status(project):
+    """(met, targets, failing targets) with each target judged on the latest run that measured it."""
+    targets = list(PerfTarget.objects.filter(project=project))
+    if not targets:
+        return 0, 0, []
+    names = [t.transaction for t in targets]
+    latest = {}
+    for r in (PerfResult.objects.filter(run__project=project, run__imported_at__isnull=False, transaction__in=names)
+              .order_by("run__imported_at", "run_id")):
+        latest[r.transaction] = r
+    failing = [t for t in targets if t.transaction not in latest or not judge(latest[t.transaction], t)]
+    return len(targets) - len(failing), len(targets), failing
+
+
+# ------------------------------------------------------------- security findings
+
+def findings_visible_to(user, project=None):
+    """Security findings: only managers, testers, developers and ops of their project see them."""
+    if not user.is_authenticated:
+        return SecurityFinding.objects.none()
+    qs = SecurityFinding.objects.filter(project__in=_security_projects(user))
+    if project is not None:
+        qs = qs.filter(project=project)
+    return qs
+
+
+def finding_list_for_user(*, user, project=None, filters=None, today=None):
+    today = today or timezone.localdate()
+    f = filters or {}
+    qs = findings_visible_to(user, project).select_related("project", "defect", "reported_by", "risk_requested_by",
+                                                           "risk_approved_by")
+    for name in ("severity", "status", "source"):
+        if f.get(name):
+            qs = qs.filter(**{name: f[name]})
+    if f.get("open"):
+        qs = qs.filter(finding_open_q(today))
+    if f.get("pending"):
+        qs = qs.filter(status=FindingStatus.OPEN, risk_requested_by__isnull=False)
+    q = (f.get("q") or "").strip()
+    if q:
+        cond = Q(title__icontains=q) | Q(component__icontains=q) | Q(location__icontains=q)
+        digits = q.upper().removeprefix("SEC-").removeprefix("CWE-")
+        if digits.isdigit():
+            cond |= Q(number=int(digits)) | Q(cwe=int(digits))
+        qs = qs.filter(cond)
+    return qs.annotate(severity_rank=_finding_rank()).order_by("severity_rank", "-created_at", "-id")
+
+
+def _finding_rank():
+    from django.db.models import Case, IntegerField, Value, When
+
+    return Case(*[When(severity=s, then=Value(i)) for i, s in enumerate(FindingSeverity.values)],
+                output_field=IntegerField())
+
+
+def finding_get_for_user(*, user, pk, project=None) -> SecurityFinding:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    finding = (findings_visible_to(user, project)
+               .select_related("project", "defect", "reported_by", "risk_requested_by", "risk_approved_by")
+               .filter(pk=pk).first())
+    if finding is None:
+        raise Http404
+    return finding
+
+
+def finding_counts(project, today=None):
+    """Counts by severity of what still counts against go-live, by status of all (numbers only: the
+    exit report and the readiness criterion show them to every member)."""
+    today = today or timezone.localdate()
+    qs = SecurityFinding.objects.filter(project=project)
+    open_q = finding_open_q(today)
+    agg = qs.aggregate(
+        total=Count("id"), open=Count("id", filter=open_q),
+        **{f"open_{s}": Count("id", filter=open_q & Q(severity=s)) for s in FindingSeverity.values},
+        **{f"status_{s}": Count("id", filter=Q(status=s)) for s in FindingStatus.values},
+        expired=Count("id", filter=Q(status=FindingStatus.RISK_ACCEPTED, risk_expires_on__lt=today)),
+        overdue=Count("id", filter=open_q & Q(due_date__lt=today)),
+    )
+    agg["open_high"] = agg["open_critical"] + agg["open_high"]
+    agg["by_severity"] = [{"severity": s, "open": agg[f"open_{s.value}"]} for s in FindingSeverity]
+    agg["by_status"] = [{"status": s, "count": agg[f"status_{s.value}"]} for s in FindingStatus]
+    return agg
+
+
+# ------------------------------------------------------------- exit report
+
+def exit_report(*, cycle, user, today=None):
+    """What the test-cycle exit report shows: scope, execution and pass rate, coverage of the cycle's own
+    requirements, open defects by severity, performance and security results, sign-off lines."""
+    project = cycle.project
+    today = today or timezone.localdate()
+    covered, in_scope, uncovered = cycle_coverage(cycle)
+    results = TestResult.objects.filter(cycle=cycle)
+    by_status = dict(results.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    total = sum(by_status.values())
+    kinds = list(results.values("case__kind").annotate(n=Count("id")).order_by("case__kind"))
+    failing = list(results.filter(status__in=(ResultStatus.FAILED, ResultStatus.ERROR, ResultStatus.BLOCKED))
+                   .select_related("case").order_by("case__code")[:50])
+    open_all = Defect.objects.filter(project=project, status__in=OPEN_STATUSES)
+    open_by_severity = dict(open_all.values_list("severity").annotate(n=Count("id")).values_list("severity", "n"))
+    cycle_defects = Defect.objects.filter(cycle=cycle)
+    found = dict(cycle_defects.values_list("severity").annotate(n=Count("id")).values_list("severity", "n"))
+    found_open = dict(cycle_defects.filter(status__in=OPEN_STATUSES).values_list("severity")
+                      .annotate(n=Count("id")).values_list("severity", "n"))
+    visible_open = list(defects_visible_to(user, project).filter(status__in=OPEN_STATUSES, severity__in=(
+        Severity.CRITICAL, Severity.MAJOR)).order_by("severity", "number").only(
+        "id", "number", "title", "severity", "status", "project_id")[:30])
+    runs = list(PerfRun.objects.filter(project=project, cycle=cycle, imported_at__isnull=False)
+                .prefetch_related("results").order_by("imported_at", "id"))
+    targets = {t.transaction: t for t in PerfTarget.objects.filter(project=project)}
+    for run in runs:
+        run.judged = judged_results(run, targets)
+    met, target_count, failing_targets = perf_status(project)
+    return {
+        "cycle": cycle, "project": project, "today": today,
+        "total": total, "by_status": [{"status": s, "count": by_status.get(s.value, 0)} for s in ResultStatus],
+        "passed": by_status.get(ResultStatus.PASSED, 0),
+        "executed": total - by_status.get(ResultStatus.NOT_RUN, 0),
+        "kinds": [{"kind": CycleKind(k["case__kind"]).label, "count": k["n"]} for k in kinds],
+        "failing": failing,
+        "covered": covered, "in_scope": in_scope, "uncovered": uncovered,
+        "defects": [{"severity": s, "open": open_by_severity.get(s.value, 0), "found": found.get(s.value, 0),
+                     "found_open": found_open.get(s.value, 0)} for s in Severity],
+        "blocking_defects": visible_open,
+        "perf_runs": runs, "perf_met": met, "perf_targets": target_count, "perf_failing": failing_targets,
+        "findings": finding_counts(project, today),
+        "signoffs": [_("Test manager"), _("Business representative"), _("Project manager")],
+    }
+
+
+# ------------------------------------------------------------- traceability
+
+def traceability(*, user, project):
+    """Requirement → its test cases → each case's latest result → defects (of the requirement, or filed
+    from those results), as rows for the matrix page. Defects the reader may not see are left out.
+    A fixed number of queries whatever the size."""
+    requirements = links.requirements_of(project)
+    if requirements is None:
+        return []
+    requirements = list(requirements.select_related("department").only("pk", "code", "title", "status",
+                                                                         "department__name"))
+    through = TestCase.requirements.through
+    pairs = list(through.objects.filter(requirement__in=[r.pk for r in requirements])
+                 .values_list("requirement_id", "testcase_id"))
+    case_ids = {c for _r, c in pairs}
+    cases = {c.pk: c for c in TestCase.objects.filter(pk__in=case_ids)}
+    latest = {}
+    for result in (TestResult.objects.filter(case__in=case_ids).exclude(status=ResultStatus.NOT_RUN)
+                   .select_related("cycle").order_by("executed_at", "id")):
+        latest[result.case_id] = result
+    visible = defects_visible_to(user, project).only("id", "number", "title", "status", "severity", "project_id",
+                                                      "requirement_id", "test_result_id")
+    by_requirement, by_result = {}, {}
+    for d in visible.filter(Q(requirement__in=[r.pk for r in requirements])
+                            | Q(test_result__case__in=case_ids)).order_by("number"):
+        if d.requirement_id:
+            by_requirement.setdefault(d.requirement_id, []).append(d)
+        if d.test_result_id:
+            by_result.setdefault(d.test_result_id, []).append(d)
+    cases_of = {}
+    for req_id, case_id in pairs:
+        cases_of.setdefault(req_id, []).append(cases[case_id])
+    rows = []
+    for req in requirements:
+        entries = []
+        defects = {d.pk: d for d in by_requirement.get(req.pk, [])}
+        for case in sorted(cases_of.get(req.pk, []), key=lambda c: c.code):
+            result = latest.get(case.pk)
+            entries.append({"case": case, "result": result})
+            if result is not None:
+                defects.update((d.pk, d) for d in by_result.get(result.pk, []))
+        rows.append({"requirement": req, "cases": entries,
+                     "defects": sorted(defects.values(), key=lambda d: d.number),
+                     "status": _trace_status(entries)})
+    return rows
+
+
+def _trace_status(entries):
+    """"untested" (no case or none run), "failing" (a case's latest result is not a pass), "passing"."""
+    results = [e["result"] for e in entries if e["case"].active]
+    if not results or all(r is None for r in results):
+        return "untested"
+    if any(r is not None and r.status != ResultStatus.PASSED for r in results):
+        return "failing"
+    return "passing" if all(r is not None for r in results) else "partial"

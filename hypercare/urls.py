@@ -21,6 +21,7 @@ urlpatterns = [
     path(L, views.lessons_page, name="lessons"),
     path(L + "add/", views.lesson_add, name="lesson_add"),
     path(L + "report/", views.lessons_report, name="lessons_report"),
+    path(L + "report.pdf", views.lessons_report_pdf, name="lessons_report_pdf"),
     path(L + "<int:lesson_id>/vote/", views.lesson_vote, name="lesson_vote"),
     path(L + "<int:lesson_id>/delete/", views.lesson_delete, name="lesson_delete"),
     path(L + "actions/add/", views.lesson_action_add, name="lesson_action_add"),

@@ -300,6 +300,16 @@ def lesson_action_status(request, project, action_id):
 
 
 @project_view()
+def lessons_report_pdf(request, project):
+    from projects.pdf import pdf_response
+
+    from .exports import lessons_pdf
+
+    context = selectors.retrospective(project=project, user=request.user)
+    return pdf_response(lessons_pdf(project, context, printed_at=timezone.now()), f"{project.code}-lessons.pdf")
+
+
+@project_view()
 def lessons_report(request, project):
     context = selectors.retrospective(project=project, user=request.user)
     context.update({"printed_at": timezone.now(), "section": "lessons"})

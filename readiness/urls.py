@@ -17,5 +17,6 @@ urlpatterns = [
     path(G + "decide/", views.gonogo_finalize, name="gonogo_finalize"),
     path(G + "edit/", views.gonogo_edit, name="gonogo_edit"),
     path(G + "report/", views.gonogo_report, name="gonogo_report"),
+    path(G + "report.pdf", views.gonogo_report_pdf, name="gonogo_report_pdf"),
     path(G + "blockers.xlsx", views.gonogo_blockers_xlsx, name="gonogo_blockers_xlsx"),
 ]

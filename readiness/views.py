@@ -184,6 +184,18 @@ def gonogo_report(request, project, decision_id):
 
 
 @project_view()
+def gonogo_report_pdf(request, project, decision_id):
+    from projects.pdf import pdf_response
+
+    decision = selectors.decision_get(project=project, pk=decision_id)
+    content = exports.gonogo_pdf(decision, rows=selectors.signoff_rows(decision),
+                                 evidence_rows=selectors.evidence_rows(decision),
+                                 blockers=selectors.evidence_blockers(decision),
+                                 recorded_in=selectors.evidence_recorded_in(decision), printed_at=timezone.now())
+    return pdf_response(content, f"{project.code}-gonogo-{decision.pk}.pdf")
+
+
+@project_view()
 def gonogo_blockers_xlsx(request, project, decision_id):
     decision = selectors.decision_get(project=project, pk=decision_id)
     content = exports.blockers_xlsx(decision, request=request)

@@ -57,3 +57,17 @@ def cycle(project, actor, name="SIT 1", **kw):
 
 def case(project, actor, title="Open account", **kw):
     return services.case_create(actor=actor, project=project, title=title, steps="1. do", expected_result="ok", **kw)
+
+
+FILES = __import__("pathlib").Path(__file__).parent / "files"
+
+
+def report_file(name, content=None):
+    """An upload of a fixture file of tests/defects/files (or of `content` under that name)."""
+    return SimpleUploadedFile(name, content if content is not None else (FILES / name).read_bytes())
+
+
+def finding(project, actor, **kw):
+    data = {"title": "SQL injection in customer search", "severity": "high",
+            "description": "The name parameter reaches the SQL unescaped.", **kw}
+    return services.finding_create(actor=actor, project=project, **data)
