@@ -5,11 +5,11 @@ members of their project: `defects_visible_to` applies that rule, and every list
 and count of this app starts from it.
 """
 
-from collections import Counter, OrderedDict
-from datetime import timedelta
+from collections import OrderedDict
+from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -328,47 +328,47 @@ AGEING_BUCKETS = [(0, 2, _("0–2 d")), (3, 7, _("3–7 d")), (8, 14, _("8–14 
                   (31, None, _("> 30 d"))]
 
 
+def _local_midnight(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def metrics(*, user, project, days=30, now=None):
-    """Figures for the metrics page, all from defects the user may see."""
+    """Figures for the metrics page, all from defects the user may see. Counted in SQL (three
+    queries for the defects, one for the cycles), whatever the number of defects."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     start = today - timedelta(days=days - 1)
+    since = _local_midnight(start)
     visible = defects_visible_to(user, project)
-    rows = list(visible.values("status", "severity", "created_at", "closed_at", "reopen_count", "fixed_at"))
-    arrivals, closures = Counter(), Counter()
-    open_by_severity = Counter()
-    ageing = Counter()
-    ever_fixed = reopened = 0
-    for r in rows:
-        created = timezone.localdate(r["created_at"])
-        if created >= start:
-            arrivals[created] += 1
-        if r["closed_at"] and r["status"] in DONE_STATUSES:
-            closed = timezone.localdate(r["closed_at"])
-            if closed >= start:
-                closures[closed] += 1
-        if r["status"] in OPEN_STATUSES:
-            open_by_severity[r["severity"]] += 1
-            age = (today - created).days
-            for index, (low, high, _label) in enumerate(AGEING_BUCKETS):
-                if age >= low and (high is None or age <= high):
-                    ageing[index] += 1
-                    break
-        if r["reopen_count"] or r["fixed_at"] or r["status"] in (Status.VERIFIED, Status.CLOSED):
-            ever_fixed += 1
-        if r["reopen_count"]:
-            reopened += 1
+    tz = timezone.get_current_timezone()
+    arrivals = dict(visible.filter(created_at__gte=since).annotate(day=TruncDate("created_at", tzinfo=tz))
+                    .order_by().values("day").annotate(n=Count("pk")).values_list("day", "n"))
+    closures = dict(visible.filter(closed_at__gte=since, status__in=DONE_STATUSES)
+                    .annotate(day=TruncDate("closed_at", tzinfo=tz))
+                    .order_by().values("day").annotate(n=Count("pk")).values_list("day", "n"))
+    is_open = Q(status__in=OPEN_STATUSES)
+    figures = {f"open_{s.value}": Count("pk", filter=is_open & Q(severity=s.value)) for s in Severity}
+    for index, (low, high, _label) in enumerate(AGEING_BUCKETS):
+        age = Q(created_at__lt=_local_midnight(today - timedelta(days=low - 1)))  # at least `low` days old
+        if high is not None:
+            age &= Q(created_at__gte=_local_midnight(today - timedelta(days=high)))  # at most `high` days old
+        figures[f"age_{index}"] = Count("pk", filter=is_open & age)
+    agg = visible.aggregate(
+        total=Count("pk"), reopened=Count("pk", filter=Q(reopen_count__gt=0)),
+        ever_fixed=Count("pk", filter=Q(reopen_count__gt=0) | Q(fixed_at__isnull=False)
+                         | Q(status__in=(Status.VERIFIED, Status.CLOSED))),
+        **figures)
     day_list = [start + timedelta(days=i) for i in range(days)]
     cycle_rows = [{"cycle": c, "passed": c.passed, "total": c.total, "executed": c.total - c.not_run}
                   for c in cycles(user=user, project=project).order_by("planned_start", "id")]
     return {
-        "days": [{"day": d, "arrivals": arrivals[d], "closures": closures[d]} for d in day_list],
-        "open_by_severity": [{"severity": s, "count": open_by_severity[s.value]} for s in Severity],
-        "ageing": [{"label": str(label), "count": ageing[i]} for i, (_l, _h, label) in enumerate(AGEING_BUCKETS)],
-        "reopen": {"reopened": reopened, "fixed": ever_fixed,
-                   "rate": round(reopened * 100 / ever_fixed, 1) if ever_fixed else 0.0},
+        "days": [{"day": d, "arrivals": arrivals.get(d, 0), "closures": closures.get(d, 0)} for d in day_list],
+        "open_by_severity": [{"severity": s, "count": agg[f"open_{s.value}"]} for s in Severity],
+        "ageing": [{"label": str(label), "count": agg[f"age_{i}"]} for i, (_l, _h, label) in enumerate(AGEING_BUCKETS)],
+        "reopen": {"reopened": agg["reopened"], "fixed": agg["ever_fixed"],
+                   "rate": round(agg["reopened"] * 100 / agg["ever_fixed"], 1) if agg["ever_fixed"] else 0.0},
         "cycles": cycle_rows,
-        "total": len(rows),
+        "total": agg["total"],
         "arrivals_total": sum(arrivals.values()),
         "closures_total": sum(closures.values()),
     }

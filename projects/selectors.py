@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from .access import prime_roles
 from .models import Membership, Milestone, OnCallShift, Project, Raci, Responsibility
+from .queries import count_of
 
 
 def project_list_for_user(*, user):
@@ -21,19 +22,19 @@ def project_list_for_user(*, user):
     return (
         Project.objects.filter(pk__in=Membership.objects.filter(user=user).values("project_id"))
         .annotate(
-            member_count=_count(Membership.objects.values("project_id"), "user_id", distinct=True),
-            milestone_count=_count(Milestone.objects.values("project_id"), "pk"),
-            milestones_done=_count(Milestone.objects.filter(actual_date__isnull=False).values("project_id"), "pk"),
+            member_count=_member_count(),
+            milestone_count=count_of(Milestone.objects.filter(project_id=OuterRef("pk"))),
+            milestones_done=count_of(Milestone.objects.filter(project_id=OuterRef("pk"), actual_date__isnull=False)),
         )
         .order_by("go_live_at", "name")
     )
 
 
-def _count(rows_by_project, field, *, distinct=False):
-    """A correlated COUNT per project (0 when there are none)."""
-    counted = (rows_by_project.filter(project_id=OuterRef("pk")).order_by()
-               .annotate(n=Count(field, distinct=distinct)).values("n"))
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+def _member_count():
+    """People per project (a person with several roles counts once), correlated."""
+    people = (Membership.objects.filter(project_id=OuterRef("pk")).order_by().values("project_id")
+              .annotate(n=Count("user_id", distinct=True)).values("n"))
+    return Coalesce(Subquery(people, output_field=IntegerField()), 0)
 
 
 def project_get_for_user(*, user, pk) -> Project:

@@ -65,12 +65,13 @@ def project_changed(sender, instance, **kwargs):
         bump(project_id)
 
 
-def cached(project_id, language, compute):
-    """compute() or its cached value for this project's current version and `language`."""
+def cached(project_id, variant, compute):
+    """compute() or its cached value for this project's current version and `variant` (the language,
+    and what else the value depends on)."""
     current = version(project_id)
     if not current:
         return compute()
-    key = f"readiness:s:{project_id}:{current}:{language}"
+    key = f"readiness:s:{project_id}:{current}:{variant}"
     try:
         value = cache.get(key)
     except Exception:  # noqa: BLE001

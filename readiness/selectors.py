@@ -88,7 +88,7 @@ def trends(*, project, result, today, days=TREND_DAYS):
         marks = [("good" if day[e.key]["passed"] else "bad") if e.key in day else "" for day in by_day]
         marks.append("good" if e.passed else "bad")
         charts.append({
-            "e": e, "area": area_label(e.area),
+            "key": e.key, "area": area_label(e.area),
             "svg": line_chart(list(zip(dates, values, strict=True)), target=e.target, percent=_is_percent(e),
                               title=str(e.label), marks=marks, width=300, height=80),
             "days": sum(1 for v in values if v is not None),
@@ -98,6 +98,15 @@ def trends(*, project, result, today, days=TREND_DAYS):
                                 marks=ready_marks, width=640, height=130, css="wide"),
         "criteria": charts, "days": len(snapshots),
     }
+
+
+def _shared_dashboard(project, result, today):
+    """What the dashboard shows the same to every reader of the project: gauges, overdue lists,
+    trends and the latest go/no-go (plain data, so it can be cached with the scorecard)."""
+    latest = (GoNoGoDecision.objects.filter(project=project).select_related("decided_by")
+              .order_by("-meeting_at", "-id").first())
+    return {"gauges": collect_gauges(project), "overdue": _with_lateness(collect_overdue(project, today), today),
+            "trends": trends(project=project, result=result, today=today), "latest_decision": latest}
 
 
 def _with_lateness(groups, today):
@@ -115,19 +124,24 @@ def scorecard(project) -> dict:
 
 
 def dashboard(*, project, user, today=None):
+    """The project manager's dashboard. Cached with the scorecard (readiness.freshness): a page
+    view costs a handful of queries however many criteria, gauges and overdue lists there are."""
     today = today or timezone.localdate()
     result = scorecard(project)
+    shared = freshness.cached(project.pk, f"{get_language()}:dashboard:{today.isoformat()}",
+                              lambda: _shared_dashboard(project, result, today))
+    by_key = {e.key: e for e in result["criteria"]}
+    trend = dict(shared["trends"])
+    trend["criteria"] = [{**t, "e": by_key[t["key"]]} for t in trend["criteria"] if t["key"] in by_key]
     mandatory_blockers = [e for e in result["blockers"] if e.mandatory]
-    latest = (GoNoGoDecision.objects.filter(project=project).select_related("decided_by")
-              .order_by("-meeting_at", "-id").first())
     return {
         "result": result,
         "mandatory_blockers": mandatory_blockers,
         "other_blockers": [e for e in result["blockers"] if not e.mandatory],
-        "areas": areas(result, collect_gauges(project)),
-        "trends": trends(project=project, result=result, today=today),
-        "overdue": _with_lateness(collect_overdue(project, today), today),
-        "latest_decision": latest,
+        "areas": areas(result, shared["gauges"]),
+        "trends": trend,
+        "overdue": shared["overdue"],
+        "latest_decision": shared["latest_decision"],
         "today": today,
     }
 

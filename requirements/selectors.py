@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from projects.access import member_project_ids, prime_roles
 from projects.models import Membership
+from projects.queries import count_of
 
 from .models import (
     Answer,
@@ -56,9 +57,9 @@ def requirement_list_for_user(*, user):
         Requirement.objects.filter(project__in=member_project_ids(user))
         .select_related("department", "author", "project")
         .annotate(
-            open_conflicts=Count("conflicts_as_first", filter=Q(conflicts_as_first__status=ConflictStatus.OPEN),
-                                 distinct=True)
-            + Count("conflicts_as_second", filter=Q(conflicts_as_second__status=ConflictStatus.OPEN), distinct=True),
+            # correlated counts: evaluated for the rows of the page only, not grouped over every requirement
+            open_conflicts=count_of(RequirementConflict.objects.filter(first=OuterRef("pk"), status=ConflictStatus.OPEN))
+            + count_of(RequirementConflict.objects.filter(second=OuterRef("pk"), status=ConflictStatus.OPEN)),
             priority_rank=_priority_rank(),
         )
         .order_by("project_id", "number")
