@@ -287,13 +287,23 @@ SPECTACULAR_SETTINGS = {
         "ResultStatusEnum": "defects.models.ResultStatus",
     },
 }
-# Test evidence (issue 20): the choice sets of performance runs and security findings, named once.
+# Choice sets of the test evidence and the cutover command centre, named once in the OpenAPI schema.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "FindingSeverityEnum": "defects.models.FindingSeverity",
     "FindingStatusEnum": "defects.models.FindingStatus",
     "FindingSourceEnum": "defects.models.FindingSource",
     "PerfToolEnum": "defects.models.PerfTool",
     "CycleScopeEnum": "defects.models.CycleScope",
+    "ShiftTierEnum": "projects.models.ShiftTier",
+    "ChannelKindEnum": "notifications.models.ChannelKind",
+    "AlertSeverityEnum": "notifications.models.AlertSeverity",
+    "AlertStatusEnum": "notifications.models.AlertStatus",
+    "AlertEventKindEnum": "notifications.models.AlertEventKind",
+    "IssueSeverityEnum": "tasks.models.IssueSeverity",
+    "IssueStatusEnum": "tasks.models.IssueStatus",
+    "TimelineEventKindEnum": "tasks.models.EventKind",
+    "DrillOutcomeEnum": "tasks.models.DrillOutcome",
+    "TriageOutcomeEnum": "hypercare.models.TriageOutcome",  # was the only "outcome" until drills came
 })
 
 # Absolute links in e-mails.

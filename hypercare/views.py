@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from defects import charts as defect_charts
+from projects import hooks
 from projects.api_base import require
 from projects.audit import history_for
 from projects.errors import DomainError
@@ -225,6 +226,9 @@ def _lessons_context(request, project, *, lesson_form=None, action_form=None):
         "lesson_form": lesson_form or LessonForm(),
         "action_form": action_form or (LessonActionForm(project=project) if can_manage else None),
         "can_manage": can_manage, "section": "lessons",
+        # What other apps add to the retrospective (the cutover runs' issues), through projects.hooks.
+        "page_panels": [] if request.htmx and not request.htmx.boosted else hooks.page_panels(request, project,
+                                                                                               "lessons"),
     })
     return context
 

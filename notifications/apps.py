@@ -8,6 +8,10 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from projects import hooks
+
+        hooks.nav_item(key="alerts", label=_("Alerts"), url_name="notifications:alerts", order=55,
+                       rule="notifications.view_alerts")
         from . import (
             reminders,  # noqa: F401  registers the projects app's reminder rules
             rules,  # noqa: F401  permission rules

@@ -11,6 +11,7 @@ from .reminders import SLIPPING
 
 
 def seed(*, project, people, stdout=None):
+    seed_command_centre(project=project, people=people, stdout=stdout)
     if Notification.objects.filter(project=project, dedupe_key__startswith="demo:").exists():
         return
     users = {u.username: u for us in people.values() for u in us}
@@ -51,3 +52,56 @@ def seed(*, project, people, stdout=None):
     report = services.sweep(kinds=[SLIPPING], enqueue=False)  # the real rule: slipping milestones → managers
     if stdout:
         stdout.write(f"Notifications: {len(made)} demo notifications, {report.inserted} from the reminder sweep.")
+
+
+# --- the command centre: escalation policies, chat channels, alerts ---------------------------------
+
+def seed_command_centre(*, project, people, stdout=None):
+    """Policies, chat channels (switched off: the demo has no real robot to post to) and alerts of
+    the rehearsal nights and of tonight, escalated through the real services."""
+    if project.escalation_policies.exists():
+        return
+    users = {u.username: u for us in people.values() for u in us}
+    pm, ops = users["pm"], users["ops"]
+    services.policy_create(actor=ops, project=project, name="Core systems on call / 核心系统值班", steps=[
+        {"wait_minutes": 10, "target": "on_call_primary"}, {"wait_minutes": 10, "target": "on_call_backup"},
+        {"wait_minutes": 15, "target": "role:manager"}])
+    services.policy_create(actor=ops, project=project, name="Business hours / 工作时间", steps=[
+        {"wait_minutes": 30, "target": "role:ops"}, {"wait_minutes": 0, "target": f"user:{pm.pk}"}])
+    services.channel_create(
+        actor=pm, project=project, name="Cutover war room (WeCom) / 上线指挥群", kind="wecom", language="zh-hans",
+        url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=REPLACE-WITH-THE-GROUP-ROBOT-KEY", active=False,
+        events=["cutover_issue", "cutover_update", "runstep_failed", "alert"])
+    services.channel_create(
+        actor=pm, project=project, name="Ops on call (DingTalk) / 运维值班群", kind="dingtalk", language="zh-hans",
+        url="https://oapi.dingtalk.com/robot/send?access_token=REPLACE-WITH-THE-ROBOT-TOKEN", secret="SECdemo",
+        events=["alert", "runstep_failed"], active=False)
+    services.channel_create(
+        actor=pm, project=project, name="Vendor bridge (Feishu)", kind="feishu", language="en",
+        url="https://open.feishu.cn/open-apis/bot/v2/hook/REPLACE-WITH-THE-HOOK", secret="demo-secret",
+        events=["cutover_update"], active=False)
+
+    evening = timezone.localtime(project.window_start)
+    day = timezone.localdate() - timedelta(days=21)
+    night = evening.replace(year=day.year, month=day.month, day=day.day)  # rehearsal 1, as tasks.demo dates it
+    cpu, _ = services.alert_trigger(actor=ops, project=project, title="CPU 95% on core-db-01 for 10 minutes",
+                                    severity="critical", source="Zabbix", now=night + timedelta(hours=4, minutes=5))
+    services.alert_acknowledge(actor=ops, alert=cpu, now=night + timedelta(hours=4, minutes=8))
+    services.alert_resolve(actor=ops, alert=cpu, note="Runaway index rebuild stopped / 停止误启动的索引重建",
+                           now=night + timedelta(hours=4, minutes=35))
+    logins, _ = services.alert_trigger(actor=ops, project=project, title="Mobile banking login failures above 5%",
+                                       severity="critical", source="ELK", now=night + timedelta(hours=9, minutes=40))
+    services.alerts_escalate(now=night + timedelta(hours=9, minutes=50))  # the primary missed it: the backup is called
+    services.alert_acknowledge(actor=users.get("dev", ops), alert=logins, now=night + timedelta(hours=9, minutes=53))
+    services.alert_resolve(actor=ops, alert=logins, note="DB connection pool raised to 800 / 数据库连接池调整为800",
+                           now=night + timedelta(hours=10, minutes=5))
+    now = timezone.now()
+    disk, _ = services.alert_trigger(actor=ops, project=project, title="Disk 91% full on backup-nas-02",
+                                     severity="warning", source="Zabbix", now=now - timedelta(minutes=12))
+    services.alerts_escalate(now=now - timedelta(minutes=2))  # nobody acknowledged: the backup was called
+    # Demo history: the calls of the past were delivered then, so no e-mail goes out for them now.
+    Notification.objects.filter(project=project, kind__in=["alert", "cutover_issue", "cutover_issue_assigned"]) \
+        .exclude(subject_id=disk.pk).update(email_status=EmailStatus.SENT, email_sent_at=now, read_at=now)
+    if stdout:
+        stdout.write("Command centre: 2 escalation policies, 3 chat channels (off until their robot keys are "
+                     "entered), 3 alerts (one escalating now).")

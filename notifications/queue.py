@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 DELIVER_NOTIFICATION = "notifications.tasks.deliver_notification"
 DELIVER_OUTBOX = "notifications.tasks.deliver_outbox"
 SWEEP = "notifications.tasks.sweep"
+DELIVER_CHANNEL = "notifications.tasks.deliver_channel"
+ESCALATE = "notifications.tasks.escalate"
 
 BROKER_CHECK_SECONDS = 15
 _broker_state = {"ok": True, "checked": 0.0}
@@ -42,12 +44,20 @@ def send_task(name, args):
     current_app.send_task(name, args=list(args), retry=False)
 
 
-def publish(name, *, args=(), what) -> bool:
+def send_task_later(name, args, countdown):
+    """Like send_task, to run in `countdown` seconds (tests replace it too)."""
+    current_app.send_task(name, args=list(args), countdown=countdown, retry=False)
+
+
+def publish(name, *, args=(), what, countdown=None) -> bool:
     """Queue task `name`; False (and a log line) when the broker is down: the outbox keeps the work."""
     if not broker_available():
         return False
     try:
-        send_task(name, args)
+        if countdown:
+            send_task_later(name, args, countdown)
+        else:
+            send_task(name, args)
     except Exception as exc:  # noqa: BLE001 - broker unreachable: the outbox keeps it
         _broker_state.update(ok=False, checked=time.monotonic())
         log.warning("Broker unavailable, %s waits in the outbox: %s", what, exc)
@@ -63,3 +73,9 @@ def enqueue_delivery(notification_id) -> bool:
 def enqueue_outbox() -> bool:
     """Ask a worker to send whatever is pending. Broker down: the next sweep asks again."""
     return publish(DELIVER_OUTBOX, what="the outbox")
+
+
+def enqueue_channel(channel_id, *, countdown=None) -> bool:
+    """Ask a worker to send a channel's pending messages (later, when its rate limit is reached).
+    Broker down: the rows stay pending and the escalation sweep (every minute) sends them."""
+    return publish(DELIVER_CHANNEL, args=[channel_id], what=f"channel {channel_id}", countdown=countdown)

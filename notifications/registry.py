@@ -109,6 +109,13 @@ def lead_time(project_id, kind):
     return configured_lead(project_id, kind) or default
 
 
+# Kinds and escalation targets of the notifications app itself (alerts, channel tests).
+ALERT = "alert"
+CHANNEL_TEST = "channel_test"
+ON_CALL_PRIMARY = "on_call_primary"
+ON_CALL_BACKUP = "on_call_backup"
+
+
 # Kinds that are not swept but sent at once by `notify()` (promotion, step ready, assignment):
 # apps may name them here so preference pages and e-mails show a label instead of the key.
 _event_kinds: dict[str, Any] = {}

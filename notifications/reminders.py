@@ -19,7 +19,10 @@ from projects.models import Membership, Milestone, OnCallShift, Phase, Role
 
 from .leads import max_lead
 from .models import Notification
-from .registry import Message, Reminder, lead_time, reminder_rule
+from .registry import ALERT, CHANNEL_TEST, Message, Reminder, event_kind, lead_time, reminder_rule
+
+event_kind(ALERT, label=_("Alert (on call)"))
+event_kind(CHANNEL_TEST, label=_("Channel test"))
 
 SHIFT = "oncall_shift_starting"
 SHIFT_LEAD = timedelta(hours=12)

@@ -8,27 +8,52 @@ exist already, so nobody is told twice.
 
 import gc
 import logging
+import uuid
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
 from itertools import islice
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from projects.audit import stamp
 from projects.errors import DomainError, check_fields
+from projects.models import Membership, Role
+from projects.people import display_name
+from projects.selectors import on_call
 
 from . import leads
-from .models import EmailMode, Notification, NotificationPreference, ReminderSetting
-from .queue import enqueue_delivery, enqueue_outbox
-from .registry import Message, rules
+from .models import (
+    Alert,
+    AlertEvent,
+    AlertEventKind,
+    AlertSeverity,
+    AlertStatus,
+    Channel,
+    ChannelKind,
+    ChannelMessage,
+    EmailMode,
+    EscalationPolicy,
+    Notification,
+    NotificationPreference,
+    ReminderSetting,
+)
+from .queue import enqueue_channel, enqueue_delivery, enqueue_outbox
+from .registry import ALERT, CHANNEL_TEST, ON_CALL_BACKUP, ON_CALL_PRIMARY, Message, event_kinds, rules
 
 log = logging.getLogger(__name__)
+User = get_user_model()
 
 
 def _text(message, language):
@@ -324,3 +349,378 @@ def reminder_setting_set(*, actor, project, kind, enabled=True, lead_hours=None)
     setting.lead_hours = lead_hours
     stamp(setting, actor).save()
     return setting
+
+
+# --- chat-robot channels ---------------------------------------------------------------------
+
+CHANNEL_FIELDS = {"name", "kind", "url", "secret", "events", "language", "active"}
+
+
+def known_kinds():
+    """Every notification kind a channel may subscribe to: reminder rules and instant events."""
+    return set(rules()) | set(event_kinds())
+
+
+def _check_channel(channel, *, secret_given):
+    channel.name = (channel.name or "").strip()
+    if not channel.name:
+        raise DomainError(_("Give the channel a name, e.g. “Cutover war room”."), field="name")
+    if channel.kind not in ChannelKind.values:
+        raise DomainError(_("Choose the platform: %(kinds)s.") % {"kinds": ", ".join(ChannelKind.values)},
+                          field="kind")
+    channel.url = (channel.url or "").strip()
+    parts = urlsplit(channel.url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(channel.url) > 500:
+        raise DomainError(_("Give the robot's webhook address: an http:// or https:// URL of at most 500 "
+                            "characters."), field="url")
+    if channel.kind == ChannelKind.WECOM and channel.secret:
+        raise DomainError(_("WeCom group robots are not signed: their key is part of the address. Leave the secret "
+                            "empty."), field="secret")
+    if channel.kind == ChannelKind.WEBHOOK and not channel.secret:
+        raise DomainError(_("A signed webhook needs a secret to sign its requests with."), field="secret")
+    if secret_given and len(channel.secret) > 200:
+        raise DomainError(_("The secret can be at most 200 characters."), field="secret")
+    if not isinstance(channel.events, list) or not all(isinstance(k, str) for k in channel.events):
+        raise DomainError(_("Events must be a list of notification kinds (empty: every kind)."), field="events")
+    unknown = sorted(set(channel.events) - known_kinds())
+    if unknown:
+        raise DomainError(_("Unknown notification kinds: %(kinds)s.") % {"kinds": ", ".join(unknown)}, field="events")
+    channel.events = sorted(set(channel.events))
+    if channel.language not in dict(settings.LANGUAGES):
+        raise DomainError(_("Choose one of the languages offered."), field="language")
+
+
+@transaction.atomic
+def channel_create(*, actor, project, kind, url, name="", secret="", events=(), language=None,
+                   active=True) -> Channel:
+    if not (name or "").strip() and kind in ChannelKind.values:  # the API may leave the name out
+        base = str(ChannelKind(kind).label)
+        taken = set(Channel.objects.filter(project=project, name__startswith=base).values_list("name", flat=True))
+        name = next(n for n in [base, *(f"{base} {i}" for i in range(2, 1000))] if n not in taken)
+    channel = Channel(project=project, name=name, kind=kind, url=url, secret=(secret or "").strip(),
+                      events=list(events or []), language=language or settings.LANGUAGE_CODE, active=active)
+    _check_channel(channel, secret_given=True)
+    if Channel.objects.filter(project=project, name=channel.name).exists():
+        raise DomainError(_("This project already has a channel called “%(name)s”.") % {"name": channel.name},
+                          field="name")
+    if channel.secret:
+        channel.secret_changed_at = timezone.now()
+    stamp(channel, actor).save()
+    return channel
+
+
+@transaction.atomic
+def channel_update(*, actor, channel, **changes) -> Channel:
+    """Change a channel. The secret is write-only: left out, it is kept; given, it replaces the old one."""
+    check_fields(changes, allowed=CHANNEL_FIELDS)
+    channel = Channel.objects.select_for_update().get(pk=channel.pk)
+    secret = changes.pop("secret", None)
+    for key, value in changes.items():
+        setattr(channel, key, list(value) if key == "events" else value)
+    if secret is not None:
+        channel.secret = secret.strip()
+        channel.secret_changed_at = timezone.now()
+    _check_channel(channel, secret_given=secret is not None)
+    if Channel.objects.filter(project_id=channel.project_id, name=channel.name).exclude(pk=channel.pk).exists():
+        raise DomainError(_("This project already has a channel called “%(name)s”.") % {"name": channel.name},
+                          field="name")
+    stamp(channel, actor).save()
+    return channel
+
+
+@transaction.atomic
+def channel_delete(*, actor, channel):
+    stamp(channel, actor).delete()
+
+
+def broadcast(*, project, kind, message, dedupe_key, url="") -> int:
+    """Tell the project's chat channels that subscribe to `kind`; returns how many got a new message.
+
+    Call it inside your own transaction, like `notify`: one outbox row per channel (in the channel's
+    language) with the key `<dedupe_key>:ch<channel>`, so the same event never reaches a chat twice;
+    delivery is queued after commit."""
+    project_id = getattr(project, "pk", project)
+    written = 0
+    for channel in Channel.objects.filter(project_id=project_id, active=True).order_by("id"):
+        if not channel.wants(kind):
+            continue
+        key = f"{dedupe_key[:240]}:ch{channel.pk}"
+        try:
+            with transaction.atomic():
+                ChannelMessage.objects.create(channel=channel, kind=kind, text=_text(message, channel.language),
+                                              url=url or "", dedupe_key=key)
+        except IntegrityError:
+            continue
+        written += 1
+        transaction.on_commit(partial(enqueue_channel, channel.pk))
+    return written
+
+
+def channel_test(*, actor, channel, now=None):
+    """Send a test message to the channel now, through its outbox; returns (message, report)."""
+    from .robots import deliver_channel
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        with translation.override(channel.language):
+            text = _("Test message from Liftoff: this channel works. Sent by %(who)s.") % {
+                "who": display_name(actor)}
+        message = ChannelMessage.objects.create(channel=channel, kind=CHANNEL_TEST, text=text,
+                                                dedupe_key=f"{CHANNEL_TEST}:{channel.pk}:{uuid.uuid4().hex}")
+    report = deliver_channel(channel_id=channel.pk, now=now)
+    message.refresh_from_db()
+    return message, report
+
+
+# --- escalation policies -------------------------------------------------------------------
+
+MAX_POLICY_STEPS = 10
+MAX_WAIT_MINUTES = 24 * 60
+
+
+def _check_target(project, target, number):
+    target = str(target or "").strip()
+    if target in (ON_CALL_PRIMARY, ON_CALL_BACKUP):
+        return target
+    kind, _sep, value = target.partition(":")
+    if kind == "role" and value in Role.values:
+        return target
+    if kind == "user" and value.isdigit():
+        if Membership.objects.filter(project=project, user_id=int(value)).exists():
+            return f"user:{int(value)}"
+        raise DomainError(_("Step %(n)d: user %(id)s is not a member of this project.") % {"n": number, "id": value},
+                          field="steps")
+    raise DomainError(
+        _("Step %(n)d: “%(t)s” is not a target. Use on_call_primary, on_call_backup, role:<role> (%(roles)s) or "
+          "user:<id>.") % {"n": number, "t": target, "roles": ", ".join(Role.values)}, field="steps")
+
+
+def _check_steps(project, steps):
+    if not isinstance(steps, list | tuple) or not steps:
+        raise DomainError(_("An escalation policy needs at least one step."), field="steps")
+    if len(steps) > MAX_POLICY_STEPS:
+        raise DomainError(_("An escalation policy has at most %(n)d steps.") % {"n": MAX_POLICY_STEPS}, field="steps")
+    clean = []
+    for number, step in enumerate(steps, start=1):
+        if not isinstance(step, dict):
+            raise DomainError(_("Step %(n)d must give wait_minutes and target.") % {"n": number}, field="steps")
+        wait = step.get("wait_minutes")
+        if isinstance(wait, bool) or not isinstance(wait, int) or not 0 <= wait <= MAX_WAIT_MINUTES:
+            raise DomainError(_("Step %(n)d: wait_minutes must be a whole number from 0 to %(max)d.")
+                              % {"n": number, "max": MAX_WAIT_MINUTES}, field="steps")
+        clean.append({"wait_minutes": wait, "target": _check_target(project, step.get("target"), number)})
+    return clean
+
+
+@transaction.atomic
+def policy_create(*, actor, project, name, steps) -> EscalationPolicy:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the policy a name, e.g. “Core systems on call”."), field="name")
+    if EscalationPolicy.objects.filter(project=project, name=name).exists():
+        raise DomainError(_("This project already has a policy called “%(name)s”.") % {"name": name}, field="name")
+    policy = EscalationPolicy(project=project, name=name, steps=_check_steps(project, steps))
+    stamp(policy, actor).save()
+    return policy
+
+
+@transaction.atomic
+def policy_update(*, actor, policy, **changes) -> EscalationPolicy:
+    """Edit a policy. Alerts already under way keep the steps they started with."""
+    check_fields(changes, allowed={"name", "steps"})
+    policy = EscalationPolicy.objects.select_for_update().get(pk=policy.pk)
+    if "name" in changes:
+        name = (changes["name"] or "").strip()
+        if not name:
+            raise DomainError(_("Give the policy a name, e.g. “Core systems on call”."), field="name")
+        if EscalationPolicy.objects.filter(project_id=policy.project_id, name=name).exclude(pk=policy.pk).exists():
+            raise DomainError(_("This project already has a policy called “%(name)s”.") % {"name": name},
+                              field="name")
+        policy.name = name
+    if "steps" in changes:
+        policy.steps = _check_steps(policy.project, changes["steps"])
+    stamp(policy, actor).save()
+    return policy
+
+
+@transaction.atomic
+def policy_delete(*, actor, policy):
+    stamp(policy, actor).delete()
+
+
+# --- alerts ----------------------------------------------------------------------------------
+
+# Used when an alert names no policy and its project has none: the rota, then the managers.
+DEFAULT_STEPS = [{"wait_minutes": 15, "target": ON_CALL_PRIMARY}, {"wait_minutes": 15, "target": ON_CALL_BACKUP},
+                 {"wait_minutes": 0, "target": "role:manager"}]
+
+
+def _people(project, target, now):
+    """The users `target` means in `project` at `now` (members only)."""
+    if target in (ON_CALL_PRIMARY, ON_CALL_BACKUP):
+        duty = on_call(project=project, at=now)
+        person = duty.primary if target == ON_CALL_PRIMARY else duty.backup
+        return [person] if person is not None else []
+    kind, _sep, value = target.partition(":")
+    if kind == "role":
+        return list(User.objects.filter(memberships__project=project, memberships__role=value).distinct().order_by("id"))
+    if kind == "user" and value.isdigit():
+        return list(User.objects.filter(memberships__project=project, pk=int(value)).distinct())
+    return []
+
+
+def _alert_url(alert):
+    return reverse("notifications:alert", args=[alert.project_id, alert.pk])
+
+
+_ALERT_CALL = gettext_lazy("{severity} alert in {code}: {title} (from {source}). You are called at step {step} of "
+                           "its escalation: acknowledge it in Liftoff.")
+_ALERT_ESCALATED = gettext_lazy("Alert “{title}” was not acknowledged; escalated to step {step}: {people}.")
+_ALERT_NOBODY = gettext_lazy("Alert “{title}”: step {step} ({target}) found nobody to call.")
+
+
+def _call_next(alert, now):
+    """Notify the next step that finds somebody; set when the one after it is due. Steps that find
+    nobody (no backup on the rota) are recorded and passed at once: nobody waits for nobody."""
+    code = alert.project.code
+    while alert.level < len(alert.steps):
+        index = alert.level
+        step = alert.steps[index]
+        alert.level += 1
+        people = _people(alert.project, step["target"], now)
+        if not people:
+            AlertEvent.objects.create(alert=alert, at=now, kind=AlertEventKind.NOBODY, step=index + 1,
+                                      target=step["target"])
+            broadcast(project=alert.project_id, kind=ALERT, url=_alert_url(alert),
+                      dedupe_key=f"alert:{alert.pk}:step:{index + 1}:nobody",
+                      message=Message(_ALERT_NOBODY, title=alert.title, step=index + 1, target=step["target"]))
+            continue
+        message = Message(_ALERT_CALL, severity=AlertSeverity(alert.severity).label, code=code, title=alert.title,
+                          source=alert.source or "—", step=index + 1)
+        for person in people:
+            notify(recipient=person, kind=ALERT, message=message, project=alert.project, subject=alert,
+                   url=_alert_url(alert), due_at=now, dedupe_key=f"alert:{alert.pk}:step:{index + 1}:{person.pk}")
+            AlertEvent.objects.create(alert=alert, at=now, kind=AlertEventKind.NOTIFIED, step=index + 1,
+                                      target=step["target"], user=person)
+        if index > 0:
+            broadcast(project=alert.project_id, kind=ALERT, url=_alert_url(alert),
+                      dedupe_key=f"alert:{alert.pk}:step:{index + 1}",
+                      message=Message(_ALERT_ESCALATED, title=alert.title, step=index + 1,
+                                      people=", ".join(display_name(p) for p in people)))
+        has_next = alert.level < len(alert.steps)
+        alert.next_escalation_at = now + timedelta(minutes=step["wait_minutes"]) if has_next else None
+        break
+    else:
+        alert.next_escalation_at = None
+    alert.save(update_fields=["level", "next_escalation_at"])
+
+
+_ALERT_IN = gettext_lazy("{severity} alert: {title} (from {source}).")
+
+
+@transaction.atomic
+def alert_trigger(*, actor, project, title, severity=AlertSeverity.WARNING, source="", policy=None, now=None):
+    """A new alert, step 1 of its policy notified at once. Returns (alert, created).
+
+    The same title from the same source while an earlier one is still triggered is that alert
+    again (monitoring tools repeat themselves): nothing new is written and nobody is told twice."""
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("Say what is wrong: an alert needs a title."), field="title")
+    if len(title) > 200:
+        raise DomainError(_("The title can be at most 200 characters."), field="title")
+    if severity not in AlertSeverity.values:
+        raise DomainError(_("Severity must be one of: %(all)s.") % {"all": ", ".join(AlertSeverity.values)},
+                          field="severity")
+    source = (source or "").strip()
+    if len(source) > 120:
+        raise DomainError(_("The source can be at most 120 characters."), field="source")
+    if policy is not None and policy.project_id != project.pk:
+        raise DomainError(_("That escalation policy belongs to another project."), field="policy")
+    existing = Alert.objects.select_for_update().filter(project=project, title=title, source=source,
+                                                        status=AlertStatus.TRIGGERED).first()
+    if existing is not None:
+        return existing, False
+    if policy is None:
+        policy = EscalationPolicy.objects.filter(project=project).order_by("id").first()
+    now = now or timezone.now()
+    alert = Alert(project=project, title=title, severity=severity, source=source, policy=policy,
+                  steps=list(policy.steps) if policy else list(DEFAULT_STEPS), triggered_at=now,
+                  triggered_by=actor if getattr(actor, "is_authenticated", False) else None)
+    stamp(alert, actor).save()
+    AlertEvent.objects.create(alert=alert, at=now, kind=AlertEventKind.TRIGGERED, user=alert.triggered_by,
+                              note=source)
+    broadcast(project=project, kind=ALERT, url=_alert_url(alert), dedupe_key=f"alert:{alert.pk}:triggered",
+              message=Message(_ALERT_IN, severity=AlertSeverity(severity).label, title=title, source=source or "—"))
+    _call_next(alert, now)
+    return alert, True
+
+
+def alerts_escalate(*, now=None) -> int:
+    """Call the next step of every triggered alert whose wait is over; returns how many moved on.
+
+    Each alert moves in its own transaction under its row lock (`FOR UPDATE SKIP LOCKED`): two
+    workers sweeping at once never call the same step twice (and the dedupe keys would catch it)."""
+    now = now or timezone.now()
+    moved = 0
+    due = list(Alert.objects.filter(status=AlertStatus.TRIGGERED, next_escalation_at__lte=now)
+               .order_by("next_escalation_at", "id").values_list("pk", flat=True)[:500])
+    for pk in due:
+        with transaction.atomic():
+            alert = (Alert.objects.select_for_update(skip_locked=True, of=("self",)).select_related("project")
+                     .filter(pk=pk, status=AlertStatus.TRIGGERED, next_escalation_at__lte=now).first())
+            if alert is None:
+                continue  # another worker has it, or it was acknowledged meanwhile
+            _call_next(alert, now)
+            moved += 1
+    if moved:
+        log.info("Escalation: %d alert(s) moved to their next step", moved)
+    return moved
+
+
+_ALERT_ACKED = gettext_lazy("Alert “{title}” acknowledged by {who}.")
+_ALERT_RESOLVED = gettext_lazy("Alert “{title}” resolved by {who}.")
+
+
+def _locked_alert(alert):
+    return Alert.objects.select_for_update(of=("self",)).select_related("project").get(pk=alert.pk)
+
+
+@transaction.atomic
+def alert_acknowledge(*, actor, alert, now=None) -> Alert:
+    """Somebody has it: escalation stops."""
+    alert = _locked_alert(alert)
+    if alert.status != AlertStatus.TRIGGERED:
+        who = display_name(alert.acknowledged_by or alert.resolved_by) if (
+            alert.acknowledged_by or alert.resolved_by) else "—"
+        raise DomainError(_("This alert is %(status)s already (by %(who)s).")
+                          % {"status": alert.get_status_display().lower(), "who": who},
+                          field="status", code="conflict")
+    now = now or timezone.now()
+    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.acknowledged_by, alert.acknowledged_at = actor, now
+    alert.next_escalation_at = None
+    stamp(alert, actor).save(update_fields=["status", "acknowledged_by", "acknowledged_at", "next_escalation_at"])
+    AlertEvent.objects.create(alert=alert, at=now, kind=AlertEventKind.ACKNOWLEDGED, user=actor)
+    broadcast(project=alert.project_id, kind=ALERT, url=_alert_url(alert), dedupe_key=f"alert:{alert.pk}:ack",
+              message=Message(_ALERT_ACKED, title=alert.title, who=display_name(actor)))
+    return alert
+
+
+@transaction.atomic
+def alert_resolve(*, actor, alert, note="", now=None) -> Alert:
+    alert = _locked_alert(alert)
+    if alert.status == AlertStatus.RESOLVED:
+        raise DomainError(_("This alert is resolved already."), field="status", code="conflict")
+    now = now or timezone.now()
+    if alert.status == AlertStatus.TRIGGERED:  # resolving it is acknowledging it too
+        alert.acknowledged_by, alert.acknowledged_at = actor, now
+    alert.status = AlertStatus.RESOLVED
+    alert.resolved_by, alert.resolved_at = actor, now
+    alert.next_escalation_at = None
+    stamp(alert, actor).save(update_fields=["status", "acknowledged_by", "acknowledged_at", "resolved_by",
+                                            "resolved_at", "next_escalation_at"])
+    AlertEvent.objects.create(alert=alert, at=now, kind=AlertEventKind.RESOLVED, user=actor, note=(note or "")[:300])
+    broadcast(project=alert.project_id, kind=ALERT, url=_alert_url(alert), dedupe_key=f"alert:{alert.pk}:resolved",
+              message=Message(_ALERT_RESOLVED, title=alert.title, who=display_name(actor)))
+    return alert

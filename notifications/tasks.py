@@ -35,3 +35,30 @@ def sweep():
     from .services import sweep as run
 
     return str(run())
+
+
+@shared_task(name=queue.DELIVER_CHANNEL)
+def deliver_channel(channel_id):
+    """Send a chat channel's pending messages; when its rate limit is reached, come back when it frees."""
+    from django.utils import timezone
+
+    from .robots import deliver_channel as run
+
+    report = run(channel_id=channel_id)
+    if report.wait_until:
+        queue.enqueue_channel(channel_id, countdown=max(1, int((report.wait_until - timezone.now()).total_seconds())
+                                                        + 1))
+    return str(report)
+
+
+@shared_task(name=queue.ESCALATE)
+def escalate():
+    """Every minute: call the next step of unacknowledged alerts, then send what waits for the chats
+    (retries after a back-off, and messages queued while the broker was down)."""
+    from .robots import channels_with_due_messages
+    from .services import alerts_escalate
+
+    moved = alerts_escalate()
+    for channel_id in channels_with_due_messages():
+        queue.enqueue_channel(channel_id)
+    return f"{moved} alert(s) escalated"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Department, Membership, Milestone, OnCallShift, Project, Responsibility
+from .models import Department, FeedToken, Membership, Milestone, OnCallShift, Project, Responsibility
 
 
 class MembershipInline(admin.TabularInline):
@@ -51,6 +51,20 @@ class ResponsibilityAdmin(SimpleHistoryAdmin):
 
 @admin.register(OnCallShift)
 class OnCallShiftAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "starts_at", "ends_at", "project"]
-    list_filter = ["project"]
+    list_display = ["user", "tier", "starts_at", "ends_at", "project"]
+    list_filter = ["project", "tier"]
     list_select_related = ["project", "user"]
+
+
+@admin.register(FeedToken)
+class FeedTokenAdmin(admin.ModelAdmin):
+    """Calendar-feed secrets: revoked here (delete: every feed URL of the person stops working), never
+    shown or edited; the person makes new addresses on their calendars page."""
+
+    list_display = ["user", "created_at"]
+    search_fields = ["user__username"]
+    fields = ["user", "created_at"]
+    readonly_fields = ["user", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

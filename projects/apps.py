@@ -8,7 +8,10 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import hooks
+        from . import (
+            calendar,  # noqa: F401  registers the rota and milestone calendar feeds
+            hooks,
+        )
 
         hooks.nav_item(key="home", label=_("Home"), url_name="projects:home", order=10)
         hooks.nav_item(key="team", label=_("Team"), url_name="projects:roster", order=80)

@@ -175,7 +175,10 @@ def _rota(project, pm):
         # One night in the second week of hypercare nobody was found: the rota shows the gap.
         if i != 19:
             services.shift_create(actor=pm, project=project, user=ops_people[i % len(ops_people)], starts_at=cursor,
-                                  ends_at=shift_end, note="primary on-call")
+                                  ends_at=shift_end, note="primary on-call / 主班")
+            # The next person on the list stands behind them: alerts go to the backup when the primary does not answer.
+            services.shift_create(actor=pm, project=project, user=ops_people[(i + 1) % len(ops_people)],
+                                  starts_at=cursor, ends_at=shift_end, tier="backup", note="backup on-call / 备班")
         cursor, i = shift_end, i + 1
 
 

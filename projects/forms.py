@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from .models import Department, Milestone, OnCallShift, Phase, Project, Raci, Role
+from .models import Department, Milestone, OnCallShift, Phase, Project, Raci, Role, ShiftTier
 from .pickers import MemberField
 
 User = get_user_model()
@@ -83,10 +83,14 @@ class ShiftForm(forms.ModelForm):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].bind(project)
+        self.fields["tier"].required = False  # left out: primary, as every shift was before there were backups
+
+    def clean_tier(self):
+        return self.cleaned_data.get("tier") or ShiftTier.PRIMARY
 
     class Meta:
         model = OnCallShift
-        fields = ["user", "starts_at", "ends_at", "note"]
+        fields = ["user", "tier", "starts_at", "ends_at", "note"]
         widgets = {"starts_at": DT_WIDGET, "ends_at": DT_WIDGET}
 
 

@@ -12,6 +12,13 @@
     def dashboard(request, project):       # extra context for the project home, or None to hide the panel
         return {"dash": ...}
 
+    @hooks.calendar_feed(key="cutover", label=_("Cutover window and runs"), order=30)
+    def cutover_events(project, user):     # CalendarEvents the user may see; served as .ics
+        return [hooks.CalendarEvent(uid=..., summary=..., start=..., end=...)]
+
+    hooks.page_panel(page="lessons", key="cutover_issues", template="tasks/_lessons_issues.html",
+                     func=lambda request, project: {...} or None)
+
 Navigation items are shown in `order`; a URL name that does not resolve is skipped (so an app
 can be switched off). A home panel that crashes is logged and left out: another app's bug must
 not take the project home down.
@@ -53,9 +60,34 @@ class HomePanel:
     css: str | None = None
 
 
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One event of a calendar feed. `all_day` events use the dates of `start`/`end` (end exclusive)."""
+
+    uid: str
+    summary: str
+    start: Any
+    end: Any
+    description: str = ""
+    url: str = ""
+    all_day: bool = False
+    status: str = "CONFIRMED"
+
+
+@dataclass(frozen=True)
+class CalendarFeed:
+    key: str
+    label: Any
+    func: Any  # (project, user) -> iterable of CalendarEvent
+    order: int = 100
+    rule: str | None = None
+
+
 _nav: dict[str, NavItem] = {}
 _links: dict[str, HeaderLink] = {}
 _panels: dict[str, HomePanel] = {}
+_page_panels: dict[str, dict[str, HomePanel]] = {}
+_feeds: dict[str, CalendarFeed] = {}
 
 
 def nav_item(*, key, label, url_name, order=100, rule=None):
@@ -72,6 +104,32 @@ def home_panel(*, key, template, order=100, css=None):
         return func
 
     return decorate
+
+
+def page_panel(*, page, key, template, func, order=100, css=None):
+    """A panel another app adds to a page of `projects` or of a third app (e.g. the lessons page)."""
+    _page_panels.setdefault(page, {})[key] = HomePanel(key=key, template=template, func=func, order=order, css=css)
+
+
+def calendar_feed(*, key, label, order=100, rule=None):
+    """Register `func(project, user)` as the project's calendar feed `key` (served as .ics)."""
+    def decorate(func):
+        _feeds[key] = CalendarFeed(key=key, label=label, func=func, order=order, rule=rule)
+        return func
+
+    return decorate
+
+
+def calendar_feeds(user=None, project=None) -> list[CalendarFeed]:
+    """The registered feeds in order; with a user and project, only those the user may open."""
+    feeds = sorted(_feeds.values(), key=lambda f: (f.order, f.key))
+    if user is not None:
+        feeds = [f for f in feeds if _allowed(user, f.rule, project)]
+    return feeds
+
+
+def calendar_feed_get(key):
+    return _feeds.get(key)
 
 
 def _url(name, project):
@@ -106,8 +164,17 @@ def header_links(user, project) -> list[dict]:
 
 def home_panels(request, project) -> list[dict]:
     """[{key, template, css, context}] for the project home, in order; a panel returning None is hidden."""
+    return _render_panels(_panels, request, project)
+
+
+def page_panels(request, project, page) -> list[dict]:
+    """The panels other apps added to `page`, like `home_panels`."""
+    return _render_panels(_page_panels.get(page, {}), request, project)
+
+
+def _render_panels(registry, request, project):
     panels = []
-    for panel in sorted(_panels.values(), key=lambda p: (p.order, p.key)):
+    for panel in sorted(registry.values(), key=lambda p: (p.order, p.key)):
         try:
             context = panel.func(request, project)
         except Exception:  # noqa: BLE001 - see module docstring

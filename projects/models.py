@@ -163,11 +163,20 @@ class Responsibility(models.Model):
         return f"{self.area} · {self.user} · {self.raci}"
 
 
+class ShiftTier(models.TextChoices):
+    """Who is called first (主班) and who stands behind them (备班) on a shift."""
+
+    PRIMARY = "primary", _("Primary")
+    BACKUP = "backup", _("Backup")
+
+
 class OnCallShift(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="shifts")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
+    tier = models.CharField(_("on call as"), max_length=10, choices=ShiftTier.choices, default=ShiftTier.PRIMARY,
+                            help_text=_("Alerts go to the primary first, then to the backup."))
     note = models.CharField(_("note"), max_length=200, blank=True)
     history = HistoricalRecords()
 
@@ -182,3 +191,21 @@ class OnCallShift(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class FeedToken(models.Model):
+    """The secret in a person's calendar-feed URLs (on-call shifts, milestones, the cutover, go/no-go).
+
+    Calendar apps cannot log in, so the token is the credential: it only ever shows what its owner
+    may see today, and regenerating it breaks every old URL."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_token")
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed token")
+        verbose_name_plural = _("calendar feed tokens")
+
+    def __str__(self):
+        return f"{self.user} calendar feeds"

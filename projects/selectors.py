@@ -1,6 +1,7 @@
 """Read queries for the projects app, already limited to what the user may see."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
@@ -9,7 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from .access import prime_roles
-from .models import Membership, Milestone, OnCallShift, Project, Raci, Responsibility
+from .models import Membership, Milestone, OnCallShift, Project, Raci, Responsibility, ShiftTier
 from .queries import count_of
 
 
@@ -168,6 +169,47 @@ def shifts(*, project, start=None, end=None):
         qs = qs.filter(ends_at__gt=start)
     if end:
         qs = qs.filter(starts_at__lt=end)
+    return qs.order_by("starts_at", "id")
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """Who answers at one moment: the primary and the backup on duty (None when nobody is)."""
+
+    primary: object = None
+    backup: object = None
+    primary_shift: object = None
+    backup_shift: object = None
+
+
+def on_call(*, project, at=None) -> OnCall:
+    """The people on call in `project` at `at` (now by default), in one or two queries.
+
+    The primary is the person on a primary shift covering that moment (the one that started
+    last, when shifts overlap at a hand-over); the backup the same among backup shifts. A rota
+    without a backup shift at that moment falls back to the primary who comes on duty next: the
+    person a team would phone anyway."""
+    at = at or timezone.now()
+    project_id = getattr(project, "pk", project)
+    covering = list(OnCallShift.objects.filter(project_id=project_id, starts_at__lte=at, ends_at__gt=at)
+                    .select_related("user").order_by("-starts_at", "id"))
+    primary = next((s for s in covering if s.tier == ShiftTier.PRIMARY), None)
+    backup = next((s for s in covering if s.tier == ShiftTier.BACKUP and (primary is None or s.user_id != primary.user_id)),
+                  None)
+    if backup is None:
+        after = primary.ends_at if primary else at
+        backup = (OnCallShift.objects.filter(project_id=project_id, tier=ShiftTier.PRIMARY, starts_at__gte=after)
+                  .exclude(user_id=primary.user_id if primary else None).select_related("user")
+                  .order_by("starts_at", "id").first())
+    return OnCall(primary=primary.user if primary else None, backup=backup.user if backup else None,
+                  primary_shift=primary, backup_shift=backup)
+
+
+def shifts_for_user(*, user, start=None):
+    """The person's own shifts in every project they belong to (their personal calendar)."""
+    qs = OnCallShift.objects.filter(user=user, project__memberships__user=user).distinct().select_related("project")
+    if start:
+        qs = qs.filter(ends_at__gt=start)
     return qs.order_by("starts_at", "id")
 
 

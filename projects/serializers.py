@@ -76,7 +76,7 @@ class ResponsibilitySerializer(serializers.ModelSerializer):
 class ShiftSerializer(serializers.ModelSerializer):
     class Meta:
         model = OnCallShift
-        fields = ["id", "project", "user", "starts_at", "ends_at", "note"]
+        fields = ["id", "project", "user", "tier", "starts_at", "ends_at", "note"]
 
 
 class TokenRequestSerializer(serializers.Serializer):

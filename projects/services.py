@@ -7,7 +7,18 @@ from django.utils.translation import gettext as _
 
 from .audit import stamp
 from .errors import DomainError, check_fields
-from .models import Department, Membership, Milestone, OnCallShift, Project, Raci, Responsibility, Role
+from .models import (
+    Department,
+    FeedToken,
+    Membership,
+    Milestone,
+    OnCallShift,
+    Project,
+    Raci,
+    Responsibility,
+    Role,
+    ShiftTier,
+)
 
 User = get_user_model()
 
@@ -217,12 +228,18 @@ def responsibility_set(*, actor, project, area, user, raci) -> Responsibility | 
     return cell
 
 
+def _check_tier(tier):
+    if tier not in ShiftTier.values:
+        raise DomainError(_("On call as “primary” or “backup”."), field="tier")
+
+
 @transaction.atomic
-def shift_create(*, actor, project, user, starts_at, ends_at, note="") -> OnCallShift:
+def shift_create(*, actor, project, user, starts_at, ends_at, note="", tier=ShiftTier.PRIMARY) -> OnCallShift:
     if starts_at and ends_at and ends_at <= starts_at:
         raise DomainError(_("A shift must end after it starts."), field="ends_at")
     _check_owner(project, user, field="user")
-    shift = OnCallShift(project=project, user=user, starts_at=starts_at, ends_at=ends_at, note=note)
+    _check_tier(tier)
+    shift = OnCallShift(project=project, user=user, starts_at=starts_at, ends_at=ends_at, note=note, tier=tier)
     _clean(shift, exclude=["project", "user"])
     stamp(shift, actor).save()
     return shift
@@ -230,8 +247,10 @@ def shift_create(*, actor, project, user, starts_at, ends_at, note="") -> OnCall
 
 @transaction.atomic
 def shift_update(*, actor, shift, **changes) -> OnCallShift:
-    allowed = {"user", "starts_at", "ends_at", "note"}
+    allowed = {"user", "starts_at", "ends_at", "note", "tier"}
     check_fields(changes, allowed=allowed)
+    if "tier" in changes:
+        _check_tier(changes["tier"])
     for field, value in changes.items():
         setattr(shift, field, value)
     if shift.ends_at <= shift.starts_at:
@@ -245,3 +264,26 @@ def shift_update(*, actor, shift, **changes) -> OnCallShift:
 @transaction.atomic
 def shift_delete(*, actor, shift) -> None:
     stamp(shift, actor).delete()
+
+
+# --- calendar feeds ---------------------------------------------------------------------------
+
+def feed_token_for(*, user) -> FeedToken:
+    """The person's calendar-feed token, made on first use."""
+    token = FeedToken.objects.filter(user=user).first()
+    if token is None:
+        token = feed_token_regenerate(user=user)
+    return token
+
+
+@transaction.atomic
+def feed_token_regenerate(*, user) -> FeedToken:
+    """A new secret for the person's feed URLs; every old URL stops working at once."""
+    import secrets
+
+    token, _created = FeedToken.objects.select_for_update().get_or_create(
+        user=user, defaults={"token": secrets.token_urlsafe(32)})
+    if not _created:
+        token.token = secrets.token_urlsafe(32)
+        token.save(update_fields=["token"])
+    return token

@@ -23,4 +23,7 @@ urlpatterns = [
     path("projects/<int:pk>/team/raci/area/", views.raci_area_add, name="raci_area_add"),
     path("projects/<int:pk>/team/rota/", views.rota, name="rota"),
     path("projects/<int:pk>/team/rota/<int:shift_id>/delete/", views.shift_delete, name="shift_delete"),
+    path("projects/<int:pk>/calendars/", views.calendars, name="calendars"),
+    path("calendar/<str:token>/my-shifts.ics", views.my_shifts_feed, name="my_shifts_feed"),
+    path("calendar/<str:token>/projects/<int:project_id>/<slug:key>.ics", views.project_feed, name="project_feed"),
 ]

@@ -8,16 +8,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from . import hooks, pickers, selectors, services
 from .audit import history_for
+from .calendar import my_shift_events, render_ics
 from .errors import DomainError
 from .forms import (
     DepartmentForm,
@@ -30,7 +31,7 @@ from .forms import (
     RosterFilterForm,
     ShiftForm,
 )
-from .models import Membership, Milestone, OnCallShift, Raci, Responsibility, Role
+from .models import FeedToken, Membership, Milestone, OnCallShift, Raci, Responsibility, Role
 from .views_base import form_error, project_view, render_page
 
 User = get_user_model()
@@ -399,3 +400,58 @@ def readyz(request):
     if problems:
         return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
     return JsonResponse({"status": "ok", "database": "ok", "broker": "ok"})
+
+
+# ------------------------------------------------------------------------------------------ calendars
+
+@project_view()
+def calendars(request, project):
+    """The person's calendar feed addresses: their own shifts and the project's feeds."""
+    if request.method == "POST":
+        had = FeedToken.objects.filter(user=request.user).exists()
+        services.feed_token_regenerate(user=request.user)
+        messages.success(request, _("New calendar addresses made: the old ones no longer work.") if had
+                         else _("Calendar addresses made. Subscribe to them in Outlook or WeCom."))
+        return redirect("projects:calendars", project.pk)
+    token = FeedToken.objects.filter(user=request.user).first()
+    feeds = []
+    if token is not None:
+        feeds.append({"label": _("My on-call shifts (every project)"),
+                      "url": request.build_absolute_uri(reverse("projects:my_shifts_feed", args=[token.token]))})
+        for feed in hooks.calendar_feeds(request.user, project):
+            feeds.append({"label": feed.label, "url": request.build_absolute_uri(
+                reverse("projects:project_feed", args=[token.token, project.pk, feed.key]))})
+    return render_page(request, "projects/calendars.html", {
+        "section": "team", "token": token, "feeds": feeds,
+        "available": [f.label for f in hooks.calendar_feeds(request.user, project)]})
+
+
+def _feed_owner(token):
+    found = FeedToken.objects.filter(token=token).select_related("user").first()
+    if found is None or not found.user.is_active:
+        raise Http404
+    return found.user
+
+
+def _ics_response(body):
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@require_GET
+def my_shifts_feed(request, token):
+    """No login: the secret token is the credential (calendar apps cannot log in)."""
+    user = _feed_owner(token)
+    return _ics_response(render_ics(my_shift_events(user), name=_("My on-call shifts"), request=request))
+
+
+@require_GET
+def project_feed(request, token, project_id, key):
+    user = _feed_owner(token)
+    project = selectors.project_get_for_user(user=user, pk=project_id)  # a former member's old link: 404
+    feed = hooks.calendar_feed_get(key)
+    if feed is None or not (feed.rule is None or user.has_perm(feed.rule, project)):
+        raise Http404
+    name = f"{project.code} · {feed.label}"
+    return _ics_response(render_ics(feed.func(project, user), name=name, request=request))

@@ -13,6 +13,7 @@ class ReadinessConfig(AppConfig):
         from projects import hooks
 
         from . import (
+            calendar,  # noqa: F401  registers the go/no-go meetings' calendar feed
             freshness,
             readiness_criteria,  # noqa: F401  registers the rules and the core's criteria and gauges
         )

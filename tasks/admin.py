@@ -1,7 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ContingencyPlan, MigrationCheck, Run, Runbook, RunStep, Step, WorkItem
+from .models import (
+    ContingencyPlan,
+    ContingencyScenario,
+    CutoverIssue,
+    Drill,
+    MigrationCheck,
+    Run,
+    Runbook,
+    RunStep,
+    Step,
+    TimelineEvent,
+    WorkItem,
+)
 
 
 @admin.register(WorkItem)
@@ -59,3 +71,47 @@ class MigrationCheckAdmin(SimpleHistoryAdmin):
 class ContingencyPlanAdmin(SimpleHistoryAdmin):
     list_display = ["project", "status", "decision_owner", "point_of_no_return_at"]
     raw_id_fields = ["decision_owner", "manager_approved_by", "business_approved_by"]
+
+
+@admin.register(CutoverIssue)
+class CutoverIssueAdmin(SimpleHistoryAdmin):
+    """Issues are filed and moved on from the board or the API (the transitions are view-only here)."""
+
+    list_display = ["number", "title", "run", "severity", "status", "owner", "opened_at", "resolved_at"]
+    list_filter = ["project", "severity", "status"]
+    search_fields = ["title", "description", "resolution"]
+    list_select_related = ["run", "run__runbook", "owner"]
+    raw_id_fields = ["run", "step", "owner", "opened_by"]
+    readonly_fields = ["status", "opened_at", "mitigating_at", "resolved_at", "closed_at", "resolution", "number"]
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(admin.ModelAdmin):
+    """The war-room timeline is append-only: looked at here, never edited."""
+
+    list_display = ["at", "run", "kind", "actor", "text"]
+    list_filter = ["kind", "run__project"]
+    search_fields = ["text"]
+    list_select_related = ["run", "run__runbook", "actor"]
+    readonly_fields = ["run", "at", "kind", "run_step", "issue", "actor", "text"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContingencyScenario)
+class ContingencyScenarioAdmin(SimpleHistoryAdmin):
+    list_display = ["trigger", "project", "owner", "rollback_runbook"]
+    list_filter = ["project"]
+    search_fields = ["trigger", "response"]
+    raw_id_fields = ["owner", "rollback_runbook"]
+
+
+@admin.register(Drill)
+class DrillAdmin(SimpleHistoryAdmin):
+    list_display = ["held_at", "scenario", "project", "outcome", "run"]
+    list_filter = ["project", "outcome"]
+    raw_id_fields = ["scenario", "run", "recorded_by"]

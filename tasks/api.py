@@ -3,6 +3,7 @@
 A run's steps are addressed by the id of the runbook step each one snapshots, so clients that
 know the runbook can drive a run without learning a second set of ids."""
 
+from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -16,18 +17,26 @@ from projects.api_base import ProjectScopedViewSet, require
 from projects.selectors import project_get_for_user
 
 from . import selectors, services
-from .models import RunStep, Step
+from .models import ContingencyScenario, Run, Runbook, RunKind, RunStep, Step
 from .serializers import (
     ContingencyPlanSerializer,
+    ContingencyScenarioSerializer,
+    CutoverIssueSerializer,
+    DrillSerializer,
+    IssueTransitionSerializer,
     MigrationCheckSerializer,
     RunbookSerializer,
     RunSerializer,
     RunStepActionSerializer,
     RunStepSerializer,
     StepSerializer,
+    TimelineEventSerializer,
+    UpdateSerializer,
     WorkItemSerializer,
     WorkItemStatusSerializer,
 )
+
+User = get_user_model()
 
 
 class ProjectParamMixin:
@@ -193,6 +202,25 @@ class RunViewSet(ProjectParamMixin, mixins.ListModelMixin, mixins.RetrieveModelM
             run_step = services.runstep_skip(actor=request.user, run_step=run_step, reason=note)
         return Response(RunStepSerializer(RunStep.objects.get(pk=run_step.pk)).data)
 
+    @extend_schema(responses=TimelineEventSerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=TimelineEventSerializer)
+    def timeline(self, request, pk=None):
+        """The war-room timeline: step events, issues and status updates in time order (paginated)."""
+        run = self.get_object()
+        page = self.paginate_queryset(selectors.run_timeline(run=run))
+        return self.get_paginated_response(TimelineEventSerializer(page, many=True).data)
+
+    @extend_schema(request=UpdateSerializer, responses={201: TimelineEventSerializer})
+    @action(detail=True, methods=["post"], serializer_class=UpdateSerializer)
+    def updates(self, request, pk=None):
+        """Post a status update to the timeline and the project's chat channels (ops, managers)."""
+        run = self.get_object()
+        require(request.user, "tasks.post_update", run.project)
+        serializer = UpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.run_post_update(actor=request.user, run=run, text=serializer.validated_data["text"])
+        return Response(TimelineEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(request=RunStepActionSerializer, responses=RunStepSerializer)
     @action(detail=True, methods=["post"], url_path=r"steps/(?P<step_id>\d+)/start",
             serializer_class=RunStepActionSerializer)
@@ -266,3 +294,219 @@ class ContingencyPlanViewSet(ProjectParamMixin, mixins.ListModelMixin, mixins.Re
 
     def get_queryset(self):
         return selectors.plan_list_for_user(user=self.request.user)
+
+
+# ---------------------------------------------------------------- the cutover night and contingency
+
+def _int_field(data, name, *, required=True):
+    """An id from the body: 400 naming the field when it is not a whole number."""
+    raw = data.get(name) if hasattr(data, "get") else None
+    if raw in (None, ""):
+        if required:
+            raise ValidationError({name: [_("This field is required.")]})
+        return None
+    if isinstance(raw, bool):
+        raise ValidationError({name: [_("A valid integer is required.")]})
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError({name: [_("A valid integer is required.")]}) from None
+
+
+def _member(project, user_id, field="owner"):
+    if user_id is None:
+        return None
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise ValidationError({field: [_("There is no user with id %(id)s.") % {"id": user_id}]})
+    return user
+
+
+def _run_step(run, source_step_id):
+    if source_step_id is None:
+        return None
+    step = RunStep.objects.filter(run=run, source_step_id=source_step_id).first()
+    if step is None:
+        raise ValidationError({"step": [_("This run has no step %(id)s (steps are named by their runbook step's "
+                                          "id).") % {"id": source_step_id}]})
+    return step
+
+
+class CutoverIssueViewSet(ProjectParamMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """The problem log of runs. File: ops, developers, testers, managers; change and move on: ops,
+    managers and the issue's owner. Issues are never deleted (they are the night's record)."""
+
+    serializer_class = CutoverIssueSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["project", "run", "status", "severity", "owner"]
+    ordering_fields = ["opened_at", "severity", "number"]
+    search_fields = ["title", "description"]
+
+    def get_queryset(self):
+        return selectors.issue_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        return selectors.issue_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        run = selectors.run_get_for_user(user=request.user, pk=_int_field(request.data, "run"))
+        require(request.user, "tasks.file_issue", run.project)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        issue = services.issue_file(
+            actor=request.user, run=run, title=data["title"], severity=data["severity"],
+            description=data.get("description", ""), owner=_member(run.project, data.get("owner_id")),
+            step=_run_step(run, (data.get("step") or {}).get("source_step_id")))
+        return Response(self.get_serializer(self.get_object_by_pk(issue.pk)).data, status=status.HTTP_201_CREATED)
+
+    def get_object_by_pk(self, pk):
+        return selectors.issue_get_for_user(user=self.request.user, pk=pk)
+
+    def update(self, request, *args, **kwargs):
+        issue = self.get_object()
+        require(request.user, "tasks.work_issue", issue)
+        serializer = self.get_serializer(issue, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "run_id" in data and data.pop("run_id") != issue.run_id:
+            raise ValidationError({"run": [_("An issue cannot move to another run.")]})
+        changes = {key: data[key] for key in ("title", "severity", "description") if key in data}
+        if "owner_id" in data:
+            changes["owner"] = _member(issue.project, data["owner_id"])
+        if "step" in data:
+            changes["step"] = _run_step(issue.run, (data["step"] or {}).get("source_step_id"))
+        issue = services.issue_update(actor=request.user, issue=issue, **changes)
+        return Response(self.get_serializer(self.get_object_by_pk(issue.pk)).data)
+
+    @extend_schema(request=IssueTransitionSerializer, responses=CutoverIssueSerializer)
+    @action(detail=True, methods=["post"], serializer_class=IssueTransitionSerializer)
+    def transition(self, request, pk=None):
+        issue = self.get_object()
+        require(request.user, "tasks.work_issue", issue)
+        serializer = IssueTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        issue = services.issue_transition(actor=request.user, issue=issue, **serializer.validated_data)
+        return Response(CutoverIssueSerializer(self.get_object_by_pk(issue.pk)).data)
+
+
+def _rollback_runbook(project, runbook_id):
+    if runbook_id is None:
+        return None
+    runbook = Runbook.objects.filter(pk=runbook_id, project=project).first()
+    if runbook is None:
+        raise ValidationError({"rollback_runbook": [_("This project has no runbook with id %(id)s.")
+                                                    % {"id": runbook_id}]})
+    return runbook
+
+
+def _project_from_body(request):
+    return project_get_for_user(user=request.user, pk=_int_field(request.data, "project"))
+
+
+class ContingencyScenarioViewSet(ProjectParamMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                                 mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                                 viewsets.GenericViewSet):
+    """Contingency scenarios (trigger → response → owner → rollback runbook); written by ops and managers."""
+
+    serializer_class = ContingencyScenarioSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["project", "owner", "rollback_runbook"]
+
+    def get_queryset(self):
+        return selectors.scenario_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        return selectors.scenario_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def _fields(self, project, data):
+        out = {key: data[key] for key in ("trigger", "response") if key in data}
+        if "owner_id" in data:
+            out["owner"] = _member(project, data["owner_id"])
+        if "rollback_runbook_id" in data:
+            out["rollback_runbook"] = _rollback_runbook(project, data["rollback_runbook_id"])
+        return out
+
+    def create(self, request, *args, **kwargs):
+        project = _project_from_body(request)
+        require(request.user, "tasks.edit", project)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        scenario = services.scenario_create(actor=request.user, project=project,
+                                            **self._fields(project, serializer.validated_data))
+        return Response(self.get_serializer(scenario).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        scenario = self.get_object()
+        require(request.user, "tasks.edit", scenario.project)
+        serializer = self.get_serializer(scenario, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        scenario = services.scenario_update(actor=request.user, scenario=scenario,
+                                            **self._fields(scenario.project, serializer.validated_data))
+        return Response(self.get_serializer(scenario).data)
+
+    def destroy(self, request, *args, **kwargs):
+        scenario = self.get_object()
+        require(request.user, "tasks.edit", scenario.project)
+        services.scenario_delete(actor=request.user, scenario=scenario)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DrillViewSet(ProjectParamMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                   mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Emergency drills of the scenarios `{project, scenario, held_at, outcome, notes, run?}`; ops and managers.
+    Finished rehearsals of a rollback runbook are recorded here by themselves."""
+
+    serializer_class = DrillSerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["project", "scenario", "outcome", "run"]
+    ordering_fields = ["held_at"]
+
+    def get_queryset(self):
+        return selectors.drill_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        return selectors.drill_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def _fields(self, project, data):
+        out = {key: data[key] for key in ("held_at", "outcome", "notes") if key in data}
+        if "scenario_id" in data:
+            out["scenario"] = ContingencyScenario.objects.filter(pk=data["scenario_id"], project=project).first()
+            if out["scenario"] is None:
+                raise ValidationError({"scenario": [_("This project has no scenario with id %(id)s.")
+                                                    % {"id": data["scenario_id"]}]})
+        if "run_id" in data:
+            out["run"] = None
+            if data["run_id"] is not None:
+                out["run"] = Run.objects.filter(pk=data["run_id"], project=project, kind=RunKind.REHEARSAL).first()
+                if out["run"] is None:
+                    raise ValidationError({"run": [_("This project has no rehearsal run with id %(id)s.")
+                                                   % {"id": data["run_id"]}]})
+        return out
+
+    def create(self, request, *args, **kwargs):
+        project = _project_from_body(request)
+        require(request.user, "tasks.edit", project)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = self._fields(project, serializer.validated_data)
+        drill = services.drill_record(actor=request.user, project=project, scenario=fields["scenario"],
+                                      held_at=fields["held_at"], outcome=fields["outcome"],
+                                      notes=fields.get("notes", ""), run=fields.get("run"))
+        return Response(self.get_serializer(drill).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        drill = self.get_object()
+        require(request.user, "tasks.edit", drill.project)
+        serializer = self.get_serializer(drill, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        drill = services.drill_update(actor=request.user, drill=drill,
+                                      **self._fields(drill.project, serializer.validated_data))
+        return Response(self.get_serializer(drill).data)
+
+    def destroy(self, request, *args, **kwargs):
+        drill = self.get_object()
+        require(request.user, "tasks.edit", drill.project)
+        services.drill_delete(actor=request.user, drill=drill)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,4 +7,7 @@ ROUTES = [
     ("runs", api.RunViewSet, "run"),
     ("migration-checks", api.MigrationCheckViewSet, "migrationcheck"),
     ("contingency-plans", api.ContingencyPlanViewSet, "contingencyplan"),
+    ("cutover-issues", api.CutoverIssueViewSet, "cutoverissue"),
+    ("contingency-scenarios", api.ContingencyScenarioViewSet, "contingencyscenario"),
+    ("drills", api.DrillViewSet, "drill"),
 ]

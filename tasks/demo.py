@@ -1,6 +1,9 @@
 """Demo cutover for `manage.py seed_demo`: preparation checklist, the go-live runbook with its
 dependencies, two finished rehearsals (the first over the window with a failed-and-retried step,
-the second within it), a production run not started, reconciliation results and the contingency plan.
+the second within it), a production run not started, reconciliation results and the contingency plan;
+the night's problem log and war-room updates of each rehearsal (the seed's examples: CPU too high →
+fixed; customers could not log in → database connection repaired), the on-call support of the
+rehearsal nights, contingency scenarios with their drills and a clean rehearsal of the rollback.
 
 Idempotent: does nothing when the project has runbooks already. Built through the services."""
 
@@ -9,8 +12,11 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from projects import services as project_services
+from projects.models import ShiftTier
+
 from . import services
-from .models import Category, RunbookKind, RunKind, WorkItemStatus
+from .models import Category, DrillOutcome, IssueSeverity, IssueStatus, RunbookKind, RunKind, WorkItemStatus
 
 C = Category
 # (key, title, category, owner key, minutes, depends on keys, flags)
@@ -199,6 +205,9 @@ def seed(*, project, people, stdout=None):
         day = timezone.localdate() - timedelta(days=days)
         return evening.replace(year=day.year, month=day.month, day=day.day)
 
+    # The rehearsal nights (and the rollback rehearsal) had on-call support, and so does tonight's pilot.
+    rehearsal_support(project=project, who=who, nights=[days_ago(21), days_ago(14), days_ago(12)])
+    rehearsal_support(project=project, who=who, nights=[now - timedelta(hours=2)], note="pilot support / 试点值班")
     r1_start = days_ago(21)
     run1 = services.run_create(actor=pm, runbook=runbook, kind=RunKind.REHEARSAL, planned_start=r1_start)
     _rehearse(run=run1, actor=who["ops"], who=who, keys=keys, fail_key="mig_bal",
@@ -239,6 +248,146 @@ def seed(*, project, people, stdout=None):
                            "the forecast finish passes 07:00. 出现以下任一情况即回退：余额或总账核对不一致；"
                            "柜面存取款冒烟测试失败且30分钟内无法修复；预计完成时间晚于07:00。"))
     services.plan_approve(actor=pm, plan=plan, as_role="manager")
+    issues = _night_log(project=project, who=who, runs=(run1, run2), keys=keys)
+    drills = _contingency(project=project, who=who, rollback=rollback, rehearsed=days_ago(12))
+    if stdout:
+        stdout.write(f"Cutover night: {issues} issues and their war-room timelines, {drills} drills (the rollback "
+                     "rehearsed clean).")
     if stdout:
         stdout.write(f"Cutover: {len(STEPS)} runbook steps, 2 rehearsals ({run1.label}: "
                      f"{'over' if run1.finished_at > run1.window_end else 'within'} the window), 1 production run.")
+
+
+# ---------------------------------------------------------------- the cutover night and contingency
+
+# Status updates posted to the war room, bilingual as the teams write them: (step key, minutes after its start, text).
+UPDATES = {
+    1: [
+        ("notify", 2, "Rehearsal 1 started: branches and call centre informed. 演练一开始，已通知各网点和客服中心。"),
+        ("go1", 3, "Legacy core frozen and backed up; data migration starts now. 旧系统已冻结并完成备份，开始数据迁移。"),
+        ("mig_bal", 30, "Balances migration aborted (tablespace full); DBA extending it, retry in 25 min. "
+                        "余额迁移因表空间满中断，DBA正在扩容，25分钟后重试。"),
+        ("switch_network", 5, "Network switched to the new core: point of no return passed. "
+                              "网络已切换至新核心，已过不可回退点。"),
+        ("go3", 5, "Open for business after the window closed; the overruns go to the rehearsal review. "
+                   "系统开业，已超出窗口，超时问题纳入演练复盘。"),
+    ],
+    2: [
+        ("notify", 2, "Rehearsal 2 started with the tuned migration jobs. 演练二开始，迁移作业已优化。"),
+        ("go2", 4, "Reconciliation clean: counts and control totals match. 数据核对一致：笔数和控制总额全部相符。"),
+        ("go3", 5, "Open for business inside the window. 系统在窗口内开业。"),
+    ],
+}
+
+# (rehearsal, step key, minutes after the step started, title, severity, reporter, owner, description,
+#  [(status, minutes after the report, who, comment)])
+ISSUES = [
+    (1, "mig_acct", 20, "CPU too high on the core database server (95%) / 核心数据库服务器CPU过高", IssueSeverity.SEV2,
+     "ops", "ops2", "Zabbix alert: CPU 95% for 10 minutes on core-db-01 while accounts migrate; migration slowed "
+     "to half speed. 监控发现core-db-01 CPU持续95%，账户迁移速度下降一半。",
+     [(IssueStatus.MITIGATING, 6, "ops2", "Paused the reporting replica and the nightly statistics job."),
+      (IssueStatus.RESOLVED, 24, "ops2", "Stopped a runaway index rebuild started by the DBA job scheduler; CPU "
+       "back to 40%. 停止了误启动的索引重建作业，CPU降至40%。"),
+      (IssueStatus.CLOSED, 60, "pm", "Index jobs disabled in the cutover window from now on.")]),
+    (1, "mig_bal", 10, "Balances migration aborted: tablespace full / 余额迁移中断：表空间已满", IssueSeverity.SEV2,
+     "dev", "dev", "Migration job aborted: tablespace full on the target database.",
+     [(IssueStatus.RESOLVED, 22, "dev", "Tablespace extended by 200 GB and the job restarted from its checkpoint. "
+       "表空间扩容200GB后作业从断点重启。"),
+      (IssueStatus.CLOSED, 90, "pm", "Sizing fixed in the runbook for rehearsal 2.")]),
+    (1, "smoke_channels", 8, "Some customers could not log in to mobile banking / 部分客户无法登录手机银行",
+     IssueSeverity.SEV1, "tester2", "ops", "About 30% of test logins fail with a timeout after the network switch. "
+     "网络切换后约30%的测试登录超时失败。",
+     [(IssueStatus.MITIGATING, 4, "ops", "Channel gateway restarted; failures continue, looking at the database."),
+      (IssueStatus.RESOLVED, 19, "ops", "Database connection repaired: the customer DB's connection pool was capped "
+       "at 200; raised to 800 and the gateway reconnected. 修复数据库连接：连接池上限由200调整为800。"),
+      (IssueStatus.CLOSED, 45, "pm", "Pool size added to the configuration checklist.")]),
+    (2, "cfg_certs", 5, "Teller front end shows the old bank logo / 柜面前端显示旧行徽", IssueSeverity.SEV4,
+     "tester", "ops2", "Cosmetic: the login screen still shows the old logo.",
+     [(IssueStatus.RESOLVED, 12, "ops2", "Static assets cache purged.")]),
+    (2, "smoke_loans", 6, "Loan repayment schedule rounding differs by 0.01 / 贷款还款计划尾差0.01",
+     IssueSeverity.SEV3, "tester2", "dev3", "Three of 20 sampled loans differ by 0.01 in the last instalment.",
+     [(IssueStatus.MITIGATING, 10, "dev3", "Confirmed with the business: legacy rounds half-up, new core banker's."),
+      (IssueStatus.RESOLVED, 35, "dev3", "Rounding mode set to half-up in the product parameters.")]),
+]
+
+
+def _night_log(*, project, who, runs, keys):
+    """The problem log and the war-room updates of each rehearsal, at the times things happened."""
+    count = 0
+    for number, run in enumerate(runs, start=1):
+        steps = {s.source_step_id: s for s in run.steps.all()}
+
+        def at(key, minutes, steps=steps, run=run):
+            step = steps[keys[key]]
+            return (step.actual_start or run.planned_start) + timedelta(minutes=minutes)
+
+        for key, minutes, text in UPDATES[number]:
+            services.run_post_update(actor=who["pm"] if key.startswith("go") else who["ops"], run=run, text=text,
+                                     now=at(key, minutes))
+        for rehearsal, key, minutes, title, severity, reporter, owner, description, moves in ISSUES:
+            if rehearsal != number:
+                continue
+            opened = at(key, minutes)
+            issue = services.issue_file(actor=who[reporter], run=run, step=steps[keys[key]], title=title,
+                                        severity=severity, owner=who[owner], description=description, now=opened)
+            for status, after, person, comment in moves:
+                issue = services.issue_transition(actor=who[person], issue=issue, to=status, comment=comment,
+                                                  now=opened + timedelta(minutes=after))
+            count += 1
+    return count
+
+
+SCENARIOS = [
+    ("balances", "Balances or GL do not reconcile beyond tolerance after migration / 迁移后余额或总账核对超出容差",
+     "Stop before the network switch; the decision owner decides within 30 minutes; roll back with the rollback "
+     "runbook. 在网络切换前停止；决策人30分钟内决定；按回退手册回退。", "pm", True),
+    ("db_down", "Core database unreachable for more than 5 minutes / 核心数据库5分钟以上无法访问",
+     "Fail over to the standby database (target 10 minutes); if the failover fails, roll back. "
+     "切换至备库（目标10分钟）；切换失败则回退。", "ops", True),
+    ("logins", "Customers cannot log in after the switch (login failures above 5%) / 切换后客户无法登录（失败率超过5%）",
+     "Check the channel gateway and the database connection pool; fix within 30 minutes or route the channels back "
+     "to the legacy core. 检查渠道网关和数据库连接池；30分钟内无法修复则将渠道切回旧核心。", "ops2", False),
+    ("network", "Network switch to the new core fails / 网络切换至新核心失败",
+     "Restore the routes to the legacy core (10 minutes) and reschedule the cutover. 恢复至旧核心的路由（10分钟），"
+     "改期上线。", "ops3", False),
+]
+
+DRILLS = [  # scenario key, days ago, outcome, notes
+    ("db_down", 10, DrillOutcome.PASSED, "Standby took over in 7 minutes; applications reconnected by themselves. "
+     "备库7分钟接管，应用自动重连。"),
+    ("logins", 9, DrillOutcome.PARTIAL, "Pool raised in 12 minutes, but the channel gateway needed a manual restart "
+     "— added to the runbook. 连接池12分钟内调整完成，但渠道网关需人工重启，已写入手册。"),
+    ("network", 8, DrillOutcome.FAILED, "The backup route was not configured on the second core switch; fixed the "
+     "next day, to be drilled again. 第二台核心交换机未配置备用路由，次日已修复，需再次演练。"),
+]
+
+
+def _contingency(*, project, who, rollback, rehearsed):
+    """Scenarios, tabletop drills, and a rehearsal of the rollback runbook (a drill by itself)."""
+    scenarios = {}
+    for key, trigger, response, owner, rolls_back in SCENARIOS:
+        scenarios[key] = services.scenario_create(actor=who["ops"], project=project, trigger=trigger,
+                                                  response=response, owner=who[owner],
+                                                  rollback_runbook=rollback if rolls_back else None)
+    now = timezone.now()
+    for key, days, outcome, notes in DRILLS:
+        services.drill_record(actor=who["ops"], project=project, scenario=scenarios[key], outcome=outcome,
+                              notes=notes, held_at=now - timedelta(days=days))
+    run = services.run_create(actor=who["pm"], runbook=rollback, kind=RunKind.REHEARSAL, planned_start=rehearsed)
+    t = rehearsed
+    for step in run.steps.order_by("order"):
+        step.refresh_from_db()
+        owner = step.owner or who["ops"]
+        services.runstep_start(actor=owner, run_step=step, now=t)
+        t += timedelta(minutes=max(1, round(step.planned_minutes * 0.9)))
+        services.runstep_complete(actor=owner, run_step=step, now=t, notify_owners=False)
+    return run.drills.count() + len(DRILLS)
+
+
+def rehearsal_support(*, project, who, nights, note="rehearsal support / 演练值班"):
+    """On-call support for the rehearsal nights (演练值班): primary and backup, as on the real night."""
+    for start in nights:
+        for person, tier in ((who["ops"], ShiftTier.PRIMARY), (who["dev"], ShiftTier.BACKUP)):
+            project_services.shift_create(actor=who["pm"], project=project, user=person, starts_at=start,
+                                          ends_at=start + timedelta(hours=12), tier=tier,
+                                          note=note)

@@ -7,7 +7,20 @@ from django.utils.translation import gettext_lazy as _
 from projects.models import Phase
 from projects.pickers import MemberField
 
-from .models import Category, Decision, Runbook, RunbookKind, RunKind, Step, WorkItemStatus
+from .models import (
+    Category,
+    ContingencyScenario,
+    Decision,
+    DrillOutcome,
+    IssueSeverity,
+    IssueStatus,
+    Runbook,
+    RunbookKind,
+    RunKind,
+    RunStep,
+    Step,
+    WorkItemStatus,
+)
 
 User = get_user_model()
 
@@ -130,3 +143,73 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["decision_owner"].bind(project)
         self.fields["rollback_runbook"].queryset = project.runbooks.filter(kind=RunbookKind.ROLLBACK)
+
+
+# ---------------------------------------------------------------- the cutover night
+
+class RunStepChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.title
+
+
+class IssueForm(forms.Form):
+    """Filing an issue: the step (when filed from one) and a title are all it takes; the rest can wait."""
+
+    title = forms.CharField(label=_("What is wrong"), max_length=200)
+    severity = forms.ChoiceField(label=_("Severity"), choices=IssueSeverity.choices, initial=IssueSeverity.SEV2)
+    step = RunStepChoiceField(label=_("Step"), queryset=RunStep.objects.none(), required=False)
+    owner = MemberField(label=_("Owner"), required=False)
+    description = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, run, keep_owner=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step"].queryset = run.steps.order_by("order", "id")
+        self.fields["owner"].bind(run.project, keep=keep_owner)
+
+
+class IssueEditForm(IssueForm):
+    def __init__(self, *args, issue, **kwargs):
+        kwargs.setdefault("initial", {"title": issue.title, "severity": issue.severity, "step": issue.step_id,
+                                      "owner": issue.owner_id, "description": issue.description})
+        super().__init__(*args, run=issue.run, keep_owner=issue.owner_id, **kwargs)
+
+    def changes(self):
+        return {name: value for name, value in self.cleaned_data.items()
+                if (getattr(value, "pk", value) or "") != (self.initial.get(name) or "")}
+
+
+class IssueTransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("Move to"), choices=IssueStatus.choices)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class UpdateForm(forms.Form):
+    text = forms.CharField(label=_("Status update"), max_length=2000, widget=forms.Textarea(attrs={
+        "rows": 2, "placeholder": _("What is happening, what comes next…")}))
+
+
+class ScenarioForm(forms.Form):
+    trigger = forms.CharField(label=_("Trigger"), max_length=300,
+                              help_text=_("What tells the team it is happening, e.g. “core database unreachable "
+                                          "for 5 minutes”."))
+    response = forms.CharField(label=_("Response"), widget=forms.Textarea(attrs={"rows": 3}))
+    owner = MemberField(label=_("Owner"), required=False)
+    rollback_runbook = forms.ModelChoiceField(label=_("Rollback runbook"), queryset=Runbook.objects.none(),
+                                              required=False)
+
+    def __init__(self, *args, project, keep_owner=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].bind(project, keep=keep_owner)
+        self.fields["rollback_runbook"].queryset = project.runbooks.filter(kind=RunbookKind.ROLLBACK)
+
+
+class DrillForm(forms.Form):
+    scenario = forms.ModelChoiceField(label=_("Scenario"), queryset=ContingencyScenario.objects.none())
+    held_at = forms.DateTimeField(label=_("Held at"), widget=DateTimeInput())
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=DrillOutcome.choices)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scenario"].queryset = project.contingency_scenarios.order_by("id")

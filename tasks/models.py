@@ -308,3 +308,183 @@ class ContingencyPlan(models.Model):
 
     def __str__(self):
         return str(_("Contingency plan"))
+
+
+# ---------------------------------------------------------------- the cutover night: issues and timeline
+
+class IssueSeverity(models.TextChoices):
+    SEV1 = "sev1", _("Sev 1 — critical")
+    SEV2 = "sev2", _("Sev 2 — major")
+    SEV3 = "sev3", _("Sev 3 — minor")
+    SEV4 = "sev4", _("Sev 4 — cosmetic")
+
+
+class IssueStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    MITIGATING = "mitigating", _("Mitigating")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+# open → mitigating → resolved → closed; open may go straight to resolved; resolved may reopen.
+ISSUE_TRANSITIONS = {
+    IssueStatus.OPEN: {IssueStatus.MITIGATING, IssueStatus.RESOLVED},
+    IssueStatus.MITIGATING: {IssueStatus.RESOLVED},
+    IssueStatus.RESOLVED: {IssueStatus.CLOSED, IssueStatus.OPEN},
+    IssueStatus.CLOSED: set(),
+}
+OPEN_ISSUE = (IssueStatus.OPEN, IssueStatus.MITIGATING)
+
+
+class CutoverIssue(models.Model):
+    """A problem met during a run (上线过程中的问题): the night's problem log, with who owns it and how
+    long it took to resolve. `number` counts per run (#1, #2 …)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cutover_issues")
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="issues", verbose_name=_("run"))
+    step = models.ForeignKey(RunStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="issues",
+                             verbose_name=_("step"))
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=200)
+    severity = models.CharField(_("severity"), max_length=10, choices=IssueSeverity.choices,
+                                default=IssueSeverity.SEV3)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("owner"))
+    status = models.CharField(_("status"), max_length=15, choices=IssueStatus.choices, default=IssueStatus.OPEN)
+    opened_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                  verbose_name=_("reported by"))
+    opened_at = models.DateTimeField(_("opened at"))
+    mitigating_at = models.DateTimeField(_("mitigation started at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("cutover issue")
+        verbose_name_plural = _("cutover issues")
+        indexes = [models.Index(fields=["run", "status"], name="cutover_issue_run_status")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="cutover_issue_unique_number"),
+            models.CheckConstraint(condition=~Q(status__in=["resolved", "closed"]) | Q(resolved_at__isnull=False),
+                                   name="cutover_issue_resolved_has_time",
+                                   violation_error_message=_("A resolved issue needs the time it was resolved.")),
+        ]
+
+    def __str__(self):
+        return f"#{self.number} {self.title}"
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_ISSUE
+
+    @property
+    def resolution_minutes(self):
+        if self.resolved_at is None:
+            return None
+        return round((self.resolved_at - self.opened_at).total_seconds() / 60)
+
+
+class EventKind(models.TextChoices):
+    STEP_STARTED = "step_started", _("Step started")
+    STEP_DONE = "step_done", _("Step done")
+    STEP_FAILED = "step_failed", _("Step failed")
+    STEP_SKIPPED = "step_skipped", _("Step skipped")
+    ISSUE_OPENED = "issue_opened", _("Issue opened")
+    ISSUE_MITIGATING = "issue_mitigating", _("Issue being mitigated")
+    ISSUE_RESOLVED = "issue_resolved", _("Issue resolved")
+    ISSUE_CLOSED = "issue_closed", _("Issue closed")
+    ISSUE_REOPENED = "issue_reopened", _("Issue reopened")
+    UPDATE = "update", _("Status update")
+
+
+class TimelineEvent(models.Model):
+    """One line of a run's war-room timeline: a step started or finished, an issue, a status update.
+
+    Written by the services as things happen (append-only, so no history of its own); the timeline
+    is these rows in time order."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(_("at"))
+    kind = models.CharField(_("what"), max_length=20, choices=EventKind.choices)
+    run_step = models.ForeignKey(RunStep, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name=_("step"))
+    issue = models.ForeignKey(CutoverIssue, on_delete=models.SET_NULL, null=True, blank=True, related_name="events",
+                              verbose_name=_("issue"))
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("by"))
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        indexes = [models.Index(fields=["run", "at", "id"], name="timeline_run_at")]
+
+    def __str__(self):
+        return f"{self.run_id} {self.at:%H:%M} {self.kind}"
+
+
+# ---------------------------------------------------------------- contingency scenarios and drills
+
+class ContingencyScenario(models.Model):
+    """One possible problem and the answer to it (应急预案): what triggers it, what the team does,
+    who owns it, and the runbook that rolls back if that is the answer."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="contingency_scenarios")
+    trigger = models.CharField(_("trigger"), max_length=300,
+                               help_text=_("What tells the team this scenario is happening."))
+    response = models.TextField(_("response"))
+    owner = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("owner"))
+    rollback_runbook = models.ForeignKey(Runbook, on_delete=models.SET_NULL, null=True, blank=True,
+                                         related_name="scenarios", verbose_name=_("rollback runbook"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project_id", "id"]
+        verbose_name = _("contingency scenario")
+        verbose_name_plural = _("contingency scenarios")
+
+    def __str__(self):
+        return self.trigger
+
+
+class DrillOutcome(models.TextChoices):
+    PASSED = "passed", _("Passed")
+    PARTIAL = "partial", _("Partly worked")
+    FAILED = "failed", pgettext_lazy("drill outcome", "Failed")
+
+
+class Drill(models.Model):
+    """An emergency drill (应急演练) of a scenario. A finished rehearsal of a rollback runbook is
+    recorded as a drill by itself (`run`), for each scenario that rolls back with it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="drills")
+    scenario = models.ForeignKey(ContingencyScenario, on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="drills", verbose_name=_("scenario"))
+    held_at = models.DateTimeField(_("held at"))
+    outcome = models.CharField(_("outcome"), max_length=10, choices=DrillOutcome.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    run = models.ForeignKey(Run, on_delete=models.SET_NULL, null=True, blank=True, related_name="drills",
+                            verbose_name=_("rehearsal run"))
+    recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                    verbose_name=_("recorded by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-held_at", "-id"]
+        verbose_name = _("drill")
+        verbose_name_plural = _("drills")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "scenario"], name="drill_one_per_run_and_scenario",
+                                    condition=Q(run__isnull=False, scenario__isnull=False)),
+            models.UniqueConstraint(fields=["run"], name="drill_one_per_run_without_scenario",
+                                    condition=Q(run__isnull=False, scenario__isnull=True)),
+        ]
+
+    def __str__(self):
+        return f"{self.scenario or _('Rollback rehearsal')} · {self.held_at:%Y-%m-%d}"

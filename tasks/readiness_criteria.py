@@ -77,3 +77,23 @@ def contingency_approved(project, target):
         explanation = _("Waiting for approval by: %(who)s") % {"who": ", ".join(missing)}
     return Result(value=1 if approved else 0, passed=approved, display=_("approved") if approved else _("not approved"),
                   explanation=explanation, url=reverse("tasks:contingency", args=[project.pk]))
+
+
+@criterion(key="rollback_rehearsed", label=_("Rollback rehearsed"), default_target=1, area="cutover", order=64)
+def rollback_rehearsed(project, target):
+    """A finished rehearsal of a rollback runbook that went clean (every step done at the first try,
+    inside its window) is the evidence that switching back to the old system works."""
+    passed, latest = selectors.rollback_rehearsed(project=project)
+    if latest is None:
+        explanation = _("No rollback runbook has been rehearsed yet")
+    elif passed:
+        explanation = ngettext("%(n)d clean rehearsal of the rollback; latest: %(run)s of “%(runbook)s”, %(outcome)s",
+                               "%(n)d clean rehearsals of the rollback; latest: %(run)s of “%(runbook)s”, %(outcome)s",
+                               passed) % {"n": passed, "run": latest.run.label, "runbook": latest.run.runbook.name,
+                                          "outcome": latest.get_outcome_display().lower()}
+    else:
+        explanation = _("The rollback was rehearsed but never clean; latest: %(run)s of “%(runbook)s”, %(outcome)s") % {
+            "run": latest.run.label, "runbook": latest.run.runbook.name,
+            "outcome": latest.get_outcome_display().lower()}
+    return Result(value=passed, passed=passed >= target, display=str(passed), explanation=explanation,
+                  url=reverse("tasks:contingency", args=[project.pk]))

@@ -14,6 +14,9 @@ from .text import lazy_format
 # Sent at once by the services (not by the sweep): named here so the inbox and preferences show them.
 event_kind("runstep_ready", label=gettext_lazy("Cutover step ready for you"))
 event_kind("runstep_failed", label=gettext_lazy("Cutover step failed"))
+event_kind("cutover_issue", label=gettext_lazy("Cutover issue"))
+event_kind("cutover_issue_assigned", label=gettext_lazy("Cutover issue assigned to you"))
+event_kind("cutover_update", label=gettext_lazy("Cutover status update"))
 
 
 def _when(dt):

@@ -18,6 +18,11 @@ def owns_item(user, item):
 
 
 @rules.predicate
+def owns_issue(user, issue):
+    return issue is not None and getattr(issue, "owner_id", None) is not None and issue.owner_id == user.pk
+
+
+@rules.predicate
 def is_business(user, obj):
     return obj is not None and has_role(user, obj, "business")
 
@@ -32,3 +37,6 @@ rules.add_perm("tasks.update_item", is_ops | (is_member & owns_item))  # object:
 rules.add_perm("tasks.skip_step", is_manager)
 rules.add_perm("tasks.decide", is_manager)  # go/no-go on checkpoint steps
 rules.add_perm("tasks.approve_plan", is_manager | is_business)
+rules.add_perm("tasks.file_issue", role_predicate("ops", "developer", "tester"))  # the night's problem log
+rules.add_perm("tasks.work_issue", is_ops | (is_member & owns_issue))  # object: CutoverIssue (or the project)
+rules.add_perm("tasks.post_update", is_ops)  # status updates to the war-room timeline and the chats

@@ -15,11 +15,18 @@ from projects.models import Membership, Phase
 from .forecast import Node, schedule
 from .models import (
     FINISHED_STEP,
+    OPEN_ISSUE,
     CheckStatus,
     ContingencyPlan,
+    ContingencyScenario,
+    CutoverIssue,
+    Drill,
+    DrillOutcome,
+    IssueSeverity,
     MigrationCheck,
     Run,
     Runbook,
+    RunbookKind,
     RunKind,
     RunStatus,
     RunStep,
@@ -148,7 +155,10 @@ def runs_for_project(*, project):
     return (project.runs.select_related("runbook")
             .prefetch_related(Prefetch("steps", queryset=RunStep.objects.order_by("order", "id")))
             .annotate(mismatches=Count("checks", filter=Q(checks__status=CheckStatus.MISMATCH), distinct=True),
-                      check_count=Count("checks", distinct=True))
+                      check_count=Count("checks", distinct=True),
+                      open_issues=Count("issues", filter=Q(issues__status__in=OPEN_ISSUE), distinct=True),
+                      open_sev1=Count("issues", filter=Q(issues__status__in=OPEN_ISSUE,
+                                                         issues__severity=IssueSeverity.SEV1), distinct=True))
             .order_by("runbook__kind", "-kind", "number", "id"))
 
 
@@ -268,6 +278,8 @@ def run_board(*, run, user, now=None):
         rollback_minutes = runbook_plan(runbook=plan.rollback_runbook)["minutes"]
     rollback_deadline = run.window_end - timedelta(minutes=rollback_minutes) if rollback_minutes else None
     finished = counts[RunStepStatus.DONE] + counts[RunStepStatus.SKIPPED]
+    open_issues = list(run.issues.filter(status__in=OPEN_ISSUE).select_related("owner", "step")
+                       .order_by("severity", "opened_at", "id"))
     # Once started, plan, forecast, slack and the point of no return all count from the actual start,
     # and the board says so; before that, from the planned start.
     plan_start = run.started_at or run.planned_start
@@ -301,6 +313,8 @@ def run_board(*, run, user, now=None):
         "plan": plan,
         "rollback_minutes": rollback_minutes,
         "rollback_deadline": rollback_deadline,
+        "open_issues": open_issues,
+        "open_sev1": [i for i in open_issues if i.severity == IssueSeverity.SEV1],
         "ponr_after_deadline": bool(rollback_deadline) and any(
             r["step"].status not in (*FINISHED_STEP, RunStepStatus.RUNNING) and r["forecast"].start > rollback_deadline
             for r in ponr),
@@ -324,7 +338,26 @@ def rehearsal_comparison(*, runbook):
         rows.append({"step": step, "values": values, "median": med,
                      "always_over": bool(known) and all(v > step.planned_minutes for v in known),
                      "adoptable": med is not None and med != step.planned_minutes})
-    return {"runs": runs, "rows": rows, "over_count": sum(r["always_over"] for r in rows)}
+    return {"runs": runs, "rows": rows, "over_count": sum(r["always_over"] for r in rows),
+            "issues": issue_stats(runs=runs)}
+
+
+def issue_stats(*, runs):
+    """Per run (in the order given): issues by severity, how many are still open, the median and the
+    longest time to resolve in minutes, and the issues themselves (one query for all runs)."""
+    by_run = defaultdict(list)
+    for issue in CutoverIssue.objects.filter(run__in=runs).select_related("step").order_by("opened_at", "id"):
+        by_run[issue.run_id].append(issue)
+    out = []
+    for run in runs:
+        issues = by_run.get(run.pk, [])
+        minutes = [i.resolution_minutes for i in issues if i.resolution_minutes is not None]
+        out.append({"run": run, "issues": issues, "total": len(issues),
+                    "by_severity": [sum(1 for i in issues if i.severity == sev) for sev in IssueSeverity.values],
+                    "open": sum(1 for i in issues if i.is_open),
+                    "median_minutes": round(median(minutes)) if minutes else None,
+                    "max_minutes": max(minutes) if minutes else None})
+    return out
 
 
 # ---------------------------------------------------------------- reconciliation and plan
@@ -378,3 +411,97 @@ def rehearsals_within_window(*, project):
 
 def overdue_cutoff(now=None, hours=24):
     return (now or timezone.now()) + timedelta(hours=hours)
+
+
+# ---------------------------------------------------------------- cutover issues and the timeline
+
+def issue_list_for_user(*, user):
+    if not user.is_authenticated:
+        return CutoverIssue.objects.none()
+    return (CutoverIssue.objects.filter(project__in=_my_projects(user))
+            .select_related("project", "run", "run__runbook", "step", "owner", "opened_by")
+            .order_by("-opened_at", "-id"))
+
+
+def issue_get_for_user(*, user, pk) -> CutoverIssue:
+    issue = issue_list_for_user(user=user).filter(pk=_int(pk)).first()
+    if issue is None:
+        raise Http404
+    return issue
+
+
+def issues_for_run(*, run, status=None):
+    qs = run.issues.select_related("step", "owner", "opened_by").order_by("-opened_at", "-id")
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_ISSUE)
+    elif status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def run_timeline(*, run, newest_first=False, limit=None):
+    """The run's war-room timeline: step events, issues and updates in time order (one query)."""
+    qs = run.timeline.select_related("run_step", "issue", "actor")
+    qs = qs.order_by("-at", "-id") if newest_first else qs.order_by("at", "id")
+    return list(qs[:limit]) if limit else qs
+
+
+# ---------------------------------------------------------------- contingency scenarios and drills
+
+def scenario_list_for_user(*, user):
+    if not user.is_authenticated:
+        return ContingencyScenario.objects.none()
+    return (ContingencyScenario.objects.filter(project__in=_my_projects(user))
+            .select_related("owner", "rollback_runbook").order_by("project_id", "id"))
+
+
+def scenario_get_for_user(*, user, pk):
+    scenario = scenario_list_for_user(user=user).filter(pk=_int(pk)).first()
+    if scenario is None:
+        raise Http404
+    return scenario
+
+
+def scenarios_for_project(*, project):
+    """Scenarios with their drills (newest first) and the latest drill's outcome, in two queries."""
+    scenarios = list(project.contingency_scenarios.select_related("owner", "rollback_runbook")
+                     .prefetch_related(Prefetch("drills", queryset=Drill.objects.select_related("run", "run__runbook")
+                                                .order_by("-held_at", "-id")))
+                     .order_by("id"))
+    for scenario in scenarios:
+        drills = list(scenario.drills.all())
+        scenario.latest_drill = drills[0] if drills else None
+        scenario.drill_count = len(drills)
+    return scenarios
+
+
+def drill_list_for_user(*, user):
+    if not user.is_authenticated:
+        return Drill.objects.none()
+    return (Drill.objects.filter(project__in=_my_projects(user))
+            .select_related("scenario", "run", "run__runbook", "recorded_by").order_by("-held_at", "-id"))
+
+
+def drill_get_for_user(*, user, pk):
+    drill = drill_list_for_user(user=user).filter(pk=_int(pk)).first()
+    if drill is None:
+        raise Http404
+    return drill
+
+
+def drills_for_project(*, project):
+    return list(project.drills.select_related("scenario", "run", "run__runbook", "recorded_by")
+                .order_by("-held_at", "-id"))
+
+
+def rollback_rehearsals(*, project):
+    """Drills that were a finished rehearsal of a rollback runbook, newest first (one query)."""
+    return list(Drill.objects.filter(project=project, run__isnull=False, run__runbook__kind=RunbookKind.ROLLBACK)
+                .select_related("run", "run__runbook").order_by("-held_at", "-id"))
+
+
+def rollback_rehearsed(*, project):
+    """(passed rehearsals of a rollback, the latest rehearsal drill or None)."""
+    drills = rollback_rehearsals(project=project)
+    runs_passed = {d.run_id for d in drills if d.outcome == DrillOutcome.PASSED}
+    return len(runs_passed), (drills[0] if drills else None)

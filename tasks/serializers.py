@@ -6,7 +6,13 @@ from projects.models import Phase
 from .models import (
     Category,
     ContingencyPlan,
+    ContingencyScenario,
+    CutoverIssue,
     Decision,
+    Drill,
+    DrillOutcome,
+    IssueSeverity,
+    IssueStatus,
     MigrationCheck,
     Run,
     Runbook,
@@ -14,6 +20,7 @@ from .models import (
     RunKind,
     RunStep,
     Step,
+    TimelineEvent,
     WorkItem,
     WorkItemStatus,
 )
@@ -160,3 +167,82 @@ class ContingencyPlanSerializer(serializers.ModelSerializer):
                   "status", "manager_approved_by", "manager_approved_at", "business_approved_by",
                   "business_approved_at"]
         read_only_fields = fields
+
+
+# ---------------------------------------------------------------- the cutover night
+
+class CutoverIssueSerializer(serializers.ModelSerializer):
+    """`step` is the id of the runbook step the run's step snapshots, as everywhere in the runs API."""
+
+    run = serializers.IntegerField(source="run_id", min_value=1, max_value=2 ** 53)
+    step = serializers.IntegerField(source="step.source_step_id", min_value=1, max_value=2 ** 53, required=False,
+                                    allow_null=True)
+    title = serializers.CharField(max_length=200)
+    severity = serializers.ChoiceField(choices=IssueSeverity.choices)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    owner = serializers.IntegerField(source="owner_id", min_value=1, max_value=2 ** 53, required=False,
+                                     allow_null=True)
+    resolution_minutes = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = CutoverIssue
+        fields = ["id", "project", "run", "number", "step", "title", "severity", "description", "owner", "status",
+                  "opened_by", "opened_at", "mitigating_at", "resolved_at", "closed_at", "resolution",
+                  "resolution_minutes"]
+        read_only_fields = ["project", "number", "status", "opened_by", "opened_at", "mitigating_at", "resolved_at",
+                            "closed_at", "resolution"]
+
+
+class IssueTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=IssueStatus.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    step = serializers.SerializerMethodField()
+    step_title = serializers.SerializerMethodField()
+    issue_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TimelineEvent
+        fields = ["id", "run", "at", "kind", "step", "step_title", "issue", "issue_number", "actor", "text"]
+        read_only_fields = fields
+
+    def get_step(self, obj) -> int | None:
+        return obj.run_step.source_step_id if obj.run_step_id else None
+
+    def get_step_title(self, obj) -> str | None:
+        return obj.run_step.title if obj.run_step_id else None
+
+    def get_issue_number(self, obj) -> int | None:
+        return obj.issue.number if obj.issue_id else None
+
+
+class UpdateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000)
+
+
+class ContingencyScenarioSerializer(serializers.ModelSerializer):
+    trigger = serializers.CharField(max_length=300)
+    response = serializers.CharField(max_length=10000)
+    owner = serializers.IntegerField(source="owner_id", min_value=1, max_value=2 ** 53, required=False,
+                                     allow_null=True)
+    rollback_runbook = serializers.IntegerField(source="rollback_runbook_id", min_value=1, max_value=2 ** 53,
+                                                required=False, allow_null=True)
+
+    class Meta:
+        model = ContingencyScenario
+        fields = ["id", "project", "trigger", "response", "owner", "rollback_runbook", "created_at"]
+        read_only_fields = ["project", "created_at"]
+
+
+class DrillSerializer(serializers.ModelSerializer):
+    scenario = serializers.IntegerField(source="scenario_id", min_value=1, max_value=2 ** 53)
+    outcome = serializers.ChoiceField(choices=DrillOutcome.choices)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    run = serializers.IntegerField(source="run_id", min_value=1, max_value=2 ** 53, required=False, allow_null=True)
+
+    class Meta:
+        model = Drill
+        fields = ["id", "project", "scenario", "held_at", "outcome", "notes", "run", "recorded_by"]
+        read_only_fields = ["project", "recorded_by"]

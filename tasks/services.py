@@ -14,19 +14,29 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from notifications.services import notify
+from notifications.services import broadcast, notify
 from projects.access import roles_of
 from projects.audit import stamp
 from projects.errors import DomainError, check_fields
 from projects.models import Membership, Phase, Role
+from projects.people import display_name
+from projects.selectors import on_call
 
 from .forecast import find_cycle
 from .models import (
     FINISHED_STEP,
+    ISSUE_TRANSITIONS,
     Category,
     CheckStatus,
     ContingencyPlan,
+    ContingencyScenario,
+    CutoverIssue,
     Decision,
+    Drill,
+    DrillOutcome,
+    EventKind,
+    IssueSeverity,
+    IssueStatus,
     MigrationCheck,
     PlanStatus,
     Run,
@@ -37,6 +47,7 @@ from .models import (
     RunStep,
     RunStepStatus,
     Step,
+    TimelineEvent,
     WorkItem,
     WorkItemStatus,
 )
@@ -439,7 +450,13 @@ def _release_dependents(*, run, now, notify_owners=True):
         run.status = RunStatus.FINISHED
         run.finished_at = max((s.actual_end for s in steps if s.actual_end), default=now)
         run.save(update_fields=["status", "finished_at"])
+        _record_rollback_drill(run=run, steps=steps)
     return released
+
+
+def _timeline(*, run, kind, at, actor=None, run_step=None, issue=None, text=""):
+    return TimelineEvent.objects.create(run=run, kind=kind, at=at, run_step=run_step, issue=issue, text=text or "",
+                                        actor=actor if getattr(actor, "is_authenticated", False) else None)
 
 
 def _titles(run, ids):
@@ -482,6 +499,8 @@ def runstep_start(*, actor, run_step, now=None) -> RunStep:
     step.started_by = actor
     step.attempts += 1
     stamp(step, actor).save(update_fields=["status", "actual_start", "actual_end", "started_by", "attempts"])
+    _timeline(run=run, kind=EventKind.STEP_STARTED, at=now, actor=actor, run_step=step,
+              text=_("attempt %(n)d") % {"n": step.attempts} if step.attempts > 1 else "")
     if run.status == RunStatus.PLANNED:
         run.status = RunStatus.RUNNING
         run.started_at = now
@@ -513,6 +532,7 @@ def runstep_complete(*, actor, run_step, note="", decision="", now=None, notify_
     if note:
         step.notes = note
     stamp(step, actor).save(update_fields=["status", "actual_end", "finished_by", "notes", "decision"])
+    _timeline(run=run, kind=EventKind.STEP_DONE, at=now, actor=actor, run_step=step, text=note)
     _release_dependents(run=run, now=now, notify_owners=notify_owners)
     return step
 
@@ -526,6 +546,11 @@ def _fail(*, run, step, actor, note, now):
     run.flagged_at = now
     run.flag_note = _("“%(step)s” failed: %(note)s") % {"step": step.title, "note": note}
     stamp(run, actor).save(update_fields=["flagged_at", "flag_note"])
+    _timeline(run=run, kind=EventKind.STEP_FAILED, at=now, actor=actor, run_step=step, text=note)
+    broadcast(project=run.project, kind="runstep_failed", url=_board_url(run),
+              dedupe_key=f"runstep_failed:{step.pk}:{step.attempts}",
+              message=lazy_format(gettext_lazy("%(run)s: step “%(step)s” failed: %(note)s"),
+                                  run=lambda: run.label, step=step.title, note=note))
     managers = User.objects.filter(memberships__project=run.project, memberships__role=Role.MANAGER).distinct()
     for manager in managers:
         notify(recipient=manager, kind="runstep_failed", project=run.project, subject=step, url=_board_url(run),
@@ -564,6 +589,7 @@ def runstep_skip(*, actor, run_step, reason, now=None) -> RunStep:
     step.finished_by = actor
     step.notes = reason
     stamp(step, actor).save(update_fields=["status", "actual_end", "finished_by", "notes"])
+    _timeline(run=run, kind=EventKind.STEP_SKIPPED, at=now, actor=actor, run_step=step, text=reason)
     _release_dependents(run=run, now=now)
     return step
 
@@ -700,3 +726,306 @@ def plan_approve(*, actor, plan, as_role, now=None) -> ContingencyPlan:
         plan.status = PlanStatus.APPROVED
     stamp(plan, actor).save()
     return plan
+
+
+# ---------------------------------------------------------------- cutover issues (the night's problem log)
+
+ISSUE_FIELDS = {"title", "severity", "description", "owner", "step"}
+
+
+def _issue_url(issue):
+    return reverse("tasks:issue", args=[issue.project_id, issue.pk])
+
+
+def _check_issue_fields(*, run, title, severity, owner, step):
+    title = _text(title, "title", _("Say what the problem is: an issue needs a title."))
+    if len(title) > 200:
+        raise DomainError(_("The title can be at most 200 characters."), field="title")
+    if severity not in IssueSeverity.values:
+        raise DomainError(_("Severity must be one of: %(all)s (sev1 is the most severe).")
+                          % {"all": ", ".join(IssueSeverity.values)}, field="severity")
+    _check_member(run.project, owner)
+    if step is not None and step.run_id != run.pk:
+        raise DomainError(_("That step belongs to another run."), field="step")
+    return title
+
+
+def _tell_sev1(*, issue, run, at=None, again=""):
+    """An open sev1 is everybody's business: the managers and whoever is on call now hear at once."""
+    people = {u.pk: u for u in User.objects.filter(memberships__project=run.project,
+                                                   memberships__role=Role.MANAGER).distinct()}
+    duty = on_call(project=run.project_id, at=at)
+    if duty.primary is not None:
+        people.setdefault(duty.primary.pk, duty.primary)
+    message = lazy_format(gettext_lazy("Sev 1 in %(run)s: “%(title)s” (#%(n)d). %(where)s"),
+                          run=lambda: run.label, title=issue.title, n=issue.number,
+                          where=lambda: (_("Step: %(step)s.") % {"step": issue.step.title}) if issue.step else "")
+    for person in people.values():
+        notify(recipient=person, kind="cutover_issue", project=run.project, subject=issue, url=_issue_url(issue),
+               dedupe_key=f"cutover_issue_sev1:{issue.pk}:{person.pk}{again}", message=message)
+
+
+def _tell_owner(*, issue, run, actor):
+    if issue.owner_id and issue.owner_id != getattr(actor, "pk", None):
+        notify(recipient=issue.owner, kind="cutover_issue_assigned", project=run.project, subject=issue,
+               url=_issue_url(issue), dedupe_key=f"cutover_issue_owner:{issue.pk}:{issue.owner_id}",
+               message=lazy_format(gettext_lazy("%(run)s: issue #%(n)d “%(title)s” (%(sev)s) is yours to resolve."),
+                                   run=lambda: run.label, n=issue.number, title=issue.title,
+                                   sev=lambda: issue.get_severity_display()))
+
+
+@transaction.atomic
+def issue_file(*, actor, run, title, severity=IssueSeverity.SEV3, description="", owner=None, step=None,
+               now=None) -> CutoverIssue:
+    """Log a problem of a run (from the board, a step, the API). A sev1 flags the board and calls the
+    managers and the person on call; every issue reaches the project's chat channels."""
+    run = Run.objects.select_for_update(of=("self",)).select_related("project").get(pk=run.pk)  # numbers per run
+    _require(actor, "tasks.file_issue", run.project,
+             _("Ops engineers, developers, testers and managers may report cutover issues."))
+    title = _check_issue_fields(run=run, title=title, severity=severity, owner=owner, step=step)
+    now = now or timezone.now()
+    number = (CutoverIssue.objects.filter(run=run).aggregate(m=Max("number"))["m"] or 0) + 1
+    issue = CutoverIssue(project=run.project, run=run, step=step, number=number, title=title, severity=severity,
+                         description=(description or "").strip(), owner=owner, opened_by=actor, opened_at=now)
+    stamp(issue, actor).save()
+    _timeline(run=run, kind=EventKind.ISSUE_OPENED, at=now, actor=actor, run_step=step, issue=issue,
+              text=issue.description)
+    if severity == IssueSeverity.SEV1:
+        _tell_sev1(issue=issue, run=run, at=now)
+    _tell_owner(issue=issue, run=run, actor=actor)
+    broadcast(project=run.project, kind="cutover_issue", url=_issue_url(issue), dedupe_key=f"cutover_issue:{issue.pk}",
+              message=lazy_format(gettext_lazy("%(run)s: new issue #%(n)d (%(sev)s) “%(title)s”, reported by "
+                                               "%(who)s.%(step)s"),
+                                  run=lambda: run.label, n=number, title=title, who=display_name(actor),
+                                  sev=lambda: issue.get_severity_display(),
+                                  step=lambda: (" " + _("Step: %(step)s.") % {"step": step.title}) if step else ""))
+    return issue
+
+
+@transaction.atomic
+def issue_update(*, actor, issue, **changes) -> CutoverIssue:
+    """Edit an issue's title, severity, description, owner or step. Raising it to sev1 calls people
+    as a new sev1 would; a new owner hears that it is theirs."""
+    check_fields(changes, allowed=ISSUE_FIELDS)
+    issue = CutoverIssue.objects.select_for_update(of=("self",)).select_related("run", "run__project", "step").get(pk=issue.pk)
+    _require(actor, "tasks.work_issue", issue, _("Ops engineers, managers and the issue's owner may change it."))
+    if not issue.is_open and issue.status != IssueStatus.RESOLVED:
+        raise DomainError(_("A closed issue is kept as it was; reopen it from “resolved” to change it."),
+                          field="status", code="conflict")
+    was_sev1, old_owner = issue.severity == IssueSeverity.SEV1, issue.owner_id
+    merged = {f: changes.get(f, getattr(issue, f)) for f in ISSUE_FIELDS}
+    title = _check_issue_fields(run=issue.run, title=merged["title"], severity=merged["severity"],
+                                owner=merged["owner"], step=merged["step"])
+    if "title" in changes:
+        changes["title"] = title
+    if "description" in changes:
+        changes["description"] = (changes["description"] or "").strip()
+    changes = {k: v for k, v in changes.items() if getattr(issue, k) != v}
+    if not changes:
+        return issue
+    for key, value in changes.items():
+        setattr(issue, key, value)
+    stamp(issue, actor).save(update_fields=list(changes))
+    if issue.severity == IssueSeverity.SEV1 and not was_sev1 and issue.is_open:
+        _tell_sev1(issue=issue, run=issue.run)
+    if issue.owner_id != old_owner:
+        _tell_owner(issue=issue, run=issue.run, actor=actor)
+    return issue
+
+
+_TRANSITION_EVENT = {
+    IssueStatus.MITIGATING: EventKind.ISSUE_MITIGATING,
+    IssueStatus.RESOLVED: EventKind.ISSUE_RESOLVED,
+    IssueStatus.CLOSED: EventKind.ISSUE_CLOSED,
+    IssueStatus.OPEN: EventKind.ISSUE_REOPENED,
+}
+
+
+@transaction.atomic
+def issue_transition(*, actor, issue, to, comment="", now=None) -> CutoverIssue:
+    """open → mitigating → resolved → closed (open may go straight to resolved; resolved may reopen).
+
+    Resolving needs what fixed it (the resolution; the time to resolve is measured from the report),
+    reopening needs why."""
+    issue = CutoverIssue.objects.select_for_update(of=("self",)).select_related("run", "run__project", "step").get(pk=issue.pk)
+    _require(actor, "tasks.work_issue", issue, _("Ops engineers, managers and the issue's owner may move it on."))
+    if to not in IssueStatus.values:
+        raise DomainError(_("Unknown status “%(s)s”. Use one of: %(all)s.")
+                          % {"s": to, "all": ", ".join(IssueStatus.values)}, field="to")
+    if to not in ISSUE_TRANSITIONS[issue.status]:
+        allowed = ", ".join(sorted(ISSUE_TRANSITIONS[issue.status])) or _("none: it is closed")
+        raise DomainError(_("An issue that is %(from)s cannot go to %(to)s. Allowed next: %(allowed)s.")
+                          % {"from": issue.get_status_display().lower(), "to": IssueStatus(to).label.lower(),
+                             "allowed": allowed}, field="to", code="conflict")
+    comment = (comment or "").strip()
+    if to == IssueStatus.RESOLVED and not comment:
+        raise DomainError(_("Say what fixed it: resolving an issue needs a comment."), field="comment")
+    if to == IssueStatus.OPEN and not comment:
+        raise DomainError(_("Say why the issue is back: reopening needs a comment."), field="comment")
+    now = now or timezone.now()
+    reopened = to == IssueStatus.OPEN
+    fields = ["status"]
+    issue.status = to
+    if to == IssueStatus.MITIGATING:
+        issue.mitigating_at = now
+        fields.append("mitigating_at")
+    elif to == IssueStatus.RESOLVED:
+        issue.resolved_at, issue.resolution = now, comment
+        fields += ["resolved_at", "resolution"]
+    elif to == IssueStatus.CLOSED:
+        issue.closed_at = now
+        fields.append("closed_at")
+    else:  # reopened: the clock runs again from the original report
+        issue.resolved_at = None
+        fields.append("resolved_at")
+    stamp(issue, actor).save(update_fields=fields)
+    run = issue.run
+    _timeline(run=run, kind=_TRANSITION_EVENT[to], at=now, actor=actor, run_step=issue.step, issue=issue,
+              text=comment)
+    if reopened and issue.severity == IssueSeverity.SEV1:
+        _tell_sev1(issue=issue, run=run, at=now, again=f":reopened:{now:%Y%m%d%H%M%S}")
+    if to in (IssueStatus.RESOLVED, IssueStatus.OPEN):
+        template = (gettext_lazy("%(run)s: issue #%(n)d “%(title)s” resolved by %(who)s after %(min)s min: %(c)s")
+                    if to == IssueStatus.RESOLVED else
+                    gettext_lazy("%(run)s: issue #%(n)d “%(title)s” reopened by %(who)s: %(c)s"))
+        broadcast(project=run.project, kind="cutover_issue", url=_issue_url(issue),
+                  dedupe_key=f"cutover_issue:{issue.pk}:{to}:{now:%Y%m%d%H%M%S%f}",
+                  message=lazy_format(template, run=lambda: run.label, n=issue.number, title=issue.title,
+                                      who=display_name(actor), min=issue.resolution_minutes or 0, c=comment))
+    return issue
+
+
+# ---------------------------------------------------------------- status updates to the war room
+
+MAX_UPDATE = 2000
+
+
+@transaction.atomic
+def run_post_update(*, actor, run, text, now=None) -> TimelineEvent:
+    """A status update (进展通报): on the run's timeline and in the project's chat channels."""
+    run = Run.objects.select_related("project").get(pk=run.pk)
+    _require(actor, "tasks.post_update", run.project, _("Ops engineers and managers post status updates."))
+    text = _text(text, "text", _("Write the update: what is happening, what comes next."))
+    if len(text) > MAX_UPDATE:
+        raise DomainError(_("An update can be at most %(n)d characters.") % {"n": MAX_UPDATE}, field="text")
+    event = _timeline(run=run, kind=EventKind.UPDATE, at=now or timezone.now(), actor=actor, text=text)
+    broadcast(project=run.project, kind="cutover_update", url=_board_url(run), dedupe_key=f"cutover_update:{event.pk}",
+              message=lazy_format(gettext_lazy("%(run)s · %(who)s: %(text)s"), run=lambda: run.label,
+                                  who=display_name(actor), text=text))
+    return event
+
+
+# ---------------------------------------------------------------- contingency scenarios and drills
+
+SCENARIO_FIELDS = {"trigger", "response", "owner", "rollback_runbook"}
+
+
+def _check_scenario(*, project, trigger, response, owner, rollback_runbook):
+    trigger = _text(trigger, "trigger", _("Say what triggers the scenario, e.g. “core database unreachable”."))
+    if len(trigger) > 300:
+        raise DomainError(_("The trigger can be at most 300 characters."), field="trigger")
+    response = _text(response, "response", _("Say what the team does when it happens."))
+    _check_member(project, owner)
+    if rollback_runbook is not None and rollback_runbook.project_id != project.pk:
+        raise DomainError(_("That runbook belongs to another project."), field="rollback_runbook")
+    return trigger, response
+
+
+@transaction.atomic
+def scenario_create(*, actor, project, trigger, response, owner=None, rollback_runbook=None) -> ContingencyScenario:
+    trigger, response = _check_scenario(project=project, trigger=trigger, response=response, owner=owner,
+                                        rollback_runbook=rollback_runbook)
+    scenario = ContingencyScenario(project=project, trigger=trigger, response=response, owner=owner,
+                                   rollback_runbook=rollback_runbook)
+    stamp(scenario, actor).save()
+    return scenario
+
+
+@transaction.atomic
+def scenario_update(*, actor, scenario, **changes) -> ContingencyScenario:
+    check_fields(changes, allowed=SCENARIO_FIELDS)
+    scenario = ContingencyScenario.objects.select_for_update().get(pk=scenario.pk)
+    merged = {f: changes.get(f, getattr(scenario, f)) for f in SCENARIO_FIELDS}
+    merged["trigger"], merged["response"] = _check_scenario(project=scenario.project, **merged)
+    for key in changes:
+        setattr(scenario, key, merged[key])
+    stamp(scenario, actor).save(update_fields=list(changes) or None)
+    return scenario
+
+
+@transaction.atomic
+def scenario_delete(*, actor, scenario):
+    stamp(scenario, actor).delete()
+
+
+DRILL_FIELDS = {"scenario", "held_at", "outcome", "notes", "run"}
+
+
+def _check_drill(*, project, scenario, held_at, outcome, run):
+    if scenario is None and run is None:
+        raise DomainError(_("Choose the scenario that was drilled."), field="scenario")
+    if scenario is not None and scenario.project_id != project.pk:
+        raise DomainError(_("That scenario belongs to another project."), field="scenario")
+    if held_at is None:
+        raise DomainError(_("Say when the drill was held."), field="held_at")
+    if outcome not in DrillOutcome.values:
+        raise DomainError(_("Outcome must be one of: %(all)s.") % {"all": ", ".join(DrillOutcome.values)},
+                          field="outcome")
+    if run is not None and (run.project_id != project.pk or run.kind != RunKind.REHEARSAL):
+        raise DomainError(_("A drill's run must be a rehearsal of this project."), field="run")
+
+
+@transaction.atomic
+def drill_record(*, actor, project, scenario, held_at, outcome, notes="", run=None) -> Drill:
+    _check_drill(project=project, scenario=scenario, held_at=held_at, outcome=outcome, run=run)
+    if run is not None and Drill.objects.filter(run=run, scenario=scenario).exists():
+        raise DomainError(_("This rehearsal is recorded as a drill of that scenario already."), field="run")
+    drill = Drill(project=project, scenario=scenario, held_at=held_at, outcome=outcome, notes=(notes or "").strip(),
+                  run=run, recorded_by=actor)
+    stamp(drill, actor).save()
+    return drill
+
+
+@transaction.atomic
+def drill_update(*, actor, drill, **changes) -> Drill:
+    check_fields(changes, allowed=DRILL_FIELDS)
+    drill = Drill.objects.select_for_update().get(pk=drill.pk)
+    merged = {f: changes.get(f, getattr(drill, f)) for f in ("scenario", "held_at", "outcome", "run")}
+    _check_drill(project=drill.project, **merged)
+    for key, value in changes.items():
+        setattr(drill, key, (value or "").strip() if key == "notes" else value)
+    stamp(drill, actor).save(update_fields=list(changes) or None)
+    return drill
+
+
+@transaction.atomic
+def drill_delete(*, actor, drill):
+    stamp(drill, actor).delete()
+
+
+def rollback_outcome(*, run, steps):
+    """How a finished rehearsal of a rollback went: passed when every step was done at the first
+    attempt inside the window; partly when it needed retries or skips or ran over."""
+    clean = all(s.status == RunStepStatus.DONE and s.attempts <= 1 for s in steps)
+    return DrillOutcome.PASSED if clean and run.within_window else DrillOutcome.PARTIAL
+
+
+def _record_rollback_drill(*, run, steps):
+    """A rehearsed rollback is a drill: one per scenario that rolls back with this runbook (or one
+    without a scenario when none does). Recorded once per run, whoever finished it."""
+    if run.kind != RunKind.REHEARSAL or run.runbook.kind != RunbookKind.ROLLBACK:
+        return
+    outcome = rollback_outcome(run=run, steps=steps)
+    retried = sum(1 for s in steps if s.attempts > 1)
+    skipped = sum(1 for s in steps if s.status == RunStepStatus.SKIPPED)
+    notes = _("%(run)s of “%(runbook)s” finished %(when)s: %(retried)d step(s) retried, %(skipped)d skipped, "
+              "%(window)s.") % {
+        "run": run.label, "runbook": run.runbook.name, "when": date_format(timezone.localtime(run.finished_at),
+                                                                          "Y-m-d H:i"),
+        "retried": retried, "skipped": skipped,
+        "window": _("inside its window") if run.within_window else _("over its window")}
+    scenarios = list(ContingencyScenario.objects.filter(project=run.project, rollback_runbook=run.runbook))
+    for scenario in scenarios or [None]:
+        if not Drill.objects.filter(run=run, scenario=scenario).exists():
+            Drill.objects.create(project=run.project, scenario=scenario, held_at=run.started_at or run.planned_start,
+                                 outcome=outcome, notes=notes, run=run)

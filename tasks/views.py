@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from projects.access import roles_of
 from projects.audit import history_for
@@ -23,16 +24,36 @@ from projects.views_base import form_error, project_view, render_page
 from . import excel, readiness_criteria, selectors, services
 from .forms import (
     CheckForm,
+    DrillForm,
     ImportForm,
+    IssueEditForm,
+    IssueForm,
+    IssueTransitionForm,
     PlanForm,
     RunbookForm,
     RunForm,
+    ScenarioForm,
     StepActionForm,
     StepForm,
+    UpdateForm,
     WorkItemForm,
     WorkItemStatusForm,
 )
-from .models import MigrationCheck, PlanStatus, Run, Runbook, RunStep, RunStepStatus, Step, WorkItem
+from .models import (
+    ISSUE_TRANSITIONS,
+    ContingencyScenario,
+    CutoverIssue,
+    Drill,
+    IssueStatus,
+    MigrationCheck,
+    PlanStatus,
+    Run,
+    Runbook,
+    RunStep,
+    RunStepStatus,
+    Step,
+    WorkItem,
+)
 
 SECTION = "cutover"
 
@@ -72,6 +93,7 @@ def runbooks(request, project):
         (_("Cutover rehearsed within the window"), readiness_criteria.rehearsals_in_window(project, 1)),
         (_("Latest rehearsal reconciled clean"), readiness_criteria.reconciliation_clean(project, 0)),
         (_("Contingency plan approved"), readiness_criteria.contingency_approved(project, 1)),
+        (_("Rollback rehearsed"), readiness_criteria.rollback_rehearsed(project, 1)),
     ]
     return render_page(request, "tasks/runbooks.html", _ctx(
         runbooks=selectors.runbooks_for_project(project=project), runs=runs, criteria=criteria,
@@ -313,13 +335,17 @@ def _board_context(request, project, run, **extra):
     board = selectors.run_board(run=run, user=request.user)
     is_manager = Role.MANAGER in roles_of(request.user, project)
     return _ctx(run=run, board=board, can_edit=request.user.has_perm("tasks.edit", project),
-                is_manager=is_manager, action_form=StepActionForm(), **extra)
+                is_manager=is_manager, action_form=StepActionForm(),
+                may_file=request.user.has_perm("tasks.file_issue", project), **extra)
 
 
 @project_view("tasks.view")
 def run_board(request, project, run_id):
     run = _run(project, run_id)
-    return render_page(request, "tasks/run.html", _board_context(request, project, run), partial="board")
+    context = _board_context(request, project, run)
+    if not request.htmx or request.htmx.boosted or request.htmx.history_restore_request:
+        context.update(_timeline_context(request, project, run))
+    return render_page(request, "tasks/run.html", context, partial="board")
 
 
 @project_view("tasks.view")
@@ -365,8 +391,12 @@ def run_step_detail(request, project, run_id, step_id):
     run_step.run = run
     deps = list(run.steps.filter(source_step_id__in=run_step.depends_on).order_by("order"))
     waits_for = [d for d in deps if d.status not in (RunStepStatus.DONE, RunStepStatus.SKIPPED)]
+    may_file = request.user.has_perm("tasks.file_issue", project)
+    issue_form = IssueForm(initial={"step": run_step.pk, "title": _("Problem with “%(step)s”") % {
+        "step": run_step.title}}, run=run) if may_file else None
     return render_page(request, "tasks/run_step.html", _ctx(
-        run=run, rs=run_step, deps=deps, waits_for=waits_for, form=StepActionForm(),
+        run=run, rs=run_step, deps=deps, waits_for=waits_for, form=StepActionForm(), issue_form=issue_form,
+        step_issues=list(run_step.issues.select_related("owner").order_by("-opened_at", "-id")),
         opens_at=selectors.run_waits_for_window(run=run, now=timezone.now()),
         is_manager=Role.MANAGER in roles_of(request.user, project), history=history_for(run_step, limit=20)))
 
@@ -413,15 +443,11 @@ def check_confirm_backup(request, project, run_id, check_id):
 def contingency(request, project):
     plan = selectors.plan_for_project(project=project)
     can_edit = request.user.has_perm("tasks.edit", project) and (plan is None or plan.status != PlanStatus.APPROVED)
-    initial = {}
-    if plan is not None:
-        initial = {"rollback_criteria": plan.rollback_criteria, "decision_owner": plan.decision_owner_id,
-                   "rollback_runbook": plan.rollback_runbook_id,
-                   "point_of_no_return_at": plan.point_of_no_return_at}
-    form = PlanForm(request.POST or None, project=project, initial=initial) if can_edit else None
+    form = None
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
+        form = PlanForm(request.POST, project=project)
         if form.is_valid():
             try:
                 services.plan_save(actor=request.user, project=project, **form.cleaned_data)
@@ -431,14 +457,37 @@ def contingency(request, project):
                 messages.success(request, _("Contingency plan saved. It needs the manager's and the business "
                                             "reviewer's approval."))
                 return redirect("tasks:contingency", project.pk)
+    return contingency_page(request, project, plan_form=form)
+
+
+def contingency_page(request, project, plan_form=None, scenario_form=None, drill_form=None):
+    """The plan, its scenarios and drills. Only renders: the plan, scenario and drill forms post to
+    their own views, which give a form with errors back here."""
+    plan = selectors.plan_for_project(project=project)
+    may_edit = request.user.has_perm("tasks.edit", project)
+    can_edit_plan = may_edit and (plan is None or plan.status != PlanStatus.APPROVED)
+    initial = {}
+    if plan is not None:
+        initial = {"rollback_criteria": plan.rollback_criteria, "decision_owner": plan.decision_owner_id,
+                   "rollback_runbook": plan.rollback_runbook_id,
+                   "point_of_no_return_at": plan.point_of_no_return_at}
+    form = plan_form or (PlanForm(project=project, initial=initial) if can_edit_plan else None)
     roles = roles_of(request.user, project)
     rollback_steps = selectors.runbook_steps(runbook=plan.rollback_runbook) if plan and plan.rollback_runbook else []
-    return render_page(request, "tasks/contingency.html", _ctx(
+    response = render_page(request, "tasks/contingency.html", _ctx(
+        scenarios=selectors.scenarios_for_project(project=project),
+        drills=selectors.drills_for_project(project=project)[:20],
+        rollback=readiness_criteria.rollback_rehearsed(project, 1),
+        scenario_form=scenario_form or (ScenarioForm(project=project) if may_edit else None),
+        drill_form=drill_form or (DrillForm(project=project) if may_edit else None), may_edit=may_edit,
         plan=plan, form=form, rollback_steps=rollback_steps,
         rollback_minutes=selectors.runbook_plan(runbook=plan.rollback_runbook, steps=rollback_steps)["minutes"]
         if rollback_steps else 0,
         can_approve_manager=Role.MANAGER in roles, can_approve_business=Role.BUSINESS in roles,
         history=history_for(plan, limit=10) if plan else []))
+    if plan_form is not None:
+        response.status_code = 400
+    return response
 
 
 @project_view("tasks.approve_plan")
@@ -454,4 +503,242 @@ def contingency_approve(request, project):
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Approval recorded."))
+    return redirect("tasks:contingency", project.pk)
+
+
+# ---------------------------------------------------------------- the cutover night: issues and the timeline
+
+CUTOVER_CHANGED = "cutover-changed"  # htmx event: the board and the timeline refresh on it
+
+
+def _issue_form_context(request, project, run, form=None):
+    step = None
+    raw = request.GET.get("step")
+    if form is None:
+        initial = {}
+        if raw and raw.isdigit():
+            step = run.steps.filter(source_step_id=int(raw)).first()
+        if step is not None:
+            initial = {"step": step.pk, "title": _("Problem with “%(step)s”") % {"step": step.title}}
+        form = IssueForm(initial=initial, run=run)
+    return _ctx(run=run, form=form, step=step)
+
+
+@project_view("tasks.file_issue")
+def issue_new(request, project, run_id):
+    """Report an issue of a run: the board and a step's page open this form (prefilled from the step),
+    so filing takes two clicks. Without JavaScript it is a page of its own."""
+    run = _run(project, run_id)
+    if request.method == "GET" and request.GET.get("close"):
+        return HttpResponse("")  # the board's "cancel": empty the slot
+    if request.method == "POST":
+        form = IssueForm(request.POST, run=run)
+        if form.is_valid():
+            try:
+                issue = services.issue_file(actor=request.user, run=run, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                if request.htmx:
+                    response = render_page(request, "tasks/issue_new.html",
+                                           _ctx(run=run, issue=issue), partial="filed")
+                    return trigger_client_event(response, CUTOVER_CHANGED)
+                messages.success(request, _("Issue #%(n)d reported.") % {"n": issue.number})
+                return redirect("tasks:run", project.pk, run.pk)
+        response = render_page(request, "tasks/issue_new.html", _issue_form_context(request, project, run, form),
+                               partial="form")
+        if not request.htmx:
+            response.status_code = 400  # htmx swaps only 2xx: there the form carries the message
+        return response
+    return render_page(request, "tasks/issue_new.html", _issue_form_context(request, project, run), partial="form")
+
+
+@project_view("tasks.view")
+def run_issues(request, project, run_id):
+    run = _run(project, run_id)
+    status = request.GET.get("status") or "open"
+    if status not in ("open", "all", *IssueStatus.values):
+        status = "open"
+    issues = list(selectors.issues_for_run(run=run, status=None if status == "all" else status))
+    return render_page(request, "tasks/issues.html", _ctx(
+        run=run, issues=issues, status=status, statuses=IssueStatus.choices,
+        may_file=request.user.has_perm("tasks.file_issue", project)), partial="table")
+
+
+def _issue_context(request, project, issue, **extra):
+    may_work = request.user.has_perm("tasks.work_issue", issue)
+    return _ctx(issue=issue, run=issue.run, may_work=may_work,
+                next_statuses=[(s, IssueStatus(s).label) for s in sorted(ISSUE_TRANSITIONS[issue.status])],
+                transition_form=extra.pop("transition_form", None) or IssueTransitionForm(),
+                edit_form=extra.pop("edit_form", None) or (IssueEditForm(issue=issue) if may_work else None),
+                events=list(issue.events.select_related("actor").order_by("at", "id")),
+                history=history_for(issue, limit=15), **extra)
+
+
+def _issue(project, issue_id):
+    return get_object_or_404(CutoverIssue.objects.select_related(
+        "run", "run__runbook", "run__project", "step", "owner", "opened_by"), pk=issue_id, project=project)
+
+
+@project_view("tasks.view")
+def issue_detail(request, project, issue_id):
+    issue = _issue(project, issue_id)
+    status = 200
+    edit_form = None
+    if request.method == "POST":
+        if not request.user.has_perm("tasks.work_issue", issue):
+            raise PermissionDenied
+        edit_form = IssueEditForm(request.POST, issue=issue)
+        if edit_form.is_valid():
+            try:
+                services.issue_update(actor=request.user, issue=issue, **edit_form.changes())
+            except DomainError as exc:
+                form_error(edit_form, exc)
+            else:
+                messages.success(request, _("Issue saved."))
+                return redirect("tasks:issue", project.pk, issue.pk)
+        status = 400
+    response = render_page(request, "tasks/issue.html", _issue_context(request, project, issue, edit_form=edit_form))
+    response.status_code = status
+    return response
+
+
+@project_view("tasks.view")
+@require_POST
+def issue_transition(request, project, issue_id):
+    issue = _issue(project, issue_id)
+    if not request.user.has_perm("tasks.work_issue", issue):
+        raise PermissionDenied
+    form = IssueTransitionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.issue_transition(actor=request.user, issue=issue, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Issue #%(n)d is %(status)s now.") % {
+                "n": issue.number, "status": IssueStatus(form.cleaned_data["to"]).label.lower()})
+            return redirect("tasks:issue", project.pk, issue.pk)
+    issue = _issue(project, issue_id)
+    response = render_page(request, "tasks/issue.html", _issue_context(request, project, issue, transition_form=form))
+    response.status_code = 400
+    return response
+
+
+def _timeline_context(request, project, run, form=None):
+    may_post = request.user.has_perm("tasks.post_update", project)
+    return {"timeline": selectors.run_timeline(run=run, newest_first=True, limit=TIMELINE_LIMIT),
+            "may_post": may_post, "update_form": form or (UpdateForm() if may_post else None)}
+
+
+TIMELINE_LIMIT = 200  # newest first; the API pages through all of it
+
+
+@project_view("tasks.view")
+def run_timeline(request, project, run_id):
+    """The war-room timeline. GET: the page, or (htmx) just the feed the board polls; POST: a status
+    update, answered (htmx) with the whole panel: a fresh form and the feed with the update in it."""
+    run = _run(project, run_id)
+    if request.method != "POST":
+        return render_page(request, "tasks/timeline.html", _ctx(run=run, **_timeline_context(request, project, run)),
+                           partial="feed")
+    if not request.user.has_perm("tasks.post_update", project):
+        raise PermissionDenied
+    form = UpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.run_post_update(actor=request.user, run=run, text=form.cleaned_data["text"])
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            if request.htmx:
+                response = render_page(request, "tasks/timeline.html",
+                                       _ctx(run=run, **_timeline_context(request, project, run)), partial="timeline")
+                return trigger_client_event(response, CUTOVER_CHANGED)
+            messages.success(request, _("Update posted to the timeline and the team's chats."))
+            return redirect("tasks:run", project.pk, run.pk)
+    response = render_page(request, "tasks/timeline.html",
+                           _ctx(run=run, **_timeline_context(request, project, run, form)), partial="timeline")
+    if not request.htmx:
+        response.status_code = 400  # htmx swaps only 2xx: there the panel carries the message
+    return response
+
+
+# ---------------------------------------------------------------- contingency scenarios and drills
+
+@project_view("tasks.edit")
+@require_POST
+def scenario_add(request, project):
+    form = ScenarioForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            services.scenario_create(actor=request.user, project=project, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Scenario added."))
+            return redirect("tasks:contingency", project.pk)
+    response = contingency_page(request, project, scenario_form=form)
+    response.status_code = 400
+    return response
+
+
+@project_view("tasks.view")
+def scenario_detail(request, project, scenario_id):
+    scenario = get_object_or_404(ContingencyScenario.objects.select_related("owner", "rollback_runbook"),
+                                 pk=scenario_id, project=project)
+    can_edit = request.user.has_perm("tasks.edit", project)
+    initial = {"trigger": scenario.trigger, "response": scenario.response, "owner": scenario.owner_id,
+               "rollback_runbook": scenario.rollback_runbook_id}
+    form = ScenarioForm(request.POST or None, project=project, keep_owner=scenario.owner_id,
+                        initial=initial) if can_edit else None
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if request.POST.get("delete"):
+            services.scenario_delete(actor=request.user, scenario=scenario)
+            messages.success(request, _("Scenario deleted with its drills."))
+            return redirect("tasks:contingency", project.pk)
+        if form.is_valid():
+            changes = {k: v for k, v in form.cleaned_data.items() if getattr(v, "pk", v) != initial.get(k)}
+            try:
+                services.scenario_update(actor=request.user, scenario=scenario, **changes)
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Scenario saved."))
+                return redirect("tasks:scenario", project.pk, scenario.pk)
+        status = 400
+    response = render_page(request, "tasks/scenario.html", _ctx(
+        scenario=scenario, form=form, can_edit=can_edit,
+        drills=list(scenario.drills.select_related("run", "run__runbook", "recorded_by").order_by("-held_at", "-id")),
+        history=history_for(scenario, limit=10)))
+    response.status_code = status
+    return response
+
+
+@project_view("tasks.edit")
+@require_POST
+def drill_add(request, project):
+    form = DrillForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            services.drill_record(actor=request.user, project=project, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Drill recorded."))
+            return redirect("tasks:contingency", project.pk)
+    response = contingency_page(request, project, drill_form=form)
+    response.status_code = 400
+    return response
+
+
+@project_view("tasks.edit")
+@require_POST
+def drill_delete(request, project, drill_id):
+    drill = get_object_or_404(Drill, pk=drill_id, project=project)
+    services.drill_delete(actor=request.user, drill=drill)
+    messages.success(request, _("Drill deleted."))
     return redirect("tasks:contingency", project.pk)

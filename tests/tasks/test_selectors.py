@@ -71,7 +71,7 @@ def test_run_board_query_count_does_not_grow(project, users):
     r = run(rb, users["ops"])
     r = selectors.run_get_for_user(user=users["ops"], pk=r.pk)
     _, n = count_queries(lambda: selectors.run_board(run=r, user=users["ops"]))
-    assert n == 3  # the steps, the rehearsal durations, the contingency plan
+    assert n == 4  # the steps, the rehearsal durations, the contingency plan, the open issues
 
 
 def test_board_rollback_deadline_from_the_contingency_plan(project, users):
@@ -89,7 +89,7 @@ def test_board_rollback_deadline_from_the_contingency_plan(project, users):
     # 12 h window: the point of no return starts after 9.5 h, later than window end − 3 h.
     assert board["ponr_after_deadline"]
     _, n = count_queries(lambda: selectors.run_board(run=r, user=users["ops"]))
-    assert n == 5  # + the rollback runbook's steps and their dependencies
+    assert n == 6  # + the rollback runbook's steps and their dependencies
 
 
 def test_board_of_a_production_run_before_and_after_its_first_step(project, users):

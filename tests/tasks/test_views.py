@@ -86,9 +86,9 @@ def test_board_full_page_and_polling_partial(client, project, users, setup):
     client.force_login(users["developer"])
     url = reverse("tasks:run", args=[project.pk, setup["run"].pk])
     full = client.get(url).content.decode()
-    assert "<html" in full and 'hx-trigger="every 5s"' in full and "My next steps" in full
+    assert "<html" in full and 'hx-trigger="every 5s, cutover-changed from:body"' in full and "My next steps" in full
     partial = htmx(client, url).content.decode()
-    assert "<html" not in partial and 'id="board"' in partial and 'hx-trigger="every 5s"' in partial
+    assert "<html" not in partial and 'id="board"' in partial and 'hx-trigger="every 5s, cutover-changed from:body"' in partial
     assert "Step 1" in partial and "<svg" in partial
 
 
