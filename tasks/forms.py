@@ -1,13 +1,17 @@
 """Input shape of the cutover pages; the rules live in services."""
 
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Phase
 from projects.pickers import MemberField
 
 from .models import (
+    FINISHED_STEP,
     Category,
     ContingencyScenario,
     Decision,
@@ -18,6 +22,7 @@ from .models import (
     RunbookKind,
     RunKind,
     RunStep,
+    RunStepStatus,
     Step,
     WorkItemStatus,
 )
@@ -38,13 +43,75 @@ class RunbookForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+STEP_SELECT_LIMIT = 150  # up to this many steps the dependency box lists them; beyond, it takes numbers
+_STEP_NUMBERS = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+
+class DependsOnField(forms.Field):
+    """The steps a step waits for. A short runbook lists them to pick from; a long one (a core
+    system's cutover has 2,000 steps) takes their numbers from the # column ("12, 40-42") instead
+    of shipping a list of every step with each form. Cleans to a list of steps of the runbook."""
+
+    default_error_messages = {
+        "numbers": _("Give step numbers from the # column, separated by commas (for example 12, 40-42)."),
+        "unknown": _("There is no step %(value)s in this runbook."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.ids = []
+
+    def bind(self, runbook, *, exclude=None):
+        """Load the runbook's step ids in order (positions are the # column) and pick the widget;
+        `exclude` (the step being edited) is left out of the list."""
+        rows = list(runbook.steps.order_by("order", "id").values_list("id", "title"))
+        self.ids = [pk for pk, _title in rows]
+        if len(rows) <= STEP_SELECT_LIMIT:
+            self.widget = forms.SelectMultiple(attrs={"size": 4}, choices=[
+                (pk, f"{n}. {title}") for n, (pk, title) in enumerate(rows, start=1) if pk != exclude])
+            self.numbers = False
+        else:
+            self.widget = forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "12, 40-42"})
+            self.help_text = _("Step numbers from the # column, separated by commas; a range as 40-42.")
+            self.numbers = True
+        self.widget.is_required = False
+
+    def prepare_value(self, value):
+        if not getattr(self, "numbers", False) or isinstance(value, str):
+            return value
+        position = {pk: n for n, pk in enumerate(self.ids, start=1)}
+        return ", ".join(str(position[getattr(v, "pk", v)]) for v in (value or []) if getattr(v, "pk", v) in position)
+
+    def to_python(self, value):
+        if self.numbers:
+            ids = []
+            for part in filter(None, (p.strip() for p in (value or "").replace("，", ",").split(","))):
+                match = _STEP_NUMBERS.match(part)
+                if not match:
+                    raise forms.ValidationError(self.error_messages["numbers"], code="numbers")
+                first, last = int(match[1]), int(match[2] or match[1])
+                if not 1 <= first <= last <= len(self.ids):
+                    raise forms.ValidationError(self.error_messages["unknown"], code="unknown",
+                                                params={"value": part})
+                ids.extend(self.ids[first - 1:last])
+        else:
+            try:
+                ids = [int(v) for v in (value or [])]
+            except (TypeError, ValueError):
+                raise forms.ValidationError(self.error_messages["numbers"], code="numbers") from None
+            for pk in ids:
+                if pk not in self.ids:
+                    raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"value": pk})
+        return list(Step.objects.filter(pk__in=set(ids)).order_by("order", "id"))
+
+
 class StepForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     owner = MemberField(label=_("Owner"), required=False)
     planned_minutes = forms.IntegerField(label=_("Planned minutes"), min_value=0, max_value=7 * 24 * 60, initial=10)
-    depends_on = forms.ModelMultipleChoiceField(label=_("Depends on"), queryset=Step.objects.none(), required=False,
-                                                widget=forms.SelectMultiple(attrs={"size": 4}))
+    depends_on = DependsOnField(label=_("Depends on"))
     checkpoint = forms.BooleanField(label=_("Go/no-go checkpoint"), required=False)
     point_of_no_return = forms.BooleanField(label=_("Point of no return"), required=False)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -61,10 +128,7 @@ class StepForm(forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.fields["owner"].bind(runbook.project)
-        steps = runbook.steps.order_by("order", "id")
-        if step is not None:
-            steps = steps.exclude(pk=step.pk)
-        self.fields["depends_on"].queryset = steps
+        self.fields["depends_on"].bind(runbook, exclude=step.pk if step else None)  # the service refuses a self-dependency
 
 
 class ImportForm(forms.Form):
@@ -163,7 +227,20 @@ class IssueForm(forms.Form):
 
     def __init__(self, *args, run, keep_owner=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["step"].queryset = run.steps.order_by("order", "id")
+        field = self.fields["step"]
+        field.queryset = run.steps.order_by("order", "id")  # any step of the run is accepted
+        if run.steps.count() > STEP_SELECT_LIMIT:
+            # A long run lists the steps an issue is about on the night; any other is named by
+            # filing from its page (the chosen one is always listed).
+            chosen = self.data.get(self.add_prefix("step")) if self.is_bound else self.initial.get("step")
+            chosen = int(chosen) if str(chosen or "").isdigit() else None
+            recent = run.steps.filter(status__in=FINISHED_STEP, actual_end__isnull=False).order_by("-actual_end")
+            listed = field.queryset.filter(
+                Q(status__in=(RunStepStatus.RUNNING, RunStepStatus.FAILED, RunStepStatus.READY)) | Q(pk=chosen)
+                | Q(pk__in=recent.values("pk")[:10])).only("id", "title")[:200]
+            field.widget.choices = [("", field.empty_label), *((s.pk, s.title) for s in listed)]
+            field.help_text = _("Running, failed and ready steps and the last finished; report from a step's page "
+                                "to name any other.")
         self.fields["owner"].bind(run.project, keep=keep_owner)
 
 

@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import timedelta
 from statistics import median
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -109,11 +110,15 @@ def runbooks_for_project(*, project):
             .order_by("kind", "name", "id"))
 
 
-def runbook_steps(*, runbook):
-    """Steps in order with their owner and dependencies loaded (2 queries)."""
-    return list(runbook.steps.select_related("owner")
-                .prefetch_related(Prefetch("depends_on", queryset=Step.objects.only("id", "title", "order")))
-                .order_by("order", "id"))
+def runbook_steps(*, runbook, page=None, per_page=None):
+    """Steps in order with their owner and dependencies loaded (2 queries); with `per_page`, one
+    Page of them (`page` numbered from 1) whose objects are loaded the same way."""
+    steps = (runbook.steps.select_related("owner")
+             .prefetch_related(Prefetch("depends_on", queryset=Step.objects.only("id", "title", "order")))
+             .order_by("order", "id"))
+    if per_page:
+        return Paginator(steps, per_page).get_page(page)
+    return list(steps)
 
 
 def step_list_for_runbook(*, runbook):
@@ -122,15 +127,25 @@ def step_list_for_runbook(*, runbook):
 
 
 def runbook_plan(*, runbook, steps=None):
-    """Planned schedule of a runbook from time zero: critical path and total planned duration."""
-    steps = steps if steps is not None else runbook_steps(runbook=runbook)
-    nodes = [Node(id=s.pk, deps=[d.pk for d in s.depends_on.all()], planned_minutes=s.planned_minutes,
-                  order=s.order) for s in steps]
+    """Planned schedule of a runbook from time zero: critical path and total planned duration.
+
+    Without `steps`, reads only what the schedule needs (two lean queries, no model objects), so a
+    page showing some of 2,000 steps still plans all of them."""
+    if steps is not None:
+        rows = [(s.pk, s.planned_minutes, s.order, [d.pk for d in s.depends_on.all()]) for s in steps]
+    else:
+        deps = defaultdict(list)
+        for from_id, to_id in Step.depends_on.through.objects.filter(from_step__runbook=runbook).values_list(
+                "from_step_id", "to_step_id"):
+            deps[from_id].append(to_id)
+        rows = [(pk, minutes, order, deps[pk]) for pk, minutes, order in
+                runbook.steps.order_by("order", "id").values_list("id", "planned_minutes", "order")]
+    nodes = [Node(id=pk, deps=d, planned_minutes=minutes, order=order) for pk, minutes, order, d in rows]
     zero = timezone.now().replace(second=0, microsecond=0)
     plan = schedule(nodes, planned_start=zero, now=zero)
     return {"critical": set(plan.planned_critical_path),
             "minutes": round((plan.planned_finish - zero).total_seconds() / 60),
-            "sum_minutes": sum(s.planned_minutes for s in steps)}
+            "sum_minutes": sum(minutes for _, minutes, _, _ in rows), "count": len(rows)}
 
 
 # ---------------------------------------------------------------- runs and forecasts
@@ -231,16 +246,65 @@ def _minutes(delta):
     return round(delta.total_seconds() / 60)
 
 
-def run_board(*, run, user, now=None):
-    """Everything the live board shows, in a constant number of queries (steps, estimates, checks)."""
+# The board lists every step of a short run; a long one (a core-banking cutover has 2,000) shows
+# its focus (failed, running, ready, the next on the critical path, points of no return, the
+# reader's own next steps, the latest finished), and every step a page at a time on request.
+BOARD_ALL_STEPS = 80
+BOARD_PAGE = 100
+BOARD_NEXT_CRITICAL = 10
+BOARD_READY = 20
+BOARD_RECENT_DONE = 5
+# What the forecast and the counts need of every step; the rows shown are loaded in full.
+_LEAN_STEP = ("id", "run_id", "source_step_id", "order", "status", "planned_minutes", "depends_on",
+              "actual_start", "actual_end", "point_of_no_return", "owner_id")
+
+
+def _focus_ids(lean, fc, critical, user):
+    """Ids of the steps a long run's board lists first (see BOARD_ALL_STEPS)."""
+    ids = set()
+    ready = []
+    for s in lean:
+        if s.status in (RunStepStatus.FAILED, RunStepStatus.RUNNING) or s.point_of_no_return:
+            ids.add(s.pk)
+        elif s.status == RunStepStatus.READY:
+            ready.append(s)
+    ids.update(s.pk for s in ready[:BOARD_READY])
+    waiting = sorted((s for s in lean if s.status not in FINISHED_STEP and s.status != RunStepStatus.RUNNING
+                      and s.source_step_id in critical), key=lambda s: fc.forecast[s.source_step_id].start)
+    ids.update(s.pk for s in waiting[:BOARD_NEXT_CRITICAL])
+    ids.update(s.pk for s in [s for s in lean if s.owner_id == user.pk and s.status not in FINISHED_STEP][:5])
+    done = sorted((s for s in lean if s.status in FINISHED_STEP and s.actual_end), key=lambda s: s.actual_end)
+    ids.update(s.pk for s in done[-BOARD_RECENT_DONE:])
+    return ids
+
+
+def run_board(*, run, user, now=None, show="focus", page=None):
+    """Everything the live board shows, in a constant number of queries whatever the run's size.
+
+    The forecast, counts and lists are computed over every step from a lean load; the step table
+    holds the whole run when it is short, otherwise its focus (`show="focus"`) or one page of all
+    steps in order (`show="all"`, `page`)."""
     now = now or timezone.now()
-    steps = list(run.steps.select_related("owner", "started_by", "finished_by").order_by("order", "id"))
+    lean = list(run.steps.only(*_LEAN_STEP).order_by("order", "id"))
     estimates = rehearsal_estimates([run])[run.pk]
-    fc = run_forecast(run=run, steps=steps, estimates=estimates, now=now)
+    fc = run_forecast(run=run, steps=lean, estimates=estimates, now=now)
     critical = set(fc.critical_path)
     window_minutes = max(1, _minutes(run.window_end - run.planned_start))
     slack = _minutes(run.window_end - fc.forecast_finish)
-    by_source = {s.source_step_id: s for s in steps}
+    windowed = len(lean) > BOARD_ALL_STEPS
+    steps_page = None
+    if not windowed:
+        shown_ids = {s.pk for s in lean}
+    elif show == "all":
+        steps_page = Paginator(lean, BOARD_PAGE).get_page(page)
+        shown_ids = {s.pk for s in steps_page.object_list}
+    else:
+        shown_ids = _focus_ids(lean, fc, critical, user)
+    # The focus lists (ready, running, failed, mine, points of no return) are always shown in full.
+    shown_ids |= _focus_ids(lean, fc, critical, user) if windowed and show == "all" else set()
+    full = {s.pk: s for s in run.steps.filter(pk__in=shown_ids).select_related("owner", "started_by", "finished_by")}
+    steps = [full[s.pk] for s in lean if s.pk in full]
+    table = steps if steps_page is None else [full[s.pk] for s in steps_page.object_list]
 
     # Timeline: planned bars and actual/forecast bars on one scale (percent of the visible span).
     span_start = min([run.planned_start] + [s.actual_start for s in steps if s.actual_start])
@@ -250,10 +314,12 @@ def run_board(*, run, user, now=None):
     def pos(t):
         return round((t - span_start).total_seconds() * 100 / span, 2)
 
-    rows = []
     counts = defaultdict(int)
-    for s in steps:
+    for s in lean:
         counts[s.status] += 1
+    position = {s.pk: n for n, s in enumerate(lean, start=1)}
+    rows = []
+    for s in table:
         p, f = fc.planned[s.source_step_id], fc.forecast[s.source_step_id]
         if s.status == RunStepStatus.RUNNING and s.actual_start:
             elapsed = _minutes(now - s.actual_start)
@@ -261,15 +327,15 @@ def run_board(*, run, user, now=None):
         else:
             elapsed, variance = None, s.variance
         rows.append({
-            "step": s, "planned": p, "forecast": f, "critical": s.source_step_id in critical,
+            "step": s, "position": position[s.pk], "planned": p, "forecast": f, "critical": s.source_step_id in critical,
             "estimate": estimates.get(s.source_step_id), "elapsed": elapsed, "variance": variance,
-            "deps": [by_source[d] for d in s.depends_on if d in by_source],
             "p_left": pos(p.start), "p_width": max(0.4, pos(p.finish) - pos(p.start)),
             "a_left": pos(f.start), "a_width": max(0.4, pos(f.finish) - pos(f.start)),
             "actual_kind": ("done" if s.status in FINISHED_STEP else "running" if s.status == RunStepStatus.RUNNING
                             else "failed" if s.status == RunStepStatus.FAILED else "forecast"),
         })
-    ponr = [r for r in rows if r["step"].point_of_no_return]
+    ponr = [{"step": s, "planned": fc.planned[s.source_step_id], "forecast": fc.forecast[s.source_step_id]}
+            for s in steps if s.point_of_no_return]
     # The contingency plan: rolling back takes the rollback runbook's critical path, so the decision
     # must come that long before the window closes (a fixed number of queries: plan, steps, dependencies).
     plan = plan_for_project(project=run.project)
@@ -286,17 +352,21 @@ def run_board(*, run, user, now=None):
     return {
         "steps": steps,
         "rows": rows,
+        "windowed": windowed,
+        "show": "all" if steps_page is not None else "focus",
+        "steps_page": steps_page,
         "forecast": fc,
         "now": now,
         "now_pos": pos(now) if span_start <= now <= span_end else None,
         "window_pos": pos(run.window_end),
-        "ready_now": [s for s in steps if s.status == RunStepStatus.READY],
+        "ready_now": [s for s in steps if s.status == RunStepStatus.READY][:BOARD_READY],
+        "ready_total": counts[RunStepStatus.READY],
         "running": [s for s in steps if s.status == RunStepStatus.RUNNING],
         "failed": [s for s in steps if s.status == RunStepStatus.FAILED],
         "my_next": [s for s in steps if s.owner_id == user.pk and s.status not in FINISHED_STEP][:5],
         "counts": dict(counts),
         "finished": finished,
-        "total": len(steps),
+        "total": len(lean),
         "slack": slack,
         "over": -slack,
         "breaks_window": slack < 0,

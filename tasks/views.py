@@ -183,11 +183,16 @@ def workitem_status(request, project, item_id):
 
 # ---------------------------------------------------------------- runbook editor
 
+RUNBOOK_PAGE = 100  # steps a page; the plan (critical path, total) always covers all of them
+
+
 def _runbook_context(request, project, runbook, **extra):
-    steps = selectors.runbook_steps(runbook=runbook)
-    plan = selectors.runbook_plan(runbook=runbook, steps=steps)
+    # The page a change was made on stays in view: its forms post the page they were shown on.
+    page = selectors.runbook_steps(runbook=runbook, page=request.POST.get("page") or request.GET.get("page"),
+                                   per_page=RUNBOOK_PAGE)
+    plan = selectors.runbook_plan(runbook=runbook)
     can_edit = request.user.has_perm("tasks.edit", project)
-    return _ctx(runbook=runbook, steps=steps, plan=plan, can_edit=can_edit,
+    return _ctx(runbook=runbook, steps=page.object_list, page=page, plan=plan, can_edit=can_edit,
                 step_form=extra.pop("step_form", None) or (StepForm(runbook=runbook) if can_edit else None),
                 import_form=extra.pop("import_form", None) or (ImportForm() if can_edit else None),
                 run_form=RunForm(project=project, initial={"runbook": runbook}) if can_edit else None,
@@ -332,7 +337,8 @@ def run_create(request, project):
 
 
 def _board_context(request, project, run, **extra):
-    board = selectors.run_board(run=run, user=request.user)
+    show = "all" if request.GET.get("steps") == "all" else "focus"
+    board = selectors.run_board(run=run, user=request.user, show=show, page=request.GET.get("page"))
     is_manager = Role.MANAGER in roles_of(request.user, project)
     return _ctx(run=run, board=board, can_edit=request.user.has_perm("tasks.edit", project),
                 is_manager=is_manager, action_form=StepActionForm(),

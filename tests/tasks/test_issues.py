@@ -304,3 +304,18 @@ def test_the_rehearsal_comparison_and_the_lessons_show_the_issues(client, projec
     assert "Issues per rehearsal" in compare and "Customers cannot log in" in compare
     lessons = client.get(reverse("hypercare:lessons", args=[project.pk])).content.decode()
     assert "What went wrong on the cutover runs" in lessons and "DB connection repaired" in lessons
+
+
+def test_on_a_long_run_the_step_list_holds_the_steps_of_the_moment_but_any_step_is_accepted(project, users):
+    from tasks.forms import STEP_SELECT_LIMIT, IssueForm
+    rb = runbook(project, users["ops"])
+    steps = chain(rb, users["ops"], STEP_SELECT_LIMIT + 10)
+    r = run(rb, users["ops"])
+    listed = [value for value, _label in IssueForm(run=r).fields["step"].widget.choices if value]
+    assert listed == [run_step(r, steps[0]).pk]  # only the first step is ready
+    far = run_step(r, steps[-1])  # pending, not listed, but filing from its page names it
+    form = IssueForm(run=r, initial={"step": far.pk})
+    assert far.pk in [value for value, _label in form.fields["step"].widget.choices]
+    bound = IssueForm({"title": "Slow", "severity": "sev3", "step": far.pk}, run=r)
+    assert bound.is_valid(), bound.errors
+    assert bound.cleaned_data["step"] == far

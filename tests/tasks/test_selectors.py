@@ -71,7 +71,7 @@ def test_run_board_query_count_does_not_grow(project, users):
     r = run(rb, users["ops"])
     r = selectors.run_get_for_user(user=users["ops"], pk=r.pk)
     _, n = count_queries(lambda: selectors.run_board(run=r, user=users["ops"]))
-    assert n == 4  # the steps, the rehearsal durations, the contingency plan, the open issues
+    assert n == 5  # the steps (lean, then those shown), the rehearsal durations, the contingency plan, the open issues
 
 
 def test_board_rollback_deadline_from_the_contingency_plan(project, users):
@@ -89,7 +89,7 @@ def test_board_rollback_deadline_from_the_contingency_plan(project, users):
     # 12 h window: the point of no return starts after 9.5 h, later than window end − 3 h.
     assert board["ponr_after_deadline"]
     _, n = count_queries(lambda: selectors.run_board(run=r, user=users["ops"]))
-    assert n == 6  # + the rollback runbook's steps and their dependencies
+    assert n == 7  # + the rollback runbook's steps and their dependencies
 
 
 def test_board_of_a_production_run_before_and_after_its_first_step(project, users):
@@ -117,3 +117,39 @@ def test_board_of_a_production_run_before_and_after_its_first_step(project, user
     assert board["ponr"][0]["forecast"] == started + timedelta(minutes=30) and not board["ponr"][0]["passed"]
     # The running step is listed as running, not counted as ready.
     assert board["ready_now"] == [] and [s.title for s in board["running"]] == ["Freeze"]
+
+
+def test_a_long_run_board_shows_its_focus_and_all_steps_a_page_at_a_time(project, users, settings):
+    ops = users["ops"]
+    rb = runbook(project, ops)
+    steps = chain(rb, ops, selectors.BOARD_ALL_STEPS + 70, minutes=5)  # one long chain: all critical
+    step(rb, ops, "Switch network", 5, deps=[steps[-1]], point_of_no_return=True)
+    r = run(rb, ops)
+    for s in steps[:3]:
+        services.runstep_start(actor=ops, run_step=run_step(r, s), now=r.planned_start)
+        services.runstep_complete(actor=ops, run_step=run_step(r, s), now=r.planned_start + timedelta(minutes=5))
+    r = selectors.run_get_for_user(user=ops, pk=r.pk)
+    board = selectors.run_board(run=r, user=ops)
+    total = selectors.BOARD_ALL_STEPS + 71
+    assert board["windowed"] and board["show"] == "focus" and board["total"] == total
+    titles = [row["step"].title for row in board["rows"]]
+    # The latest finished, the one ready, the next on the critical path, the point of no return.
+    assert titles[:4] == ["Step 1", "Step 2", "Step 3", "Step 4"]
+    assert "Switch network" in titles and len(titles) <= 4 + selectors.BOARD_NEXT_CRITICAL + 5 + 1
+    assert [s.title for s in board["ready_now"]] == ["Step 4"] and board["finished"] == 3
+    # The forecast still counts every step.
+    assert board["forecast"].forecast_finish >= r.planned_start + timedelta(minutes=5 * (total - 3))
+
+    page2 = selectors.run_board(run=r, user=ops, show="all", page=2)
+    assert page2["steps_page"].number == 2 and len(page2["rows"]) == total - selectors.BOARD_PAGE
+    assert page2["rows"][0]["position"] == selectors.BOARD_PAGE + 1
+    _, n = count_queries(lambda: selectors.run_board(run=r, user=ops, show="all", page=1))
+    assert n == 5
+
+
+def test_a_short_run_board_lists_every_step(project, users):
+    rb = runbook(project, users["ops"])
+    chain(rb, users["ops"], 12)
+    r = selectors.run_get_for_user(user=users["ops"], pk=run(rb, users["ops"]).pk)
+    board = selectors.run_board(run=r, user=users["ops"], show="all")
+    assert not board["windowed"] and board["steps_page"] is None and len(board["rows"]) == 12

@@ -108,6 +108,25 @@ def test_board_query_count_constant(client, project, users):
     assert few_full == many_full
 
 
+def test_a_long_run_board_has_focus_and_all_steps_pages(client, project, users):
+    from tasks.selectors import BOARD_ALL_STEPS, BOARD_PAGE
+    rb = runbook(project, users["ops"])
+    chain(rb, users["ops"], BOARD_ALL_STEPS + BOARD_PAGE, minutes=5)
+    r = run(rb, users["ops"])
+    client.force_login(users["ops"])
+    url = reverse("tasks:run", args=[project.pk, r.pk])
+    focus = client.get(url).content.decode()
+    assert "All steps" in focus and "Step 1<" in focus and f"Step {BOARD_ALL_STEPS + BOARD_PAGE}<" not in focus
+    second = htmx(client, url + "?steps=all&page=2")
+    body = second.content.decode()
+    assert "<html" not in body and f"Step {BOARD_PAGE + 1}<" in body and "Step 1<" in body  # Step 1 is ready: listed above
+    # The polling board keeps the page it shows.
+    assert f'hx-get="{url}?steps=all&amp;page=2"' in body
+    _, one = count_queries(lambda: htmx(client, url + "?steps=all&page=1"))
+    _, two = count_queries(lambda: htmx(client, url + "?steps=all&page=2"))
+    assert one == two
+
+
 def test_list_pages_query_count_constant(client, project, users):
     rb = runbook(project, users["ops"])
     chain(rb, users["ops"], 2)
@@ -585,3 +604,32 @@ def test_run_step_card_says_when_and_by_whom_a_step_finished(client, project, us
     card = _act_card(client.get(reverse("tasks:run_step", args=[project.pk, r.pk, second.pk])).content.decode())
     when = timezone.localtime(skipped.actual_end).strftime("%Y-%m-%d %H:%M")
     assert f"Skipped at {when} by {display_name(users['manager'])}." in card
+
+
+def test_a_long_runbook_is_paged_and_takes_dependencies_by_number(client, project, users):
+    from tasks.forms import STEP_SELECT_LIMIT
+    from tasks.views import RUNBOOK_PAGE
+    rb = runbook(project, users["ops"])
+    steps = chain(rb, users["ops"], max(STEP_SELECT_LIMIT, RUNBOOK_PAGE) + 5, minutes=1)
+    client.force_login(users["ops"])
+    url = reverse("tasks:runbook", args=[project.pk, rb.pk])
+    first = client.get(url).content.decode()
+    assert f"{len(steps)} steps" in first and "Page 1 of 2" in first
+    assert "<select" not in first.split('id="id_depends_on"')[0][-200:] and 'placeholder="12, 40-42"' in first
+    # The plan covers all steps, not the page: a chain of n one-minute steps takes n minutes.
+    assert f"Critical path {len(steps)} min" in first
+    last = htmx(client, url + "?page=2").content.decode()
+    assert f"Step {len(steps)}" in last and "<html" not in last
+    # A new step after steps 3 and 5–6, by number.
+    response = client.post(url, {"title": "Verify", "category": "verification", "planned_minutes": 5,
+                                 "depends_on": "3, 5-6", "page": "99"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "Verify" in response.content.decode()  # the last page shows it
+    new = rb.steps.get(title="Verify")
+    assert [d.title for d in new.depends_on.order_by("order")] == ["Step 3", "Step 5", "Step 6"]
+    # A number past the end is refused and nothing is saved.
+    response = client.post(url, {"title": "Bad", "category": "verification", "planned_minutes": 5,
+                                 "depends_on": f"2, {len(steps) + 9}"}, headers={"HX-Request": "true"})
+    assert "There is no step" in response.content.decode() and not rb.steps.filter(title="Bad").exists()
+    response = client.post(url, {"title": "Bad", "category": "verification", "planned_minutes": 5,
+                                 "depends_on": "two"}, headers={"HX-Request": "true"})
+    assert "Give step numbers" in response.content.decode() and not rb.steps.filter(title="Bad").exists()
