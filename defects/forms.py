@@ -1,9 +1,10 @@
 """Input shape only; the workflow and its rules live in services."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from projects.pickers import MemberField
+from projects.pickers import MemberField, RecordField
 
 from . import links, selectors
 from .models import (
@@ -30,12 +31,14 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXT = {"rows": 4}
 
 
-def _requirement_field(project, *, multiple=False):
+def _requirement_field(project, *, multiple=False, **kwargs):
+    """A project's requirement(s): a list while there are few, codes with suggestions when thousands."""
     qs = links.requirements_of(project)
     if qs is None:
         return None
-    cls = forms.ModelMultipleChoiceField if multiple else forms.ModelChoiceField
-    return cls(queryset=qs, required=False, label=_("Requirements") if multiple else _("Requirement"))
+    field = RecordField(multiple=multiple, label=_("Requirements") if multiple else _("Requirement"), **kwargs)
+    return field.bind(qs, lookup_url=reverse("requirements:lookup", args=[project.pk]),
+                      unknown=_("No requirement with the code “%(value)s” in this project."))
 
 
 class DefectForm(forms.Form):
@@ -90,11 +93,9 @@ class DefectEditForm(forms.ModelForm):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = TestCycle.objects.filter(project=project)
-        requirements = links.requirements_of(project)
-        if requirements is not None:
-            self.fields["requirement"] = forms.ModelChoiceField(
-                queryset=requirements, required=False, label=_("Requirement"),
-                initial=self.instance.requirement_id if self.instance else None)
+        requirement = _requirement_field(project, initial=self.instance.requirement_id if self.instance else None)
+        if requirement is not None:
+            self.fields["requirement"] = requirement
             self.order_fields(["title", "severity", "priority", "category", "found_in", "cycle", "requirement"])
 
 
@@ -175,29 +176,27 @@ class CycleForm(forms.ModelForm):
 class CyclePlanForm(CycleForm):
     """Planning a cycle: its dates and, optionally, its scope. Nothing chosen = every active case."""
 
-    requirements = forms.ModelMultipleChoiceField(queryset=TestCase.objects.none(), required=False,
-                                                  label=_("Cases of these requirements"))
     departments = forms.ModelMultipleChoiceField(queryset=TestCase.objects.none(), required=False,
                                                  label=_("Cases of these departments' requirements"))
     tags = forms.MultipleChoiceField(choices=[], required=False, label=_("Cases with these tags"))
-    cases = forms.ModelMultipleChoiceField(queryset=TestCase.objects.none(), required=False,
-                                           label=_("These cases (by hand)"))
+    cases = RecordField(multiple=True, label=_("These cases (by hand)"))
 
     def __init__(self, *args, project, **kwargs):
         from projects.models import Department
 
         super().__init__(*args, **kwargs)
-        requirements = links.requirements_of(project)
+        requirements = _requirement_field(project, multiple=True)
         if requirements is not None:
-            self.fields["requirements"].queryset = requirements
-        else:
-            del self.fields["requirements"]
+            requirements.label = _("Cases of these requirements")
+            self.fields["requirements"] = requirements
         self.fields["departments"].queryset = Department.objects.filter(project=project).order_by("name")
         self.fields["tags"].choices = [(t, t) for t in selectors.case_tags(project)]
-        self.fields["cases"].queryset = TestCase.objects.filter(project=project, active=True).order_by("code")
-        for name in ("requirements", "departments", "tags", "cases"):
-            if name in self.fields:
-                self.fields[name].widget.attrs["size"] = 6
+        self.fields["cases"].bind(TestCase.objects.filter(project=project, active=True).order_by("code"),
+                                  unknown=_("No active case with the code “%(value)s” in this project."))
+        self.order_fields(["name", "kind", "planned_start", "planned_end", "status",
+                           "requirements", "departments", "tags", "cases"])
+        for name in ("departments", "tags"):
+            self.fields[name].widget.attrs["size"] = 6
 
 
 class CaseForm(forms.Form):

@@ -129,3 +129,99 @@ def suggestions_html(users, project=None):
             roles.setdefault(user_id, []).append(str(Role(role).label))
     return format_html_join("", '<option value="{}">{}</option>',
                             ((member_label(u), " · ".join(roles.get(u.pk, []))) for u in users))
+
+
+# ---------------------------------------------------------------- records named by code
+
+SELECT_LIMIT = 150  # up to this many choices a list is kinder; beyond, a box that takes codes
+_CODES = re.compile(r"[\s,，;；、]+")
+
+
+class RecordField(forms.Field):
+    """One record (or, with `multiple`, several) of a project, named by its code.
+
+    While the project has few (≤ SELECT_LIMIT) the field is a list to pick from, as before; with
+    thousands (a core-banking launch has 10,000 requirements) it is a text box that takes codes,
+    one ("REQ-0012", or a suggestion "REQ-0012 · title" from `lookup_url`) or several separated by
+    commas or spaces, so no form ships a list of everything. Ids are accepted in either mode (what
+    old links and tests send). Cleans to an object (or a list), or None / [] when left empty."""
+
+    default_error_messages = {
+        "unknown": _("No record with the code “%(value)s” in this project."),
+    }
+
+    def __init__(self, *, multiple=False, code_field="code", **kwargs):
+        kwargs.setdefault("required", False)
+        self.multiple, self.code_field, self.queryset, self.as_codes = multiple, code_field, None, False
+        super().__init__(**kwargs)
+
+    def bind(self, queryset, *, lookup_url=None, unknown=None):
+        self.queryset = queryset
+        if unknown:
+            self.error_messages["unknown"] = unknown
+        rows = list(queryset[:SELECT_LIMIT + 1])
+        self.as_codes = len(rows) > SELECT_LIMIT
+        if not self.as_codes:
+            choices = [(obj.pk, str(obj)) for obj in rows]
+            self.widget = (forms.SelectMultiple(attrs={"size": 6}, choices=choices) if self.multiple
+                           else forms.Select(choices=[("", "---------"), *choices]))
+        elif self.multiple:
+            self.widget = forms.TextInput(attrs={"autocomplete": "off"})
+            self.help_text = _("Codes separated by commas or spaces.")
+        else:
+            self.widget = LookupInput(url=lookup_url) if lookup_url else forms.TextInput(attrs={"autocomplete": "off"})
+            self.help_text = _("Type a code or words of the title and pick a suggestion.")
+        self.widget.is_required = self.required
+        return self
+
+    def _values(self, value):
+        if self.multiple and isinstance(value, (list, tuple)):
+            return list(value)
+        if value in (None, ""):
+            return []
+        return [value]
+
+    def prepare_value(self, value):
+        if not self.as_codes:
+            values = [getattr(v, "pk", v) for v in self._values(value)]
+            return values if self.multiple else (values[0] if values else "")
+        if isinstance(value, str):
+            return value
+        objects = [v for v in self._values(value) if hasattr(v, "pk")]
+        ids = [v for v in self._values(value) if not hasattr(v, "pk")]
+        if ids:
+            objects += list(self.queryset.filter(pk__in=ids))
+        return ", ".join(getattr(o, self.code_field) for o in objects)
+
+    def to_python(self, value):
+        by_code = self.as_codes and isinstance(value, str)
+        if by_code:
+            text = value.strip()
+            if not self.multiple and text:  # "REQ-0012 · title": the code comes first
+                text = text.split(" · ")[0].split()[0]
+            tokens = [t for t in _CODES.split(text) if t]
+        else:  # the list's choices are ids
+            tokens = [str(getattr(v, "pk", v)).strip() for v in self._values(value) if str(v).strip()]
+        if not tokens:
+            return [] if self.multiple else None
+        found = {}
+        if by_code:
+            for obj in self.queryset.filter(**{f"{self.code_field}__in": tokens}):
+                found[getattr(obj, self.code_field)] = obj
+        ids = [int(t) for t in tokens if t.isdigit() and t not in found]  # an id when no code matches
+        for obj in self.queryset.filter(pk__in=ids) if ids else ():
+            found.setdefault(str(obj.pk), obj)
+        out = []
+        for token in tokens:
+            obj = found.get(token)
+            if obj is None:
+                raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"value": token[:40]})
+            if obj not in out:
+                out.append(obj)
+        return out if self.multiple else out[0]
+
+
+def record_suggestions_html(objects, *, code_field="code", label_field="title"):
+    """<option>s for a RecordField's datalist: "CODE · title"."""
+    return format_html_join("", '<option value="{} · {}"></option>',
+                            ((getattr(o, code_field), getattr(o, label_field)) for o in objects))

@@ -82,6 +82,15 @@ def requirement_list(*, user, project, status=None, department=None, priority=No
     return qs.order_by(*SORTS.get(sort or "code", SORTS["code"]))
 
 
+def requirement_search(*, project, q, limit=15):
+    """Requirements of `project` whose code starts with, or title contains, `q`; codes first."""
+    q = (q or "").strip().split(" · ")[0].strip()
+    if not q:
+        return []
+    found = project.requirements.filter(Q(code__istartswith=q) | Q(title__icontains=q)).only("id", "code", "title")
+    return list(found.order_by("code")[:limit])
+
+
 def requirement_get_for_user(*, user, pk, project=None) -> Requirement:
     """The requirement when the user is a member of its project; 404 otherwise."""
     qs = requirement_list_for_user(user=user)

@@ -9,6 +9,7 @@ P = "projects/<int:pk>/requirements/"
 urlpatterns = [
     path(P, views.requirement_list, name="list"),
     path(P + "new/", views.requirement_create, name="create"),
+    path(P + "lookup/", views.requirement_lookup, name="lookup"),
     path(P + "bulk-submit/", views.requirement_bulk_submit, name="bulk_submit"),
     path(P + "review/", views.review_queue, name="review"),
     path(P + "progress/", views.progress, name="progress"),

@@ -456,3 +456,16 @@ def _to_requirement(request, project, make, survey):
     messages.success(request, _("%(code)s drafted from the survey; refine it and submit it for review.")
                      % {"code": requirement.code})
     return redirect("requirements:edit", project.pk, requirement.pk)
+
+
+@project_view("requirements.view")
+def requirement_lookup(request, project):
+    """Suggestions for a requirement box (projects.pickers.RecordField): up to 15 by code or title."""
+    from django.http import HttpResponse
+
+    from projects.pickers import SUGGESTIONS, record_suggestions_html
+
+    field = request.GET.get("field") or "q"
+    found = selectors.requirement_search(project=project, q=request.GET.get(field) or request.GET.get("q"),
+                                         limit=SUGGESTIONS)
+    return HttpResponse(record_suggestions_html(found))
