@@ -7,7 +7,8 @@ from datetime import timedelta
 from statistics import median
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -59,24 +60,41 @@ def workitem_list_for_user(*, user):
     return WorkItem.objects.filter(project__in=_my_projects(user)).select_related("owner").order_by("due_at", "id")
 
 
-def workitems_by_phase(*, project, owner=None, status=None):
-    """[{phase, label, items, done, total}] in phase order, for the preparation page."""
-    qs = project.work_items.select_related("owner").order_by("due_at", "id")
+WORKITEMS_PER_PHASE = 30  # the checklist shows each phase's first items by due date; a phase's own page shows all
+WORKITEMS_PAGE = 50
+
+
+def workitems_by_phase(*, project, owner=None, status=None, phase=None, page=None):
+    """[{phase, label, items, done, total, more}] in phase order, for the preparation page.
+
+    Two queries whatever the size: the counts per phase, then each phase's first
+    WORKITEMS_PER_PHASE items at once (a window function numbers them within their phase). With
+    `phase`, that phase alone, WORKITEMS_PAGE items a page (`group["page"]`)."""
+    qs = project.work_items.select_related("owner")
     if owner is not None:
         qs = qs.filter(owner=owner)
     if status:
         qs = qs.filter(status=status)
-    groups = {value: {"phase": value, "label": label, "items": [], "done": 0} for value, label in Phase.choices}
-    for item in qs:
-        group = groups[item.phase]
-        group["items"].append(item)
-        group["done"] += item.status == WorkItemStatus.DONE
-    out = []
+    if phase:
+        qs = qs.filter(phase=phase)
+    counts = {row["phase"]: row for row in qs.order_by().values("phase").annotate(
+        total=Count("id"), done=Count("id", filter=Q(status=WorkItemStatus.DONE)))}
+    groups = {value: {"phase": value, "label": label, "items": [], "page": None,
+                      "done": counts.get(value, {}).get("done", 0), "total": counts.get(value, {}).get("total", 0)}
+              for value, label in Phase.choices if value in counts}
+    order = [F("due_at").asc(nulls_last=True), F("id").asc()]  # undated items last, on every database
+    ordered = qs.order_by(*order)
+    if phase:
+        if phase in groups:
+            groups[phase]["page"] = Paginator(ordered, WORKITEMS_PAGE).get_page(page)
+            groups[phase]["items"] = list(groups[phase]["page"].object_list)
+    else:
+        ranked = qs.annotate(phase_rank=Window(RowNumber(), partition_by=[F("phase")], order_by=order))
+        for item in ranked.filter(phase_rank__lte=WORKITEMS_PER_PHASE).order_by(*order):
+            groups[item.phase]["items"].append(item)
     for group in groups.values():
-        group["total"] = len(group["items"])
-        if group["total"]:
-            out.append(group)
-    return out
+        group["more"] = 0 if group["page"] else group["total"] - len(group["items"])
+    return list(groups.values())
 
 
 def workitem_progress(*, project):

@@ -17,7 +17,7 @@ from django_htmx.http import trigger_client_event
 from projects.access import roles_of
 from projects.audit import history_for
 from projects.errors import DomainError
-from projects.models import Role
+from projects.models import Phase, Role
 from projects.safety import local_path
 from projects.views_base import form_error, project_view, render_page
 
@@ -110,8 +110,10 @@ def _workitems_context(request, project, list_url, **extra):
     query = QueryDict(urlsplit(list_url).query)
     mine = query.get("mine") == "1"
     status = query.get("status") or None
-    groups = selectors.workitems_by_phase(project=project, owner=request.user if mine else None, status=status)
-    return _ctx(groups=groups, mine=mine, status=status, can_edit=request.user.has_perm("tasks.edit", project),
+    phase = query.get("phase") if query.get("phase") in Phase.values else None
+    groups = selectors.workitems_by_phase(project=project, owner=request.user if mine else None, status=status,
+                                          phase=phase, page=query.get("page"))
+    return _ctx(groups=groups, mine=mine, status=status, phase=phase, can_edit=request.user.has_perm("tasks.edit", project),
                 now=timezone.now(), status_choices=WorkItem._meta.get_field("status").choices, list_url=list_url,
                 **extra)
 

@@ -633,3 +633,21 @@ def test_a_long_runbook_is_paged_and_takes_dependencies_by_number(client, projec
     response = client.post(url, {"title": "Bad", "category": "verification", "planned_minutes": 5,
                                  "depends_on": "two"}, headers={"HX-Request": "true"})
     assert "Give step numbers" in response.content.decode() and not rb.steps.filter(title="Bad").exists()
+
+
+def test_a_long_checklist_shows_each_phases_first_items_and_pages_a_phase(client, project, users):
+    from tasks.selectors import WORKITEMS_PAGE, WORKITEMS_PER_PHASE
+    now = timezone.now()
+    for i in range(WORKITEMS_PAGE + 5):
+        services.workitem_create(actor=users["ops"], project=project, title=f"Check {i:03d}", owner=users["ops"],
+                                 due_at=now + timedelta(hours=i))
+    services.workitem_create(actor=users["ops"], project=project, title="Run the drill", phase="testing")
+    client.force_login(users["manager"])
+    url = reverse("tasks:workitems", args=[project.pk])
+    page = client.get(url).content.decode()
+    assert f"Check {WORKITEMS_PER_PHASE - 1:03d}" in page and f"Check {WORKITEMS_PER_PHASE:03d}" not in page
+    assert "Run the drill" in page and f"All {WORKITEMS_PAGE + 5} items of Preparation" in page
+    assert f"0/{WORKITEMS_PAGE + 5}" in page  # the counts are of every item, not the ones shown
+    second = htmx(client, url + "?phase=preparation&page=2").content.decode()
+    assert "<html" not in second and f"Check {WORKITEMS_PAGE:03d}" in second and "Check 000" not in second
+    assert "Run the drill" not in second and "All phases" in second and "Page 2 of 2" in second
