@@ -409,9 +409,15 @@ def run_board(*, run, user, now=None, show="focus", page=None):
     }
 
 
-def rehearsal_comparison(*, runbook):
-    """Per step: planned minutes and each rehearsal's actual minutes; steps over plan in every rehearsal flagged."""
-    steps = list(runbook.steps.select_related("owner").order_by("order", "id"))
+COMPARISON_PAGE = 100
+
+
+def rehearsal_comparison(*, runbook, over_only=False, page=None):
+    """Per step: planned minutes and each rehearsal's actual minutes; steps over plan in every rehearsal flagged.
+
+    Counts cover every step; `rows` is one page (`page_obj`) of them, or of those that ran over
+    their plan in some rehearsal with `over_only`."""
+    steps = list(runbook.steps.only("id", "title", "planned_minutes", "order").order_by("order", "id"))
     runs = list(runbook.runs.filter(kind=RunKind.REHEARSAL).order_by("number"))
     actual = defaultdict(dict)
     for run_id, source, start, end in RunStep.objects.filter(
@@ -423,11 +429,15 @@ def rehearsal_comparison(*, runbook):
         values = [actual[step.pk].get(run.pk) for run in runs]
         known = [v for v in values if v is not None]
         med = round(median(known)) if known else None
-        rows.append({"step": step, "values": values, "median": med,
+        rows.append({"step": step, "values": values, "median": med, "position": len(rows) + 1,
                      "always_over": bool(known) and all(v > step.planned_minutes for v in known),
+                     "ever_over": any(v > step.planned_minutes for v in known),
                      "adoptable": med is not None and med != step.planned_minutes})
-    return {"runs": runs, "rows": rows, "over_count": sum(r["always_over"] for r in rows),
-            "issues": issue_stats(runs=runs)}
+    shown = [r for r in rows if r["ever_over"]] if over_only else rows
+    page_obj = Paginator(shown, COMPARISON_PAGE).get_page(page)
+    return {"runs": runs, "rows": page_obj.object_list, "page": page_obj, "over_only": over_only,
+            "total": len(rows), "ever_over_count": sum(r["ever_over"] for r in rows),
+            "over_count": sum(r["always_over"] for r in rows), "issues": issue_stats(runs=runs)}
 
 
 def issue_stats(*, runs):

@@ -313,10 +313,12 @@ def rehearsal_compare(request, project, runbook_id):
         step_ids = request.POST.getlist("step") or None
         changed = services.steps_adopt_rehearsal_median(actor=request.user, runbook=runbook, step_ids=step_ids)
         messages.success(request, _("Planned minutes updated for %(n)d steps.") % {"n": changed})
-        return redirect("tasks:compare", project.pk, runbook.pk)
+        return redirect(local_path(request.POST.get("next"), default=reverse("tasks:compare",
+                                                                              args=[project.pk, runbook.pk])))
     return render_page(request, "tasks/compare.html", _ctx(
-        runbook=runbook, comparison=selectors.rehearsal_comparison(runbook=runbook),
-        can_edit=request.user.has_perm("tasks.edit", project)))
+        runbook=runbook, comparison=selectors.rehearsal_comparison(
+            runbook=runbook, over_only=request.GET.get("over") == "1", page=request.GET.get("page")),
+        can_edit=request.user.has_perm("tasks.edit", project)), partial="comparison")
 
 
 # ---------------------------------------------------------------- runs and the live board

@@ -651,3 +651,28 @@ def test_a_long_checklist_shows_each_phases_first_items_and_pages_a_phase(client
     second = htmx(client, url + "?phase=preparation&page=2").content.decode()
     assert "<html" not in second and f"Check {WORKITEMS_PAGE:03d}" in second and "Check 000" not in second
     assert "Run the drill" not in second and "All phases" in second and "Page 2 of 2" in second
+
+
+def test_rehearsal_comparison_pages_filters_over_plan_and_adopts_one_step(client, project, users):
+    from tasks.selectors import COMPARISON_PAGE
+    ops = users["ops"]
+    rb = runbook(project, ops)
+    steps = chain(rb, ops, COMPARISON_PAGE + 3, minutes=10)
+    start = timezone.now().replace(second=0, microsecond=0) - timedelta(days=2)
+    play(run(rb, ops, planned_start=start), ops, {"Step 2": 25, f"Step {COMPARISON_PAGE + 2}": 30})
+    client.force_login(ops)
+    url = reverse("tasks:compare", args=[project.pk, rb.pk])
+    full = client.get(url).content.decode()
+    assert f"All steps ({COMPARISON_PAGE + 3})" in full and "Over plan in a rehearsal (2)" in full
+    assert "Page 1 of 2" in full and full.count('name="csrfmiddlewaretoken"') < 10  # one form for the table, not one a row
+    over = htmx(client, url + "?over=1").content.decode()
+    assert "<html" not in over and "<td>Step 2 " in over and f"<td>Step {COMPARISON_PAGE + 2} " in over
+    assert "<td>Step 1<" not in over
+    _, few = count_queries(lambda: htmx(client, url + "?over=1"))
+    _, many = count_queries(lambda: htmx(client, url))
+    assert few == many
+    response = client.post(url, {"step": steps[1].pk, "next": url + "?over=1"})
+    assert response.status_code == 302 and response["Location"] == url + "?over=1"
+    steps[1].refresh_from_db()
+    steps[0].refresh_from_db()
+    assert steps[1].planned_minutes == 25 and steps[0].planned_minutes == 10
