@@ -168,11 +168,16 @@ def runbook_plan(*, runbook, steps=None):
 
 # ---------------------------------------------------------------- runs and forecasts
 
+def _lean_steps():
+    """The steps of runs, as much as a forecast and the progress counts need (attach_forecasts)."""
+    return Prefetch("steps", queryset=RunStep.objects.only(*_LEAN_STEP).order_by("order", "id"))
+
+
 def run_list_for_user(*, user):
     if not user.is_authenticated:
         return Run.objects.none()
     return (Run.objects.filter(project__in=_my_projects(user)).select_related("runbook", "project")
-            .prefetch_related(Prefetch("steps", queryset=RunStep.objects.order_by("order", "id")))
+            .prefetch_related(_lean_steps())
             .order_by("-planned_start", "-id"))
 
 
@@ -186,7 +191,7 @@ def run_get_for_user(*, user, pk) -> Run:
 
 def runs_for_project(*, project):
     return (project.runs.select_related("runbook")
-            .prefetch_related(Prefetch("steps", queryset=RunStep.objects.order_by("order", "id")))
+            .prefetch_related(_lean_steps())
             .annotate(mismatches=Count("checks", filter=Q(checks__status=CheckStatus.MISMATCH), distinct=True),
                       check_count=Count("checks", distinct=True),
                       open_issues=Count("issues", filter=Q(issues__status__in=OPEN_ISSUE), distinct=True),
