@@ -263,7 +263,9 @@ class Defect(models.Model):
             models.CheckConstraint(condition=~Q(status="rejected") | ~Q(reject_reason=""),
                                    name="defect_rejected_has_reason"),
         ]
-        indexes = [models.Index(fields=["project", "status", "severity"], name="defect_project_status")]
+        indexes = [models.Index(fields=["project", "status", "severity"], name="defect_project_status"),
+                   # the board's first cards of each column, newest first
+                   models.Index(fields=["project", "status", "-created_at"], name="defect_project_status_new")]
 
     def __str__(self):
         return f"{self.key} {self.title}"

@@ -8,6 +8,7 @@ and count of this app starts from it.
 from collections import OrderedDict
 from datetime import datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404
@@ -168,18 +169,30 @@ def _order_expressions(qs):
     return [F(name[1:]).desc() if name.startswith("-") else F(name).asc() for name in qs.query.order_by]
 
 
+def _first_of_each_status(qs, limit):
+    """The first `limit` defects of `qs` in each status, in `qs`'s order.
+
+    Where the database can order and limit each part of a UNION (PostgreSQL), each status is its
+    own small top-N that the (project, status, created_at) index serves, and one more query loads
+    the cards; elsewhere (SQLite, the demo) one window function numbers the cards per status."""
+    if connection.features.supports_slicing_ordering_in_compound:
+        parts = [qs.filter(status=status).values_list("pk", flat=True)[:limit] for status in Status]
+        ids = list(parts[0].union(*parts[1:], all=True))
+        return list(qs.filter(pk__in=ids)) if ids else []
+    return list(qs.annotate(board_rank=Window(RowNumber(), partition_by=[F("status")],
+                                              order_by=_order_expressions(qs))).filter(board_rank__lte=limit))
+
+
 def board(*, user, project, filters=None, limit=BOARD_CARDS):
     """Defects by status in workflow order: per column its count and its first `limit` cards.
 
-    Two queries whatever the size: the counts, then the first cards of every column at once (a
-    window function numbers the cards within each status). Finished work is shown folded: the
+    A fixed number of queries whatever the size: the counts, then the first cards of every
+    column (`_first_of_each_status`). Finished work is shown folded: the
     board is for what moves; the list shows the rest."""
     qs = defect_list_for_user(user=user, project=project, filters=filters)
     counts = dict(qs.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n"))
-    ranked = qs.annotate(board_rank=Window(RowNumber(), partition_by=[F("status")],
-                                           order_by=_order_expressions(qs))).filter(board_rank__lte=limit)
     cards = OrderedDict((s, []) for s in Status)
-    for defect in ranked:
+    for defect in _first_of_each_status(qs, limit):
         cards[Status(defect.status)].append(defect)
     return [{"status": s, "defects": items, "count": counts.get(s.value, 0),
              "more": max(0, counts.get(s.value, 0) - len(items)), "offset": len(items), "collapsed": s in FINISHED}
