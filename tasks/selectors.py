@@ -128,14 +128,18 @@ def runbooks_for_project(*, project):
             .order_by("kind", "name", "id"))
 
 
-def runbook_steps(*, runbook, page=None, per_page=None):
+def runbook_steps(*, runbook, page=None, per_page=None, count=None):
     """Steps in order with their owner and dependencies loaded (2 queries); with `per_page`, one
-    Page of them (`page` numbered from 1) whose objects are loaded the same way."""
+    Page of them (`page` numbered from 1) whose objects are loaded the same way (`count`, when
+    the caller knows it, saves the paginator's COUNT)."""
     steps = (runbook.steps.select_related("owner")
              .prefetch_related(Prefetch("depends_on", queryset=Step.objects.only("id", "title", "order")))
              .order_by("order", "id"))
     if per_page:
-        return Paginator(steps, per_page).get_page(page)
+        paginator = Paginator(steps, per_page)
+        if count is not None:
+            paginator.count = count  # a cached_property: set, it is not asked of the database
+        return paginator.get_page(page)
     return list(steps)
 
 

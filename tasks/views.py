@@ -63,7 +63,7 @@ def _ctx(**kwargs):
 
 
 def _runbook(project, runbook_id):
-    return get_object_or_404(Runbook, pk=runbook_id, project=project)
+    return get_object_or_404(project.runbooks, pk=runbook_id)  # `runbook.project` is `project`: no query
 
 
 def _run(project, run_id):
@@ -190,9 +190,9 @@ RUNBOOK_PAGE = 100  # steps a page; the plan (critical path, total) always cover
 
 def _runbook_context(request, project, runbook, **extra):
     # The page a change was made on stays in view: its forms post the page they were shown on.
-    page = selectors.runbook_steps(runbook=runbook, page=request.POST.get("page") or request.GET.get("page"),
-                                   per_page=RUNBOOK_PAGE)
     plan = selectors.runbook_plan(runbook=runbook)
+    page = selectors.runbook_steps(runbook=runbook, page=request.POST.get("page") or request.GET.get("page"),
+                                   per_page=RUNBOOK_PAGE, count=plan["count"])
     can_edit = request.user.has_perm("tasks.edit", project)
     return _ctx(runbook=runbook, steps=page.object_list, page=page, plan=plan, can_edit=can_edit,
                 step_form=extra.pop("step_form", None) or (StepForm(runbook=runbook) if can_edit else None),
