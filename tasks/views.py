@@ -48,7 +48,6 @@ from .models import (
     MigrationCheck,
     PlanStatus,
     Run,
-    Runbook,
     RunStep,
     RunStepStatus,
     Step,

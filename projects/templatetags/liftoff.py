@@ -134,3 +134,19 @@ def person(user, empty="—"):
     if not user:
         return empty
     return display_name(user)
+
+
+@register.filter
+def minutes(value):
+    """A duration in minutes as people say it: "45 min", "8 h 25 min", "2 d 3 h"."""
+    try:
+        total = int(value or 0)
+    except (TypeError, ValueError):
+        return value
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": mins} if mins else _("%(h)s h") % {"h": hours}
+    return _("%(m)s min") % {"m": mins}

@@ -153,3 +153,25 @@ def test_a_short_run_board_lists_every_step(project, users):
     r = selectors.run_get_for_user(user=users["ops"], pk=run(rb, users["ops"]).pk)
     board = selectors.run_board(run=r, user=users["ops"], show="all")
     assert not board["windowed"] and board["steps_page"] is None and len(board["rows"]) == 12
+
+
+def test_runbook_duration_is_its_critical_path_and_effort_the_sum_whatever_the_runs(project, users):
+    ops = users["ops"]
+    rb = runbook(project, ops)
+    a = step(rb, ops, "Back up", 30)
+    step(rb, ops, "Notify branches", 20)  # in parallel with the backup
+    step(rb, ops, "Migrate", 60, deps=[a])
+    for _ in range(3):
+        run(rb, ops)
+    runbook(project, ops, name="Empty")
+    _, n = count_queries(lambda: selectors.runbooks_for_project(project=project))
+    by_name = {r.name: r for r in selectors.runbooks_for_project(project=project)}
+    cutover = by_name[rb.name]
+    assert (cutover.duration_minutes, cutover.effort_minutes, cutover.step_count, cutover.run_count) == (90, 110, 3, 3)
+    assert (by_name["Empty"].duration_minutes, by_name["Empty"].effort_minutes) == (0, 0)
+    assert n == 3
+
+
+def test_minutes_are_shown_as_people_say_them():
+    from projects.templatetags.liftoff import minutes
+    assert [minutes(v) for v in (0, 45, 60, 505, 3000)] == ["0 min", "45 min", "1 h", "8 h 25 min", "2 d 2 h"]
