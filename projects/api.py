@@ -81,15 +81,17 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     @action(detail=True, methods=["get", "post"], serializer_class=MembershipSerializer)
     def members(self, request, pk=None):
         project = self.get_object()
+        context = _member_context(request, project)
         if request.method == "GET":
             page = self.paginate_queryset(selectors.roster(project=project, role=request.query_params.get("role"),
-                                                           q=request.query_params.get("search")))
-            return self.get_paginated_response(MembershipSerializer(page, many=True).data)
+                                                           q=request.query_params.get("search"),
+                                                           contacts=context["see_contacts"]))
+            return self.get_paginated_response(MembershipSerializer(page, many=True, context=context).data)
         require(request.user, "projects.manage", project)
-        serializer = MembershipSerializer(data=request.data, context={"request": request, "project": project})
+        serializer = MembershipSerializer(data=request.data, context=context)
         serializer.is_valid(raise_exception=True)
         membership = services.membership_add(actor=request.user, project=project, **serializer.validated_data)
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(MembershipSerializer(membership, context=context).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MembershipSerializer, responses=MembershipSerializer)
     @action(detail=True, methods=["get", "patch", "delete"], url_path=r"members/(?P<membership_id>\d+)",
@@ -97,18 +99,24 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def member(self, request, pk=None, membership_id=None):
         project = self.get_object()
         membership = get_object_or_404(Membership, pk=membership_id, project=project)
+        context = _member_context(request, project)
         if request.method == "GET":
-            return Response(MembershipSerializer(membership).data)
+            return Response(MembershipSerializer(membership, context=context).data)
         require(request.user, "projects.manage", project)
         if request.method == "DELETE":
             services.membership_remove(actor=request.user, membership=membership)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        serializer = MembershipSerializer(membership, data=request.data, partial=True,
-                                          context={"request": request, "project": project})
+        serializer = MembershipSerializer(membership, data=request.data, partial=True, context=context)
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k != "user"}
         membership = services.membership_update(actor=request.user, membership=membership, **data)
-        return Response(MembershipSerializer(membership).data)
+        return Response(MembershipSerializer(membership, context=context).data)
+
+
+def _member_context(request, project):
+    """Serializer context for memberships: phone numbers for managers and ops (and one's own)."""
+    return {"request": request, "project": project,
+            "see_contacts": request.user.has_perm("projects.see_contacts", project)}
 
 
 class DepartmentViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):

@@ -34,4 +34,6 @@ is_manager = role_predicate()
 rules.add_perm("projects.view", is_member)
 rules.add_perm("projects.manage", is_manager)  # project settings, roster, milestones, RACI
 rules.add_perm("projects.manage_rota", role_predicate("ops"))
+# Phone numbers and e-mail addresses: managers and ops, who call people on the night (and each person their own).
+rules.add_perm("projects.see_contacts", role_predicate("ops"))
 rules.add_perm("projects.create", is_staff_user)

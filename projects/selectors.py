@@ -56,8 +56,9 @@ def member_count(*, project) -> int:
     return Membership.objects.filter(project=project).values("user_id").distinct().count()
 
 
-def roster(*, project, role=None, department=None, q=None):
-    """Memberships of the project for the roster page, filtered."""
+def roster(*, project, role=None, department=None, q=None, contacts=True):
+    """Memberships of the project for the roster page, filtered; the text matches phone numbers
+    only for a reader who may see them (`contacts`)."""
     qs = Membership.objects.filter(project=project).select_related("user", "department")
     if role:
         qs = qs.filter(role=role)
@@ -69,7 +70,7 @@ def roster(*, project, role=None, department=None, q=None):
             | Q(user__first_name__icontains=q)
             | Q(user__last_name__icontains=q)
             | Q(job_title__icontains=q)
-            | Q(phone__icontains=q)
+            | (Q(phone__icontains=q) if contacts else Q(pk__in=[]))
         )
     return qs.order_by("user__last_name", "user__first_name", "user__username", "role")
 

@@ -41,6 +41,14 @@ class MembershipSerializer(serializers.ModelSerializer):
     def get_full_name(self, obj) -> str:
         return display_name(obj.user)
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Phone numbers for managers and ops (and each person their own): `see_contacts` in the context.
+        request = self.context.get("request")
+        if not self.context.get("see_contacts") and not (request and instance.user_id == request.user.pk):
+            data["phone"] = ""
+        return data
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         project = self.context.get("project")

@@ -141,10 +141,13 @@ ROSTER_PAGE_SIZE = 50
 def _roster_context(request, project, add_form=None):
     filters = RosterFilterForm(request.GET or None)
     f = filters.cleaned_data if filters.is_valid() else {}
-    memberships = selectors.roster(project=project, role=f.get("role"), department=f.get("department"), q=f.get("q"))
+    see_contacts = request.user.has_perm("projects.see_contacts", project)
+    memberships = selectors.roster(project=project, role=f.get("role"), department=f.get("department"), q=f.get("q"),
+                                   contacts=see_contacts)
     page = Paginator(memberships, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
     can_manage = request.user.has_perm("projects.manage", project)
     return {
+        "see_contacts": see_contacts,
         "memberships": page.object_list,
         "page": page,
         "filters": filters,
@@ -197,17 +200,21 @@ def member_detail(request, project, membership_id):
             else:
                 if request.htmx:
                     response = render(request, "projects/roster.html#row", {"m": membership, "can_manage": True,
-                                                                           "project": project})
+                                                                           "see_contacts": True, "project": project})
                     return trigger_client_event(response, "roster-changed")
                 messages.success(request, _("Member saved."))
                 return redirect("projects:roster", project.pk)
     if request.htmx and request.GET.get("edit"):
         return render(request, "projects/roster.html#edit-row", {"m": membership, "form": form, "project": project})
+    see_contacts = request.user.has_perm("projects.see_contacts", project)
     if request.htmx and request.GET.get("row"):
         return render(request, "projects/roster.html#row", {"m": membership, "can_manage": can_manage,
-                                                             "project": project})
-    return render(request, "projects/member.html", {"membership": membership, "form": form,
-                                                   "history": history_for(membership), "section": "team"})
+                                                             "see_contacts": see_contacts, "project": project})
+    # Contacts (and the history, which would show them) for managers, ops and the person.
+    own = see_contacts or membership.user_id == request.user.pk
+    return render(request, "projects/member.html", {"membership": membership, "form": form, "see_contacts": own,
+                                                   "history": history_for(membership) if own else None,
+                                                   "section": "team"})
 
 
 @project_view("projects.manage")
