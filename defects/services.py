@@ -16,6 +16,7 @@ from projects.access import has_role
 from projects.audit import stamp
 from projects.errors import DomainError
 from projects.models import Project
+from projects.people import display_name
 
 from . import imports, links
 from .content import vet_upload
@@ -70,6 +71,29 @@ REPORT_FIELDS = ("title", "steps", "expected_result", "actual_result")
 
 def _deny(message):
     raise DomainError(message, code="permission")
+
+
+# Moves that undo work or end it without a fix: never the pre-selected choice, and confirmed first.
+BACKWARD = (Status.REJECTED, Status.REOPENED)
+
+
+def next_step(defect):
+    """Who acts next on `defect` and what they do, for the line on its page: (text, done)."""
+    assignee = display_name(defect.assignee) if defect.assignee_id else None
+    status = Status(defect.status)
+    if status == Status.NEW:
+        return _("Next: a project manager triages it (opens it for work and assigns it, or rejects it)."), False
+    if status in (Status.OPEN, Status.REOPENED):
+        if assignee:
+            return _("Next: %(who)s starts work on it.") % {"who": assignee}, False
+        return _("Next: a project manager assigns it to a developer, who then starts work."), False
+    if status == Status.IN_PROGRESS:
+        return _("Next: %(who)s marks it fixed.") % {"who": assignee or _("the assignee")}, False
+    if status == Status.FIXED:
+        return _("Next: a tester re-tests the fix and marks it verified, or reopens it."), False
+    if status == Status.VERIFIED:
+        return _("Next: a tester closes it."), False
+    return _("Nothing more to do: the defect is %(status)s.") % {"status": status.label.lower()}, True
 
 
 def allowed_next(defect):

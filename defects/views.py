@@ -159,11 +159,16 @@ def _detail_context(request, project, defect, **forms):
     can_edit = (user.has_perm("defects.triage", project) or user.has_perm("defects.verify", project)
                 or defect.reporter_id == user.pk)
     now = timezone.now()
-    transition_form = forms.get("transition_form") or TransitionForm(initial={"to": allowed[0] if allowed else ""})
-    transition_form.fields["to"].choices = [(s, Status(s).label) for s in allowed]
+    # The likely next state is pre-selected; a backward move (reject, reopen) never is.
+    forward = [s for s in allowed if s not in services.BACKWARD]
+    transition_form = forms.get("transition_form") or TransitionForm(initial={"to": forward[0] if forward else ""})
+    transition_form.fields["to"].choices = ([] if forward else [("", _("— choose —"))]) + [
+        (s, Status(s).label) for s in forward + [s for s in allowed if s in services.BACKWARD]]
+    next_text, finished = services.next_step(defect)
     return _ctx(
         request, defect=defect, **detail, allowed=allowed, overdue_at=defect.overdue_at(now),
-        transition_form=transition_form if allowed else None,
+        transition_form=transition_form if allowed else None, next_text=next_text, finished=finished,
+        backward_only=bool(allowed) and not forward,
         comment_form=forms.get("comment_form") or CommentForm(),
         attachment_form=forms.get("attachment_form") or AttachmentForm(),
         assign_form=(forms.get("assign_form") or AssignForm(project=project, initial={"assignee": defect.assignee_id}))
