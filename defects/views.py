@@ -16,7 +16,7 @@ from django_htmx.http import trigger_client_event
 
 from projects.audit import history_for
 from projects.errors import DomainError
-from projects.views_base import form_error, project_view, render_page
+from projects.views_base import form_error, fragment_wanted, project_view, render_page
 
 from . import charts, links, selectors, services
 from .forms import (
@@ -91,7 +91,7 @@ def defect_list(request, project):
 def board(request, project):
     form, f = _filters(request, project)
     column = request.GET.get("column")
-    if column in Status.values and request.htmx:  # "show more" of one column: its next cards
+    if column in Status.values and fragment_wanted(request):  # "show more" of one column: its next cards
         try:
             offset = max(0, int(request.GET.get("offset") or 0))
         except ValueError:
@@ -249,7 +249,7 @@ def defect_transition(request, project, defect_id):
                                      % {"key": defect.key, "status": defect.get_status_display()})
     if from_board:
         url = reverse("defects:board", args=[project.pk])
-        if request.htmx:
+        if fragment_wanted(request):
             columns = selectors.board(user=request.user, project=project)
             for column in columns:
                 _decorate(column["defects"], request.user)
@@ -470,7 +470,7 @@ def result_record(request, project, cycle_id, result_id):
             error = exc.message
     else:
         error = next(iter(form.errors.values()))[0]
-    if not request.htmx:
+    if not fragment_wanted(request):
         if error:
             messages.error(request, error)
         return redirect("defects:cycle", project.pk, cycle.pk)

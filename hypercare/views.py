@@ -21,7 +21,7 @@ from projects.api_base import require
 from projects.audit import history_for
 from projects.errors import DomainError
 from projects.safety import local_path
-from projects.views_base import form_error, project_view, render_page
+from projects.views_base import form_error, fragment_wanted, project_view, render_page
 
 from . import charts, selectors, services
 from .forms import AnswerForm, FeedbackFilterForm, FeedbackForm, LessonActionForm, LessonForm, TriageForm
@@ -258,7 +258,7 @@ def lesson_add(request, project):
 def lesson_vote(request, project, lesson_id):
     lesson = get_object_or_404(Lesson, pk=lesson_id, project=project)
     services.lesson_vote(actor=request.user, lesson=lesson)
-    if request.htmx:
+    if fragment_wanted(request):
         item = selectors.lessons_for(project=project, user=request.user).get(pk=lesson.pk)
         return render(request, "hypercare/lessons.html#item", {"item": item, "project": project})
     return redirect("hypercare:lessons", project.pk)

@@ -20,7 +20,7 @@ from projects.audit import history_for
 from projects.errors import DomainError
 from projects.safety import local_path
 from projects.selectors import on_call, project_get_for_user
-from projects.views_base import form_error, project_view, render_page
+from projects.views_base import form_error, fragment_wanted, project_view, render_page
 
 from . import selectors, services
 from .forms import AlertForm, ChannelForm, InboxFilterForm, PolicyForm, PreferenceForm, ReminderSettingForm
@@ -57,7 +57,7 @@ def inbox(request):
 def mark_read(request, notification_id):
     notification = selectors.notification_get_for_user(user=request.user, pk=notification_id)
     services.notification_mark_read(actor=request.user, notification=notification)
-    if request.htmx:
+    if fragment_wanted(request):
         notification.kind_label = selectors.kind_label(notification.kind)
         row = render_to_string("notifications/inbox.html#item", {"n": notification}, request=request)
         counts = render_to_string("notifications/inbox.html#counts",  # out-of-band: the list's unread count
@@ -73,7 +73,7 @@ def mark_all_read(request):
     if request.POST.get("project"):
         project = project_get_for_user(user=request.user, pk=request.POST["project"])
     count = services.notification_mark_all_read(actor=request.user, project=project)
-    if request.htmx:
+    if fragment_wanted(request):
         response = render(request, "notifications/inbox.html#list", _inbox_context(request))
         return trigger_client_event(response, CHANGED)
     messages.success(request, _("%(n)d notification(s) marked read.") % {"n": count})
@@ -238,7 +238,7 @@ def alert_action(request, project, alert_id, verb):
             services.alert_resolve(actor=request.user, alert=alert, note=request.POST.get("note", "")[:300])
     except DomainError as exc:
         error = str(exc.message)
-    if request.htmx:
+    if fragment_wanted(request):
         alert = selectors.alert_get_for_user(user=request.user, pk=alert.pk)
         response = render_page(request, "notifications/alert.html",
                                _alert_context(request, project, alert, action_error=error), partial="card")

@@ -32,7 +32,7 @@ from .forms import (
     ShiftForm,
 )
 from .models import FeedToken, Membership, Milestone, OnCallShift, Raci, Responsibility, Role
-from .views_base import form_error, project_view, render_page
+from .views_base import form_error, fragment_wanted, project_view, render_page
 
 User = get_user_model()
 
@@ -198,16 +198,16 @@ def member_detail(request, project, membership_id):
             except DomainError as exc:
                 form_error(form, exc)
             else:
-                if request.htmx:
+                if fragment_wanted(request):
                     response = render(request, "projects/roster.html#row", {"m": membership, "can_manage": True,
                                                                            "see_contacts": True, "project": project})
                     return trigger_client_event(response, "roster-changed")
                 messages.success(request, _("Member saved."))
                 return redirect("projects:roster", project.pk)
-    if request.htmx and request.GET.get("edit"):
+    if fragment_wanted(request) and request.GET.get("edit"):
         return render(request, "projects/roster.html#edit-row", {"m": membership, "form": form, "project": project})
     see_contacts = request.user.has_perm("projects.see_contacts", project)
-    if request.htmx and request.GET.get("row"):
+    if fragment_wanted(request) and request.GET.get("row"):
         return render(request, "projects/roster.html#row", {"m": membership, "can_manage": can_manage,
                                                              "see_contacts": see_contacts, "project": project})
     # Contacts (and the history, which would show them) for managers, ops and the person.
@@ -225,11 +225,11 @@ def member_remove(request, project, membership_id):
         services.membership_remove(actor=request.user, membership=membership)
     except DomainError as exc:
         messages.error(request, str(exc.message))
-        if request.htmx:
+        if fragment_wanted(request):
             return HttpResponse(str(exc.message), status=400)
     else:
         messages.success(request, _("Member removed."))
-        if request.htmx:
+        if fragment_wanted(request):
             return HttpResponse("")
     return redirect("projects:roster", project.pk)
 
@@ -296,10 +296,10 @@ def raci_set(request, project):
     else:
         error = _("Choose R, A, C or I.")
     if error:
-        if request.htmx:
+        if fragment_wanted(request):
             return HttpResponse(error, status=400)
         messages.error(request, error)
-    if request.htmx:
+    if fragment_wanted(request):
         page = request.POST.get("page") or request.GET.get("page")
         context = {"grid": selectors.raci_grid(project=project, page=page, q=request.POST.get("q")),
                    "can_manage": True, "letters": Raci.choices, "project": project}

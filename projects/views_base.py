@@ -27,6 +27,14 @@ def project_view(rule="projects.view"):
     return decorate
 
 
+def fragment_wanted(request):
+    """True when htmx asks for a piece of the page: not for a boosted link or form (which wants
+    the whole page, e.g. a plain form boosted so that its hx-confirm asks first), nor when htmx
+    restores a page from history."""
+    htmx = getattr(request, "htmx", False)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
 def render_page(request, template, context, partial=None):
     """Full page normally; just `template#partial` for an htmx request that is not a boost.
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from projects.api_base import require
 from projects.errors import DomainError
-from projects.views_base import form_error, project_view, render_page
+from projects.views_base import form_error, fragment_wanted, project_view, render_page
 
 from . import exports, selectors, services
 from .forms import FinalizeForm, GoNoGoOpenForm, ReadinessSettingsForm, SignOffForm
@@ -166,7 +166,7 @@ def gonogo_edit(request, project, decision_id):
         services.gonogo_update(actor=request.user, decision=decision, **changes)
     except DomainError as exc:
         messages.error(request, str(exc.message))
-        if request.htmx:
+        if fragment_wanted(request):
             return HttpResponse(str(exc.message), status=400)
         return _detail(request, project, selectors.decision_get(project=project, pk=decision_id), status=400)
     messages.success(request, _("Meeting saved."))

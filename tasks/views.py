@@ -19,7 +19,7 @@ from projects.audit import history_for
 from projects.errors import DomainError
 from projects.models import Phase, Role
 from projects.safety import local_path
-from projects.views_base import form_error, project_view, render_page
+from projects.views_base import form_error, fragment_wanted, project_view, render_page
 
 from . import excel, readiness_criteria, selectors, services
 from .forms import (
@@ -152,7 +152,7 @@ def workitem_edit(request, project, item_id):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            if request.htmx:
+            if fragment_wanted(request):
                 response = render_page(request, "tasks/workitems.html",
                                        _workitems_context(request, project, list_url), partial="items")
                 response["HX-Retarget"] = "#items"  # the row asked, but a new phase or due date moves it
@@ -162,7 +162,7 @@ def workitem_edit(request, project, item_id):
             return redirect(list_url)
     response = render_page(request, "tasks/workitem_edit.html", _ctx(
         item=item, form=form, list_url=list_url, history=history_for(item, limit=10)), partial="editrow")
-    if request.method == "POST" and not request.htmx:
+    if request.method == "POST" and not fragment_wanted(request):
         response.status_code = 400  # htmx swaps only 2xx: there the re-rendered row carries the message
     return response
 
@@ -216,7 +216,7 @@ def runbook_detail(request, project, runbook_id):
             else:
                 context = _runbook_context(request, project, runbook)
                 return render_page(request, "tasks/runbook.html", context, partial="steps") \
-                    if request.htmx else redirect("tasks:runbook", project.pk, runbook.pk)
+                    if fragment_wanted(request) else redirect("tasks:runbook", project.pk, runbook.pk)
         context = _runbook_context(request, project, runbook, step_form=form)
     context["history"] = history_for(runbook, limit=10)
     return render_page(request, "tasks/runbook.html", context, partial="steps")
@@ -237,7 +237,7 @@ def step_edit(request, project, runbook_id, step_id):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            if request.htmx:
+            if fragment_wanted(request):
                 context = _runbook_context(request, project, runbook)
                 response = render_page(request, "tasks/runbook.html", context, partial="steps")
                 response["HX-Retarget"] = "#steps"  # the row asked, but dependencies and order may change others
@@ -254,7 +254,7 @@ def step_move(request, project, runbook_id, step_id):
     runbook = _runbook(project, runbook_id)
     step = get_object_or_404(Step, pk=step_id, runbook=runbook)
     services.step_move(actor=request.user, step=step, direction=request.POST.get("direction", "up"))
-    if request.htmx:
+    if fragment_wanted(request):
         return render_page(request, "tasks/runbook.html", _runbook_context(request, project, runbook), partial="steps")
     return redirect("tasks:runbook", project.pk, runbook.pk)
 
@@ -265,7 +265,7 @@ def step_delete(request, project, runbook_id, step_id):
     runbook = _runbook(project, runbook_id)
     step = get_object_or_404(Step, pk=step_id, runbook=runbook)
     services.step_delete(actor=request.user, step=step)
-    if request.htmx:
+    if fragment_wanted(request):
         return render_page(request, "tasks/runbook.html", _runbook_context(request, project, runbook), partial="steps")
     messages.success(request, _("Step deleted."))
     return redirect("tasks:runbook", project.pk, runbook.pk)
@@ -379,7 +379,7 @@ def run_step_action(request, project, run_id, step_id, verb):
             services.runstep_skip(actor=request.user, run_step=run_step, reason=note)
     except DomainError as exc:
         error = exc.message
-    if request.htmx:
+    if fragment_wanted(request):
         run.refresh_from_db()
         response = render_page(request, "tasks/run.html",
                                _board_context(request, project, run, action_error=error, error_step=step_id),
@@ -548,7 +548,7 @@ def issue_new(request, project, run_id):
             except DomainError as exc:
                 form_error(form, exc)
             else:
-                if request.htmx:
+                if fragment_wanted(request):
                     response = render_page(request, "tasks/issue_new.html",
                                            _ctx(run=run, issue=issue), partial="filed")
                     return trigger_client_event(response, CUTOVER_CHANGED)
@@ -556,7 +556,7 @@ def issue_new(request, project, run_id):
                 return redirect("tasks:run", project.pk, run.pk)
         response = render_page(request, "tasks/issue_new.html", _issue_form_context(request, project, run, form),
                                partial="form")
-        if not request.htmx:
+        if not fragment_wanted(request):
             response.status_code = 400  # htmx swaps only 2xx: there the form carries the message
         return response
     return render_page(request, "tasks/issue_new.html", _issue_form_context(request, project, run), partial="form")
@@ -660,7 +660,7 @@ def run_timeline(request, project, run_id):
         except DomainError as exc:
             form_error(form, exc)
         else:
-            if request.htmx:
+            if fragment_wanted(request):
                 response = render_page(request, "tasks/timeline.html",
                                        _ctx(run=run, **_timeline_context(request, project, run)), partial="timeline")
                 return trigger_client_event(response, CUTOVER_CHANGED)
@@ -668,7 +668,7 @@ def run_timeline(request, project, run_id):
             return redirect("tasks:run", project.pk, run.pk)
     response = render_page(request, "tasks/timeline.html",
                            _ctx(run=run, **_timeline_context(request, project, run, form)), partial="timeline")
-    if not request.htmx:
+    if not fragment_wanted(request):
         response.status_code = 400  # htmx swaps only 2xx: there the panel carries the message
     return response
 

@@ -17,7 +17,7 @@ from projects.errors import DomainError
 from projects.models import Department, Role
 from projects.people import display_name
 from projects.safety import external_link_ok, local_path
-from projects.views_base import form_error, project_view, render_page
+from projects.views_base import form_error, fragment_wanted, project_view, render_page
 from readiness.registry import criterion_settings
 
 from . import calendar, exports, selectors, services
@@ -70,11 +70,11 @@ def enrol(request, project, session_id):
     try:
         enrolment = services.enrolment_enrol(actor=request.user, session=session, user=target)
     except DomainError as exc:
-        if request.htmx:
+        if fragment_wanted(request):
             return _session_row(request, project, session.pk, error=str(exc.message))
         messages.error(request, str(exc.message))
     else:
-        if request.htmx:
+        if fragment_wanted(request):
             return trigger_client_event(_session_row(request, project, session.pk), "training-changed")
         if enrolment.status == EnrolmentStatus.WAITLISTED:
             messages.warning(request, _("The session is full: you are number %(n)d on the waitlist.")
@@ -99,11 +99,11 @@ def cancel(request, project, session_id):
     try:
         services.enrolment_cancel(actor=request.user, session=session, user=target)
     except DomainError as exc:
-        if request.htmx:
+        if fragment_wanted(request):
             return _session_row(request, project, session.pk, error=str(exc.message))
         messages.error(request, str(exc.message))
     else:
-        if request.htmx:
+        if fragment_wanted(request):
             return trigger_client_event(_session_row(request, project, session.pk), "training-changed")
         messages.success(request, _("Cancelled. The seat goes to the next person waiting."))
     return redirect(_next(request, reverse("training:session", args=[project.pk, session.pk])))
@@ -238,7 +238,7 @@ def material_delete(request, project, course_id, material_id):
     course = selectors.course_get(project=project, pk=course_id)
     material = get_object_or_404(CourseMaterial, pk=material_id, course=course)
     services.material_delete(actor=request.user, material=material)
-    if request.htmx:
+    if fragment_wanted(request):
         course = selectors.course_get(project=project, pk=course.pk)  # materials prefetched afresh
         context = {"project": project, "course": course, "can_edit": True, "material_form": MaterialForm()}
         return render(request, "training/course.html#materials", context)
@@ -349,7 +349,7 @@ def attendance(request, project, session_id):
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("Attendance saved for %(n)d people.") % {"n": len(changed)})
-    if request.htmx:
+    if fragment_wanted(request):
         session = selectors.session_get_for_user(user=request.user, pk=session_id, project=project)
         now = timezone.now()
         context = _ctx(request, project, s=session, runs=True, now=now, started=now >= session.starts_at,
