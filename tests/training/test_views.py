@@ -122,6 +122,18 @@ def test_enrol_and_cancel_from_catalogue_with_htmx(client, project, users, setup
     assert Enrolment.objects.get(user=users["staff"]).status == "cancelled"
 
 
+def test_a_boosted_cancel_is_answered_with_the_whole_page_not_a_row(client, project, users, setup):
+    """The plain cancel form is boosted so that its confirmation asks first; it must get a page back."""
+    session = setup["session"]
+    _login(client, users["staff"])
+    client.post(reverse("training:enrol", args=[project.pk, session.pk]))
+    url = reverse("training:session", args=[project.pk, session.pk])
+    response = client.post(reverse("training:cancel", args=[project.pk, session.pk]), {"next": url},
+                           headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert response.status_code == 302 and response["Location"] == url
+    assert Enrolment.objects.get(user=users["staff"]).status == "cancelled"
+
+
 def test_enrol_after_deadline_from_page_shows_message_and_saves_nothing(client, project, users, setup):
     late = make_session(setup["course"], setup["trainer"], starts_in=timedelta(hours=5),
                         deadline_before=timedelta(days=1))
