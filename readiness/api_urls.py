@@ -5,6 +5,7 @@ from . import api
 # Registered on the shared router in config/api.py.
 ROUTES = [
     ("gonogo-decisions", api.GoNoGoDecisionViewSet, "gonogo-decision"),
+    ("risks", api.RiskViewSet, "risk"),
 ]
 
 urlpatterns = [path("projects/<int:pk>/readiness/", api.project_readiness, name="project-readiness")]

@@ -20,6 +20,8 @@ class ReadinessConfig(AppConfig):
         from .views import dashboard_context
 
         hooks.nav_item(key="readiness", label=_("Readiness"), url_name="readiness:scorecard", order=90)
+        hooks.nav_item(key="risks", label=_("Risks"), url_name="readiness:risks", order=91,
+                       rule="readiness.risk_view")
         hooks.home_panel(key="dashboard", template="readiness/_dashboard.html", css="css/readiness.css",
                          order=10)(dashboard_context)
         post_create_historical_record.connect(freshness.project_changed, dispatch_uid="readiness-freshness")

@@ -1,6 +1,7 @@
 """Files of readiness: the frozen blockers of a go/no-go meeting as an Excel workbook."""
 
-from io import BytesIO
+import csv
+from io import BytesIO, StringIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,3 +89,63 @@ def gonogo_pdf(decision, *, rows, evidence_rows, blockers, recorded_in="", print
                 c.get("target"), yes if c.get("mandatory") else no, c.get("explanation", "")] for c in evidence_rows],
               widths=(0.5, 3, 1, 1, 1, 4), empty=_("No criteria were registered."))
     return doc.output()
+
+
+# ----- the risk register as CSV and Excel ------------------------------------------------------
+
+UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A cell a spreadsheet will not run as a formula: text starting with = + - @, tab or CR gets a
+    leading apostrophe (numbers and dates are left alone)."""
+    if isinstance(value, str) and value.startswith(UNSAFE_START):
+        return "'" + value
+    return value
+
+
+def risk_rows(risks):
+    from projects.people import display_name
+
+    header = [_("ID"), _("Title"), _("Category"), _("Likelihood"), _("Impact"), _("Score"), _("Level"), _("Status"),
+              _("Owner"), _("Mitigation"), _("Trigger"), _("Mitigation due"), _("Next review"), _("Last reviewed"),
+              _("Note"), _("Incident or issue link")]
+    rows = []
+    for r in risks:
+        rows.append([r.pk, r.title, r.get_category_display(), r.likelihood, r.impact, r.score,
+                     str(r.get_level_display()), r.get_status_display(), display_name(r.owner), r.mitigation,
+                     r.trigger, r.due.isoformat() if r.due else "", r.review_on.isoformat() if r.review_on else "",
+                     timezone.localtime(r.reviewed_at).strftime("%Y-%m-%d %H:%M") if r.reviewed_at else "",
+                     r.status_note, r.incident_url])
+    return header, [[safe_cell(str(v)) if not isinstance(v, int) else v for v in row] for row in rows]
+
+
+def risks_csv(risks) -> str:
+    out = StringIO()
+    writer = csv.writer(out)
+    header, rows = risk_rows(risks)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 (Chinese) correctly
+
+
+def risks_xlsx(risks) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Risks")[:31]
+    header, rows = risk_rows(risks)
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+    for column, width in zip("ABCDEFGHIJKLMNOP", [6, 44, 14, 10, 8, 7, 10, 12, 14, 50, 36, 12, 12, 16, 36, 36],
+                             strict=True):
+        ws.column_dimensions[column].width = width
+    ws.freeze_panes = "A2"
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()

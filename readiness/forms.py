@@ -3,10 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from projects.forms import DT_WIDGET
+from projects.forms import DATE_WIDGET, DT_WIDGET
 from projects.models import Role
+from projects.pickers import MemberField
 
-from .models import Verdict
+from .models import RiskCategory, RiskStatus, Verdict
 from .selectors import area_label, criteria_settings, signoff_roles
 
 
@@ -65,3 +66,45 @@ class FinalizeForm(forms.Form):
                                  widget=forms.Textarea(attrs={"rows": 3}))
     password = forms.CharField(label=_("Your password (e-signature)"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+SCALE = [(n, str(n)) for n in range(1, 6)]
+
+
+class RiskForm(forms.Form):
+    """A risk of the register. Likelihood and impact are 1–5; the score and level follow."""
+
+    title = forms.CharField(label=_("What could go wrong"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=RiskCategory.choices)
+    likelihood = forms.TypedChoiceField(label=_("Likelihood (1–5)"), choices=SCALE, coerce=int, initial=3)
+    impact = forms.TypedChoiceField(label=_("Impact (1–5)"), choices=SCALE, coerce=int, initial=3)
+    owner = MemberField(label=_("Owner"))
+    mitigation = forms.CharField(label=_("Mitigation"), required=False, max_length=10000,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+    trigger = forms.CharField(label=_("Trigger (early warning)"), required=False, max_length=500)
+    due = forms.DateField(label=_("Mitigation due"), required=False, widget=DATE_WIDGET)
+    review_on = forms.DateField(label=_("Next review"), required=False, widget=DATE_WIDGET)
+
+    def __init__(self, *args, project, risk=None, owner_only=False, **kwargs):
+        if risk is not None:
+            kwargs.setdefault("initial", {f: getattr(risk, f) for f in (
+                "title", "category", "likelihood", "impact", "mitigation", "trigger", "due", "review_on")}
+                | {"owner": risk.owner})
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].bind(project, keep=risk.owner_id if risk else None)
+        if owner_only:  # the owner edits the mitigation, rating and dates; the manager the rest
+            for name in ("title", "category", "owner"):
+                del self.fields[name]
+
+
+class RiskTransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"), choices=RiskStatus.choices)
+    comment = forms.CharField(label=_("Note"), required=False, max_length=10000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    incident_url = forms.CharField(label=_("Incident or issue link"), required=False, max_length=500)
+
+
+class RiskReviewForm(forms.Form):
+    next_review_on = forms.DateField(label=_("Next review"), widget=DATE_WIDGET)
+    likelihood = forms.TypedChoiceField(label=_("Likelihood (1–5)"), choices=SCALE, coerce=int)
+    impact = forms.TypedChoiceField(label=_("Impact (1–5)"), choices=SCALE, coerce=int)

@@ -126,3 +126,97 @@ class SignatureFailure(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.attempted_at:%Y-%m-%d %H:%M}"
+
+
+# ----- risk register (风险登记册) ------------------------------------------------------------------
+
+
+class RiskCategory(models.TextChoices):
+    TECHNICAL = "technical", _("Technical")
+    DATA = "data", _("Data")
+    NETWORK = "network", _("Network")
+    BUSINESS = "business", _("Business process")
+    SECURITY = "security", _("Security")
+    PEOPLE = "people", _("People")
+    VENDOR = "vendor", _("Vendor")
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    MITIGATING = "mitigating", _("Mitigating")
+    CLOSED = "closed", _("Closed")
+    OCCURRED = "occurred", _("Occurred")
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+# score = likelihood × impact (1–25): the bounds of each level, inclusive.
+LEVEL_BOUNDS = [(RiskLevel.LOW, 1, 4), (RiskLevel.MEDIUM, 5, 9), (RiskLevel.HIGH, 10, 16),
+                (RiskLevel.CRITICAL, 20, 25)]
+
+
+def level_of(score: int) -> str:
+    for level, low, high in LEVEL_BOUNDS:
+        if low <= score <= high:
+            return level
+    return RiskLevel.LOW
+
+
+class Risk(models.Model):
+    """One entry of the launch's risk register: what can go wrong, how likely, how bad, who owns it.
+
+    `score` is stored (likelihood × impact, kept true by a constraint) so that lists sort and filter
+    by it in SQL; the level is derived from the score."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="risks")
+    title = models.CharField(_("title"), max_length=200)
+    category = models.CharField(_("category"), max_length=20, choices=RiskCategory.choices)
+    likelihood = models.PositiveSmallIntegerField(_("likelihood"))
+    impact = models.PositiveSmallIntegerField(_("impact"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("owner"))
+    mitigation = models.TextField(_("mitigation"), blank=True)
+    trigger = models.CharField(_("trigger"), max_length=500, blank=True)
+    due = models.DateField(_("mitigation due"), null=True, blank=True)
+    review_on = models.DateField(_("next review"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("last reviewed"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=RiskStatus.choices, default=RiskStatus.OPEN)
+    status_note = models.TextField(_("status note"), blank=True)
+    incident_url = models.CharField(_("incident or issue link"), max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("raised by"))
+    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-score", "status", "id"]
+        verbose_name = _("risk")
+        verbose_name_plural = _("risks")
+        constraints = [
+            models.CheckConstraint(condition=Q(likelihood__gte=1, likelihood__lte=5), name="risk_likelihood_1_5"),
+            models.CheckConstraint(condition=Q(impact__gte=1, impact__lte=5), name="risk_impact_1_5"),
+            models.CheckConstraint(condition=Q(score=models.F("likelihood") * models.F("impact")),
+                                   name="risk_score_is_product"),
+        ]
+        indexes = [models.Index(fields=["project", "status", "score"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def level(self) -> str:
+        return level_of(self.score)
+
+    def get_level_display(self):
+        return RiskLevel(self.level).label
+
+    @property
+    def is_active(self):
+        return self.status in (RiskStatus.OPEN, RiskStatus.MITIGATING)

@@ -8,20 +8,21 @@ the snapshots are read in one query.
 
 from datetime import timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from projects.access import roles_of
-from projects.models import Role
+from projects.models import Membership, Role
 from projects.selectors import project_list_for_user
 
 from . import freshness, registry
 from .charts import line_chart
-from .models import GoNoGoDecision, GoNoGoSignOff, ReadinessSnapshot
+from .models import LEVEL_BOUNDS, GoNoGoDecision, GoNoGoSignOff, ReadinessSnapshot, Risk, RiskCategory, RiskStatus
 from .registry import AREA_ORDER, collect_gauges, collect_overdue
+from .rules import RISK_ROLES
 
 DEFAULT_SIGNOFF_ROLES = [Role.MANAGER, Role.BUSINESS, Role.OPS, Role.TESTER]
 SIGNOFF_ROLES_KEY = "_signoff_roles"  # readiness_targets holds criterion keys; this one is not a criterion
@@ -35,6 +36,7 @@ AREA_LABELS = {
     "cutover": _("Cutover"),
     "team": _("Team"),
     "hypercare": _("Hypercare"),
+    "risks": _("Risks"),
     "schedule": _("Schedule"),
 }
 
@@ -233,3 +235,68 @@ def decision_list_for_user(*, user):
     return (GoNoGoDecision.objects.filter(project__in=project_list_for_user(user=user).values("pk"))
             .prefetch_related(Prefetch("signoffs", queryset=GoNoGoSignOff.objects.order_by("signed_at", "id")))
             .order_by("-meeting_at", "-id"))
+
+
+# ----- risk register ---------------------------------------------------------------------------
+
+def _risk_rows():
+    return Risk.objects.select_related("owner", "project")
+
+
+def risk_list_for_user(*, user):
+    """Risks the user may read (API): every risk of a project where they are manager or hold a
+    risk-owning role, and the risks they own themselves."""
+    viewer_of = Membership.objects.filter(user=user, role__in=[Role.MANAGER, *RISK_ROLES]).values("project_id")
+    member_of = Membership.objects.filter(user=user).values("project_id")
+    return _risk_rows().filter(
+        Q(project__in=viewer_of) | Q(owner=user, project__in=member_of)).order_by("-score", "status", "id")
+
+
+def risk_get_for_user(*, user, pk):
+    """A risk of one of the user's projects (a miss, also for outsiders, is a 404)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    risk = _risk_rows().filter(pk=pk, project__in=project_list_for_user(user=user).values("pk")).first()
+    if risk is None:
+        raise Http404
+    return risk
+
+
+RISK_FILTERS = ("status", "category", "level", "owner", "likelihood", "impact", "active")
+
+
+def risk_register(*, project, filters=None):
+    """The register of a project as the page lists it, filtered by {status, category, level, owner,
+    likelihood, impact, active (open or mitigating)}; unknown values are ignored."""
+    filters = filters or {}
+    qs = _risk_rows().filter(project=project)
+    if filters.get("status") in RiskStatus.values:
+        qs = qs.filter(status=filters["status"])
+    elif filters.get("active"):
+        qs = qs.filter(status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING])
+    if filters.get("category") in RiskCategory.values:
+        qs = qs.filter(category=filters["category"])
+    for level, low, high in LEVEL_BOUNDS:
+        if filters.get("level") == level:
+            qs = qs.filter(score__gte=low, score__lte=high)
+    for key in ("owner", "likelihood", "impact"):
+        value = str(filters.get(key) or "")
+        if value.isdigit():
+            qs = qs.filter(**{f"{key}_id" if key == "owner" else key: int(value)})
+    return qs.order_by("-score", "status", "id")
+
+
+def risk_heat_map(*, project):
+    """{(likelihood, impact): number of active risks} for the 5×5 heat map, in one query."""
+    rows = (Risk.objects.filter(project=project, status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING])
+            .values("likelihood", "impact").annotate(n=Count("pk")))
+    return {(r["likelihood"], r["impact"]): r["n"] for r in rows}
+
+
+def risks_critical_unmitigated(*, project):
+    """Critical risks (score 20–25) without mitigation under way: still open, occurred and not
+    closed, or 'mitigating' without a written mitigation."""
+    return Risk.objects.filter(project=project, score__gte=20).filter(
+        Q(status__in=[RiskStatus.OPEN, RiskStatus.OCCURRED]) | Q(status=RiskStatus.MITIGATING, mitigation=""))

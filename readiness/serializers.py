@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from .models import GoNoGoDecision, GoNoGoSignOff
+from .models import GoNoGoDecision, GoNoGoSignOff, Risk, RiskCategory, RiskLevel, RiskStatus
 
 
 class ReadinessCriterionSerializer(serializers.Serializer):
@@ -43,3 +43,39 @@ class GoNoGoDecisionSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "title", "meeting_at", "status", "required_roles", "score", "ready", "evidence",
                   "final_verdict", "conditions", "decided_by", "decided_at", "opened_by", "signoffs"]
         read_only_fields = fields
+
+
+class RiskSerializer(serializers.ModelSerializer):
+    """A risk of the register. `score` (likelihood × impact) and `level` are the server's."""
+
+    title = serializers.CharField(max_length=200)
+    category = serializers.ChoiceField(choices=RiskCategory.choices)
+    likelihood = serializers.IntegerField(min_value=1, max_value=5)
+    impact = serializers.IntegerField(min_value=1, max_value=5)
+    owner = serializers.IntegerField(source="owner_id", min_value=1, max_value=2 ** 53)
+    mitigation = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    trigger = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    due = serializers.DateField(required=False, allow_null=True)
+    review_on = serializers.DateField(required=False, allow_null=True)
+    level = serializers.ChoiceField(choices=RiskLevel.choices, read_only=True)
+    status = serializers.ChoiceField(choices=RiskStatus.choices, read_only=True)
+
+    class Meta:
+        model = Risk
+        fields = ["id", "project", "title", "category", "likelihood", "impact", "score", "level", "owner",
+                  "mitigation", "trigger", "due", "review_on", "reviewed_at", "status", "status_note",
+                  "incident_url", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["project", "score", "reviewed_at", "status_note", "incident_url", "created_by",
+                            "created_at", "updated_at"]
+
+
+class RiskTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=RiskStatus.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    incident_url = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class RiskReviewSerializer(serializers.Serializer):
+    next_review_on = serializers.DateField()
+    likelihood = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    impact = serializers.IntegerField(min_value=1, max_value=5, required=False)

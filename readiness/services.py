@@ -1,5 +1,6 @@
-"""Every write of readiness: per-project criteria settings, the daily snapshots, and the go/no-go
-decision (上线决策): open a meeting, collect e-signed sign-offs, record the decision.
+"""Every write of readiness: per-project criteria settings, the daily snapshots, the go/no-go
+decision (上线决策): open a meeting, collect e-signed sign-offs, record the decision; and the
+governance of the launch: the risk register.
 
 The readiness evidence is frozen when the meeting opens. A sign-off and the final decision are
 e-signatures: the person re-enters their password, which is checked and never stored; wrong
@@ -19,9 +20,20 @@ from projects.audit import stamp
 from projects.errors import DomainError, check_fields
 from projects.models import Membership, Phase, Project, Role
 from projects.people import display_name
+from projects.safety import external_link_ok
 
 from . import registry
-from .models import DecisionStatus, GoNoGoDecision, GoNoGoSignOff, ReadinessSnapshot, SignatureFailure, Verdict
+from .models import (
+    DecisionStatus,
+    GoNoGoDecision,
+    GoNoGoSignOff,
+    ReadinessSnapshot,
+    Risk,
+    RiskCategory,
+    RiskStatus,
+    SignatureFailure,
+    Verdict,
+)
 from .selectors import SIGNOFF_ROLES_KEY, signoff_roles
 
 log = logging.getLogger(__name__)
@@ -267,3 +279,127 @@ def readiness_snapshot_all(*, day: date | None = None) -> int:
             continue
         count += 1
     return count
+
+
+# ----- risk register ---------------------------------------------------------------------------
+
+RISK_FIELDS = {"title", "category", "likelihood", "impact", "owner", "mitigation", "trigger", "due", "review_on"}
+# Who may move a risk where. `occurred` says the risk happened: it needs a note or a link to the incident.
+RISK_TRANSITIONS = {
+    RiskStatus.OPEN: {RiskStatus.MITIGATING, RiskStatus.CLOSED, RiskStatus.OCCURRED},
+    RiskStatus.MITIGATING: {RiskStatus.OPEN, RiskStatus.CLOSED, RiskStatus.OCCURRED},
+    RiskStatus.CLOSED: {RiskStatus.OPEN},
+    RiskStatus.OCCURRED: {RiskStatus.CLOSED, RiskStatus.MITIGATING},
+}
+
+
+def _require_perm(actor, rule, obj, message):
+    if actor is not None and not actor.has_perm(rule, obj):
+        raise DomainError(message, code="permission")
+
+
+def _scale(value, field, label):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise DomainError(_("%(what)s is rated from 1 (lowest) to 5 (highest).") % {"what": label}, field=field)
+    return value
+
+
+def _check_risk(*, project, title, category, likelihood, impact, owner, mitigation, trigger, due, review_on):
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("Say what could go wrong, e.g. “core database fails during the migration”."),
+                          field="title")
+    if len(title) > 200:
+        raise DomainError(_("The title can be at most 200 characters."), field="title")
+    if category not in RiskCategory.values:
+        raise DomainError(_("Category must be one of: %(all)s.") % {"all": ", ".join(RiskCategory.values)},
+                          field="category")
+    _scale(likelihood, "likelihood", _("Likelihood"))
+    _scale(impact, "impact", _("Impact"))
+    if owner is None:
+        raise DomainError(_("Every risk needs an owner who watches it."), field="owner")
+    if not Membership.objects.filter(project=project, user=owner).exists():
+        raise DomainError(_("%(user)s is not a member of this project.") % {"user": display_name(owner)},
+                          field="owner")
+    trigger = (trigger or "").strip()
+    if len(trigger) > 500:
+        raise DomainError(_("The trigger can be at most 500 characters."), field="trigger")
+    return {"title": title, "category": category, "likelihood": likelihood, "impact": impact, "owner": owner,
+            "mitigation": (mitigation or "").strip(), "trigger": trigger, "due": due, "review_on": review_on}
+
+
+@transaction.atomic
+def risk_create(*, actor, project, title, category, likelihood, impact, owner, mitigation="", trigger="",
+                due=None, review_on=None) -> Risk:
+    """Enter a risk in the register (managers). The score and level follow from likelihood × impact."""
+    _require_perm(actor, "readiness.risk_manage", project, _("Only the project manager enters risks in the register."))
+    fields = _check_risk(project=project, title=title, category=category, likelihood=likelihood, impact=impact,
+                         owner=owner, mitigation=mitigation, trigger=trigger, due=due, review_on=review_on)
+    risk = Risk(project=project, created_by=actor, score=fields["likelihood"] * fields["impact"], **fields)
+    stamp(risk, actor).save()
+    return risk
+
+
+@transaction.atomic
+def risk_update(*, actor, risk, **changes) -> Risk:
+    """Edit a risk: the manager changes anything; its owner the mitigation, trigger, dates and rating."""
+    check_fields(changes, allowed=RISK_FIELDS)
+    risk = Risk.objects.select_for_update().select_related("project").get(pk=risk.pk)
+    _require_perm(actor, "readiness.risk_work", risk, _("Only the risk's owner and the project manager edit it."))
+    if {"owner", "title", "category"} & set(changes) and actor is not None and not actor.has_perm("readiness.risk_manage", risk.project):
+        raise DomainError(_("Only the project manager renames, recategorises or hands over a risk."),
+                          code="permission")
+    merged = {f: changes.get(f, getattr(risk, f)) for f in RISK_FIELDS}
+    fields = _check_risk(project=risk.project, **merged)
+    for key in changes:
+        setattr(risk, key, fields[key])
+    risk.score = risk.likelihood * risk.impact
+    stamp(risk, actor).save(update_fields=[*changes, "score", "updated_at"])
+    return risk
+
+
+@transaction.atomic
+def risk_transition(*, actor, risk, to, comment="", incident_url="") -> Risk:
+    """open → mitigating → closed; open or mitigating → occurred (with what happened and where it is
+    handled); a closed risk may be reopened."""
+    risk = Risk.objects.select_for_update().select_related("project").get(pk=risk.pk)
+    _require_perm(actor, "readiness.risk_work", risk, _("Only the risk's owner and the project manager move it."))
+    if to not in RiskStatus.values:
+        raise DomainError(_("Status must be one of: %(all)s.") % {"all": ", ".join(RiskStatus.values)}, field="to")
+    if to not in RISK_TRANSITIONS[RiskStatus(risk.status)]:
+        raise DomainError(_("A risk that is %(now)s cannot become %(to)s.") % {
+            "now": risk.get_status_display(), "to": RiskStatus(to).label}, field="to")
+    comment, incident_url = (comment or "").strip(), (incident_url or "").strip()
+    if incident_url:
+        if len(incident_url) > 500 or not external_link_ok(incident_url):
+            raise DomainError(_("Give the incident as a link (https://… or a page of this site)."),
+                              field="incident_url")
+    if to == RiskStatus.OCCURRED and not (comment or incident_url):
+        raise DomainError(_("Say what happened, or link the incident or cutover issue that handles it."),
+                          field="comment")
+    if to == RiskStatus.MITIGATING and not risk.mitigation:
+        raise DomainError(_("Write the mitigation before marking the risk as being mitigated."), field="to")
+    risk.status = to
+    risk.status_note = comment
+    if to == RiskStatus.OCCURRED:
+        risk.incident_url = incident_url
+    stamp(risk, actor).save(update_fields=["status", "status_note", "incident_url", "updated_at"])
+    return risk
+
+
+@transaction.atomic
+def risk_review(*, actor, risk, next_review_on, likelihood=None, impact=None, now=None) -> Risk:
+    """Record that the risk was reviewed (optionally re-rated) and when to look at it next."""
+    risk = Risk.objects.select_for_update().select_related("project").get(pk=risk.pk)
+    _require_perm(actor, "readiness.risk_work", risk, _("Only the risk's owner and the project manager review it."))
+    now = now or timezone.now()
+    if next_review_on is None or next_review_on <= timezone.localdate(now):
+        raise DomainError(_("The next review must be a date after today."), field="next_review_on")
+    if likelihood is not None:
+        risk.likelihood = _scale(likelihood, "likelihood", _("Likelihood"))
+    if impact is not None:
+        risk.impact = _scale(impact, "impact", _("Impact"))
+    risk.score = risk.likelihood * risk.impact
+    risk.review_on, risk.reviewed_at = next_review_on, now
+    stamp(risk, actor).save(update_fields=["likelihood", "impact", "score", "review_on", "reviewed_at", "updated_at"])
+    return risk

@@ -6,6 +6,7 @@ app_name = "readiness"
 
 P = "projects/<int:pk>/"
 G = P + "go-no-go/<int:decision_id>/"
+R = P + "risks/<int:risk_id>/"
 
 urlpatterns = [
     path(P + "readiness/", views.readiness_page, name="scorecard"),
@@ -19,4 +20,10 @@ urlpatterns = [
     path(G + "report/", views.gonogo_report, name="gonogo_report"),
     path(G + "report.pdf", views.gonogo_report_pdf, name="gonogo_report_pdf"),
     path(G + "blockers.xlsx", views.gonogo_blockers_xlsx, name="gonogo_blockers_xlsx"),
+    path(P + "risks/", views.risk_list, name="risks"),
+    path(P + "risks/export.csv", views.risk_export, {"fmt": "csv"}, name="risks_csv"),
+    path(P + "risks/export.xlsx", views.risk_export, {"fmt": "xlsx"}, name="risks_xlsx"),
+    path(R, views.risk_detail, name="risk"),
+    path(R + "transition/", views.risk_transition, name="risk_transition"),
+    path(R + "review/", views.risk_review, name="risk_review"),
 ]

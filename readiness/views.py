@@ -1,20 +1,33 @@
 """Pages of readiness: the scorecard and its targets, and the go/no-go decision (meetings,
 e-signed sign-offs, final decision, printable report, Excel of the blockers). Thin."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects.api_base import require
+from projects.audit import history_for
 from projects.errors import DomainError
 from projects.views_base import form_error, project_view, render_page
 
-from . import exports, selectors, services
-from .forms import FinalizeForm, GoNoGoOpenForm, ReadinessSettingsForm, SignOffForm
+from . import charts, exports, selectors, services
+from .forms import (
+    FinalizeForm,
+    GoNoGoOpenForm,
+    ReadinessSettingsForm,
+    RiskForm,
+    RiskReviewForm,
+    RiskTransitionForm,
+    SignOffForm,
+)
+from .models import RiskCategory, RiskLevel, RiskStatus
 
 
 def dashboard_context(request, project):
@@ -202,4 +215,134 @@ def gonogo_blockers_xlsx(request, project, decision_id):
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = (f'attachment; filename="{project.code}-gonogo-{decision.pk}-blockers.xlsx"')
+    return response
+
+
+# ----- risk register ---------------------------------------------------------------------------
+
+
+def _risk_filters(request):
+    return {key: request.GET.get(key, "") for key in selectors.RISK_FILTERS}
+
+
+def _register_context(request, project, form=None):
+    filters = _risk_filters(request)
+    rows = list(selectors.risk_register(project=project, filters=filters))
+    base = reverse("readiness:risks", args=[project.pk])
+    selected = None
+    if filters["likelihood"].isdigit() and filters["impact"].isdigit():
+        selected = (int(filters["likelihood"]), int(filters["impact"]))
+    heat = charts.heat_map(
+        selectors.risk_heat_map(project=project), selected=selected, title=_("Risk heat map (active risks)"),
+        link=lambda li, im: f"{base}?{urlencode({'likelihood': li, 'impact': im, 'active': 1})}",
+        likelihood_label=_("Likelihood"), impact_label=_("Impact"))
+    can_manage = request.user.has_perm("readiness.risk_manage", project)
+    if form is None and can_manage:
+        form = RiskForm(project=project)
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return {"risks": rows, "heat_map": heat, "filters": filters, "form": form, "can_manage": can_manage,
+            "categories": RiskCategory.choices, "statuses": RiskStatus.choices, "levels": RiskLevel.choices,
+            "query": query, "section": "risks"}
+
+
+@project_view("readiness.risk_view")
+def risk_list(request, project):
+    """The register: heat map, filters, the table (htmx partial `table`), and the form to add one."""
+    form, status = None, 200
+    if request.method == "POST":
+        require(request.user, "readiness.risk_manage", project)
+        form = RiskForm(request.POST, project=project)
+        if form.is_valid():
+            try:
+                risk = services.risk_create(actor=request.user, project=project, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Risk entered in the register."))
+                return redirect("readiness:risk", project.pk, risk.pk)
+        status = 400
+    response = render_page(request, "readiness/risks.html", _register_context(request, project, form),
+                           partial="table")
+    response.status_code = status
+    return response
+
+
+def _risk_detail(request, project, risk, *, form=None, transition_form=None, review_form=None, status=200):
+    may_work = request.user.has_perm("readiness.risk_work", risk)
+    can_manage = request.user.has_perm("readiness.risk_manage", project)
+    if may_work:
+        form = form or RiskForm(project=project, risk=risk, owner_only=not can_manage)
+        transition_form = transition_form or RiskTransitionForm(initial={"to": risk.status})
+        review_form = review_form or RiskReviewForm(initial={"likelihood": risk.likelihood, "impact": risk.impact})
+    context = {"risk": risk, "form": form, "transition_form": transition_form, "review_form": review_form,
+               "may_work": may_work, "history": history_for(risk, limit=20), "section": "risks"}
+    response = render(request, "readiness/risk_detail.html", context)
+    response.status_code = status
+    return response
+
+
+@project_view("readiness.risk_view")
+def risk_detail(request, project, risk_id):
+    risk = selectors.risk_get_for_user(user=request.user, pk=risk_id)
+    if risk.project_id != project.pk:
+        raise Http404
+    if request.method != "POST":
+        return _risk_detail(request, project, risk)
+    require(request.user, "readiness.risk_work", risk)
+    form = RiskForm(request.POST, project=project, risk=risk,
+                    owner_only=not request.user.has_perm("readiness.risk_manage", project))
+    if form.is_valid():
+        try:
+            services.risk_update(actor=request.user, risk=risk, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Risk saved."))
+            return redirect("readiness:risk", project.pk, risk.pk)
+    return _risk_detail(request, project, risk, form=form, status=400)
+
+
+def _risk_action(request, project, risk_id, form_class, service, form_key, done):
+    risk = selectors.risk_get_for_user(user=request.user, pk=risk_id)
+    if risk.project_id != project.pk:
+        raise Http404
+    require(request.user, "readiness.risk_work", risk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            service(actor=request.user, risk=risk, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("readiness:risk", project.pk, risk.pk)
+    return _risk_detail(request, project, risk, status=400, **{form_key: form})
+
+
+@project_view("readiness.risk_view")
+@require_POST
+def risk_transition(request, project, risk_id):
+    return _risk_action(request, project, risk_id, RiskTransitionForm, services.risk_transition, "transition_form",
+                        _("Risk status changed."))
+
+
+@project_view("readiness.risk_view")
+@require_POST
+def risk_review(request, project, risk_id):
+    return _risk_action(request, project, risk_id, RiskReviewForm, services.risk_review, "review_form",
+                        _("Review recorded."))
+
+
+@project_view("readiness.risk_view")
+def risk_export(request, project, fmt):
+    """The register (with the page's filters) as CSV or Excel, for the bank's risk committee."""
+    risks = selectors.risk_register(project=project, filters=_risk_filters(request))
+    name = f"{project.code}-risks"
+    if fmt == "csv":
+        response = HttpResponse(exports.risks_csv(risks), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    response = HttpResponse(exports.risks_xlsx(risks),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
