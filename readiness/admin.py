@@ -4,7 +4,16 @@ the evidence is frozen and a sign-off or a final decision never changes, here or
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import GoNoGoDecision, GoNoGoSignOff, ReadinessSnapshot, Risk, SignatureFailure
+from .models import (
+    GoNoGoDecision,
+    GoNoGoSignOff,
+    Meeting,
+    MeetingAction,
+    MeetingDecision,
+    ReadinessSnapshot,
+    Risk,
+    SignatureFailure,
+)
 
 
 @admin.register(ReadinessSnapshot)
@@ -91,3 +100,63 @@ class RiskAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # a risk is closed, never deleted: the register is the audit trail
+
+
+class MeetingDecisionInline(admin.TabularInline):
+    model = MeetingDecision
+    extra = 0
+    can_delete = False
+    readonly_fields = ["text", "recorded_by", "recorded_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class MeetingActionInline(admin.TabularInline):
+    model = MeetingAction
+    extra = 0
+    can_delete = False
+    fields = ["text", "owner", "due", "status", "done_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(SimpleHistoryAdmin):
+    """Minutes, searchable, with their history. View-only: meetings are minuted on the meetings page
+    or the API (attendees must be members, one stand-up a day)."""
+
+    list_display = ["title", "project", "kind", "held_at"]
+    list_filter = ["project", "kind"]
+    search_fields = ["title", "notes"]
+    date_hierarchy = "held_at"
+    list_select_related = ["project"]
+    inlines = [MeetingDecisionInline, MeetingActionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MeetingAction)
+class MeetingActionAdmin(SimpleHistoryAdmin):
+    list_display = ["text", "project", "owner", "due", "status"]
+    list_filter = ["project", "status"]
+    search_fields = ["text"]
+    list_select_related = ["project", "owner"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

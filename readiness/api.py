@@ -4,6 +4,7 @@ risk register (/api/v1/risks/ + transition, review). Thin."""
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -18,10 +19,15 @@ from . import registry, selectors, services
 from .models import LEVEL_BOUNDS, Risk, RiskLevel
 from .serializers import (
     GoNoGoDecisionSerializer,
+    MeetingActionSerializer,
+    MeetingDecisionCreateSerializer,
+    MeetingDecisionSerializer,
+    MeetingSerializer,
     ReadinessSerializer,
     RiskReviewSerializer,
     RiskSerializer,
     RiskTransitionSerializer,
+    StandupSerializer,
 )
 
 User = get_user_model()
@@ -139,3 +145,121 @@ class RiskViewSet(ProjectFilterMixin, mixins.ListModelMixin, mixins.RetrieveMode
         serializer.is_valid(raise_exception=True)
         risk = call(services.risk_review, actor=request.user, risk=risk, **serializer.validated_data)
         return Response(RiskSerializer(risk).data)
+
+
+def _users(ids, field):
+    ids = list(dict.fromkeys(ids or []))
+    found = User.objects.in_bulk(ids)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationError({field: [_("There is no user with id %(id)s.") % {"id": missing[0]}]})
+    return [found[i] for i in ids]
+
+
+class MeetingViewSet(ProjectFilterMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Meetings `{project, kind (standup|review|cutover|retro|other), held_at, title, notes, attendees: [ids]}`
+    with their decisions; `POST meetings/standup/ {project}` opens today's stand-up in one step."""
+
+    serializer_class = MeetingSerializer
+    filterset_fields = ["project", "kind"]
+    ordering_fields = ["held_at"]
+
+    def get_queryset(self):
+        return selectors.meeting_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        return selectors.meeting_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def _fields(self, data):
+        if "attendees" in data:
+            data["attendees"] = _users(data["attendees"], "attendees")
+        return data
+
+    def create(self, request, *args, **kwargs):
+        project = project_get_for_user(user=request.user, pk=_int_field(request.data, "project"))
+        require(request.user, "readiness.meeting_hold", project)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        meeting = call(services.meeting_create, actor=request.user, project=project,
+                       **self._fields(dict(serializer.validated_data)))
+        return Response(self.get_serializer(self.get_object_by(meeting.pk)).data, status=status.HTTP_201_CREATED)
+
+    def get_object_by(self, pk):
+        return selectors.meeting_get_for_user(user=self.request.user, pk=pk)
+
+    def update(self, request, *args, **kwargs):
+        meeting = self.get_object()
+        require(request.user, "readiness.meeting_hold", meeting.project)
+        serializer = self.get_serializer(meeting, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        call(services.meeting_update, actor=request.user, meeting=meeting,
+             **self._fields(dict(serializer.validated_data)))
+        return Response(self.get_serializer(self.get_object_by(meeting.pk)).data)
+
+    @extend_schema(request=StandupSerializer, responses=MeetingSerializer)
+    @action(detail=False, methods=["post"], serializer_class=StandupSerializer)
+    def standup(self, request):
+        project = project_get_for_user(user=request.user, pk=_int_field(request.data, "project"))
+        require(request.user, "readiness.meeting_hold", project)
+        meeting, created = call(services.standup_start, actor=request.user, project=project)
+        return Response(MeetingSerializer(self.get_object_by(meeting.pk)).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=MeetingDecisionCreateSerializer, responses=MeetingDecisionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=MeetingDecisionCreateSerializer)
+    def decisions(self, request, pk=None):
+        meeting = self.get_object()
+        require(request.user, "readiness.meeting_hold", meeting.project)
+        serializer = MeetingDecisionCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decision = call(services.meeting_decide, actor=request.user, meeting=meeting, **serializer.validated_data)
+        return Response(MeetingDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+
+class MeetingActionViewSet(ProjectFilterMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                           mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Actions of meetings `{meeting, text, owner, due}`, statuses open, done. The manager gives them
+    out and edits them; the owner (or the manager) sets `status` with PATCH."""
+
+    serializer_class = MeetingActionSerializer
+    filterset_fields = ["project", "meeting", "owner", "status"]
+    ordering_fields = ["due"]
+
+    def get_queryset(self):
+        return selectors.action_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        return selectors.action_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        meeting = selectors.meeting_get_for_user(user=request.user, pk=_int_field(request.data, "meeting"))
+        require(request.user, "readiness.meeting_hold", meeting.project)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "project" in request.data and str(request.data["project"]) != str(meeting.project_id):
+            raise ValidationError({"meeting": [_("That meeting belongs to another project.")]})
+        action = call(services.action_create, actor=request.user, meeting=meeting, text=data["text"],
+                      owner=_user(data["owner_id"]), due=data["due"])
+        return Response(self.get_serializer(action).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        action = self.get_object()
+        serializer = self.get_serializer(action, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if data.pop("meeting_id", action.meeting_id) != action.meeting_id:
+            raise ValidationError({"meeting": [_("An action cannot move to another meeting.")]})
+        new_status = data.pop("status", None)
+        changes = {k: data[k] for k in ("text", "due") if k in data}
+        if "owner_id" in data:
+            changes["owner"] = _user(data["owner_id"])
+        with transaction.atomic():  # a refused status leaves the other changes unsaved too
+            if changes:
+                require(request.user, "readiness.meeting_hold", action.project)
+                action = call(services.action_update, actor=request.user, action=action, **changes)
+            if new_status is not None:
+                require(request.user, "readiness.action_work", action)
+                action = call(services.action_set_status, actor=request.user, action=action, status=new_status)
+        return Response(self.get_serializer(action).data)

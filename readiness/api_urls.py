@@ -6,6 +6,8 @@ from . import api
 ROUTES = [
     ("gonogo-decisions", api.GoNoGoDecisionViewSet, "gonogo-decision"),
     ("risks", api.RiskViewSet, "risk"),
+    ("meetings", api.MeetingViewSet, "meeting"),
+    ("meeting-actions", api.MeetingActionViewSet, "meeting-action"),
 ]
 
 urlpatterns = [path("projects/<int:pk>/readiness/", api.project_readiness, name="project-readiness")]

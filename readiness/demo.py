@@ -14,7 +14,7 @@ from django.utils import timezone
 from projects.demo import DEMO_PASSWORD, by_username
 
 from . import registry, services
-from .models import GoNoGoDecision, GoNoGoSignOff, ReadinessSnapshot, RiskStatus, Verdict
+from .models import GoNoGoDecision, GoNoGoSignOff, MeetingKind, ReadinessSnapshot, RiskStatus, Verdict
 
 DAYS = 30
 
@@ -146,8 +146,51 @@ def _risks(project, people, stdout):
         stdout.write(f"Risks: {len(RISKS)} in the register (the seed's second section).")
 
 
+def _meetings(project, people, stdout):
+    """Yesterday's and today's stand-ups with actions, and last week's project review."""
+    pm = by_username(people, "pm")
+    if pm is None or project.meetings.exists():
+        return
+    team = [u for u in (by_username(people, n) for n in ("pm", "pm2", "dev", "tester", "ops", "business", "trainer"))
+            if u is not None]
+    who = {u.username: u for u in team}
+    now = timezone.now()
+    today = timezone.localdate()
+    review = services.meeting_create(
+        actor=pm, project=project, kind=MeetingKind.REVIEW, title="Weekly project review · 项目周例会",
+        held_at=now - timedelta(days=6, hours=3), attendees=team,
+        notes="Readiness 61%. SIT behind by three days; rehearsal 2 planned for Saturday night.\n"
+              "准备度61%，系统集成测试落后三天；第二次演练定于周六晚。")
+    services.meeting_decide(actor=pm, meeting=review, text="Rehearsal 2 goes ahead on Saturday 22:00 with the full "
+                            "migration. 第二次演练周六22:00进行，执行完整迁移。")
+    services.meeting_decide(actor=pm, meeting=review, text="The credit-card module is out of scope for go-live. "
+                            "信用卡模块不纳入本次上线。")
+    for text, owner, days in [
+        ("Send the SIT recovery plan to the sponsors / 向发起人发送SIT追赶计划", "tester", -3),
+        ("Confirm the vendor engineers for the cutover night / 确认上线当晚厂商工程师", "ops", 2),
+    ]:
+        services.action_create(actor=pm, meeting=review, text=text, owner=who.get(owner, pm),
+                               due=today + timedelta(days=days))
+    yesterday = services.meeting_create(
+        actor=pm, project=project, kind=MeetingKind.STANDUP, title=f"Daily stand-up {today - timedelta(days=1)}",
+        held_at=now - timedelta(days=1), attendees=team,
+        notes="Two critical defects open (interest calculation, GL posting). Ops: backup restore test tonight.\n"
+              "两个严重缺陷未关闭（利息计算、总账过账）。运维：今晚进行备份恢复测试。")
+    services.action_create(actor=pm, meeting=yesterday, text="Fix the GL posting defect and hand it to testing / "
+                           "修复总账过账缺陷并移交测试", owner=who.get("dev", pm), due=today)
+    done = services.action_create(actor=pm, meeting=yesterday, text="Restore last night's backup on the DR site / "
+                                  "在灾备环境恢复昨晚备份", owner=who.get("ops", pm), due=today - timedelta(days=1))
+    services.action_set_status(actor=pm, action=done, status="done")
+    standup, _created = services.standup_start(actor=pm, project=project)
+    services.action_create(actor=pm, meeting=standup, text="Re-run the interest calculation cases after the fix / "
+                           "修复后重跑利息计算用例", owner=who.get("tester", pm), due=today + timedelta(days=1))
+    if stdout:
+        stdout.write("Meetings: a project review and two stand-ups with decisions and actions.")
+
+
 def seed(*, project, people, stdout=None):
     _risks(project, people, stdout)
+    _meetings(project, people, stdout)
     if project.gonogo_decisions.exists():
         return
     _snapshots(project, timezone.localdate())

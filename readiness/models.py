@@ -220,3 +220,95 @@ class Risk(models.Model):
     @property
     def is_active(self):
         return self.status in (RiskStatus.OPEN, RiskStatus.MITIGATING)
+
+
+# ----- meetings, decisions and actions (项目例会) ---------------------------------------------------
+
+
+class MeetingKind(models.TextChoices):
+    STANDUP = "standup", _("Daily stand-up")
+    REVIEW = "review", _("Project review")
+    CUTOVER = "cutover", _("Cutover briefing")
+    RETRO = "retro", _("Retrospective")
+    OTHER = "other", _("Other")
+
+
+class Meeting(models.Model):
+    """A meeting of the launch team: who attended, the notes, the decisions taken and the actions
+    given out. One stand-up per project and day (`held_on`), so "start today's stand-up" is safe
+    to press twice."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="meetings")
+    kind = models.CharField(_("kind"), max_length=20, choices=MeetingKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    held_at = models.DateTimeField(_("held at"))
+    held_on = models.DateField(_("date"))  # the local date of held_at (one stand-up a day)
+    notes = models.TextField(_("notes"), blank=True)
+    attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True,
+                                       verbose_name=_("attendees"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("chaired by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[attendees])
+
+    class Meta:
+        ordering = ["-held_at", "-id"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [models.UniqueConstraint(fields=["project", "held_on"], condition=Q(kind="standup"),
+                                               name="meeting_one_standup_a_day")]
+
+    def __str__(self):
+        return self.title
+
+
+class MeetingDecision(models.Model):
+    """A decision taken in a meeting, as minuted (never edited: a new decision supersedes it)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    text = models.TextField(_("decision"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        verbose_name = _("meeting decision")
+        verbose_name_plural = _("meeting decisions")
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+class MeetingAction(models.Model):
+    """An action given out in a meeting: what, who, by when. Shown in the owner's work and reminded."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="actions")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")  # = meeting.project
+    text = models.CharField(_("action"), max_length=500)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("owner"))
+    due = models.DateField(_("due"))
+    status = models.CharField(_("status"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("given by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["status", "due", "id"]
+        verbose_name = _("meeting action")
+        verbose_name_plural = _("meeting actions")
+        constraints = [models.CheckConstraint(condition=Q(status="open") | Q(done_at__isnull=False),
+                                              name="meeting_action_done_has_time")]
+        indexes = [models.Index(fields=["project", "status", "due"]), models.Index(fields=["owner", "status"])]
+
+    def __str__(self):
+        return self.text[:60]

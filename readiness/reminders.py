@@ -1,4 +1,4 @@
-"""Reminder rules of readiness: risk reviews that fall due (and are overdue) for the risk's owner."""
+"""Reminder rules of readiness: risk reviews and meeting actions that fall due (or are overdue), for their owners."""
 
 from datetime import datetime, time, timedelta
 
@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from notifications.registry import Message, Reminder, lead_time, reminder_rule
 
-from .models import Risk, RiskStatus
+from .models import ActionStatus, MeetingAction, Risk, RiskStatus
 
 
 def _active_risks():
@@ -34,4 +34,26 @@ def risk_reviews_due(*, now):
             url=reverse("readiness:risk", args=[risk.project_id, risk.pk]),
             due_at=timezone.make_aware(datetime.combine(risk.review_on, time(9))),
             dedupe_key=f"risk_review_due:{risk.pk}:{risk.review_on:%Y%m%d}",
+        )
+
+
+@reminder_rule("action_due", label=gettext_lazy("Meeting action due"), default_lead=timedelta(days=1))
+def actions_due(*, now):
+    """Open meeting actions due within the lead time (a day by default) or overdue: one reminder per
+    action and due date, to its owner."""
+    today = timezone.localdate(now)
+    qs = (MeetingAction.objects.filter(status=ActionStatus.OPEN, due__lte=today + timedelta(days=14))
+          .select_related("owner", "project", "meeting"))
+    for action in qs:
+        lead = lead_time(action.project_id, "action_due") or timedelta(days=1)
+        if action.due - today > lead:
+            continue
+        template = (gettext_lazy("Action “{text}” from “{meeting}” was due on {date}.") if action.due < today
+                    else gettext_lazy("Action “{text}” from “{meeting}” is due on {date}."))
+        yield Reminder(
+            recipient=action.owner, kind="action_due", project=action.project, subject=action,
+            message=Message(template, text=action.text, meeting=action.meeting.title, date=f"{action.due:%Y-%m-%d}"),
+            url=reverse("readiness:meeting", args=[action.project_id, action.meeting_id]) + f"#action-{action.pk}",
+            due_at=timezone.make_aware(datetime.combine(action.due, time(18))),
+            dedupe_key=f"action_due:{action.pk}:{action.due:%Y%m%d}",
         )

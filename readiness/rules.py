@@ -48,3 +48,13 @@ def is_risk_owner(user, risk):
 rules.add_perm("readiness.risk_view", role_predicate(*RISK_ROLES) | owns_a_risk)
 rules.add_perm("readiness.risk_manage", is_manager)  # enter risks, rename, recategorise, hand over
 rules.add_perm("readiness.risk_work", is_manager | is_risk_owner)  # on a risk: mitigation, rating, status, review
+
+
+@rules.predicate
+def is_action_owner(user, action):
+    return action is not None and getattr(action, "owner_id", None) == user.pk and bool(roles_of(user, action.project))
+
+
+rules.add_perm("readiness.meeting_view", is_member)  # meetings, minutes, decisions, actions
+rules.add_perm("readiness.meeting_hold", is_manager)  # minute meetings, decisions, give out actions
+rules.add_perm("readiness.action_work", is_manager | is_action_owner)  # mark an action done or open again

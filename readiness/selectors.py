@@ -6,10 +6,11 @@ imports another app. A fixed number of queries: each criterion and provider is c
 the snapshots are read in one query.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,20 @@ from projects.selectors import project_list_for_user
 
 from . import freshness, registry
 from .charts import line_chart
-from .models import LEVEL_BOUNDS, GoNoGoDecision, GoNoGoSignOff, ReadinessSnapshot, Risk, RiskCategory, RiskStatus
+from .models import (
+    LEVEL_BOUNDS,
+    ActionStatus,
+    GoNoGoDecision,
+    GoNoGoSignOff,
+    Meeting,
+    MeetingAction,
+    MeetingDecision,
+    MeetingKind,
+    ReadinessSnapshot,
+    Risk,
+    RiskCategory,
+    RiskStatus,
+)
 from .registry import AREA_ORDER, collect_gauges, collect_overdue
 from .rules import RISK_ROLES
 
@@ -300,3 +314,90 @@ def risks_critical_unmitigated(*, project):
     closed, or 'mitigating' without a written mitigation."""
     return Risk.objects.filter(project=project, score__gte=20).filter(
         Q(status__in=[RiskStatus.OPEN, RiskStatus.OCCURRED]) | Q(status=RiskStatus.MITIGATING, mitigation=""))
+
+
+# ----- meetings and actions ----------------------------------------------------------------------
+
+def _open_actions_count():
+    return Count("actions", filter=Q(actions__status=ActionStatus.OPEN), distinct=True)
+
+
+def meetings_for_project(*, project, kind=""):
+    """The project's meetings newest first, with attendees and the count of open actions."""
+    qs = (Meeting.objects.filter(project=project).select_related("created_by")
+          .prefetch_related("attendees").annotate(open_actions=_open_actions_count()))
+    if kind in MeetingKind.values:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-held_at", "-id")
+
+
+def meeting_get(*, project, pk) -> Meeting:
+    meeting = (Meeting.objects.filter(project=project, pk=pk).select_related("created_by", "project")
+               .prefetch_related("attendees",
+                                 Prefetch("decisions", queryset=MeetingDecision.objects.select_related("recorded_by")),
+                                 Prefetch("actions", queryset=MeetingAction.objects.select_related("owner")
+                                          .order_by("status", "due", "id")))
+               .first())
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def actions_for_project(*, project, owner=None, status=ActionStatus.OPEN):
+    qs = MeetingAction.objects.filter(project=project).select_related("owner", "meeting")
+    if status in ActionStatus.values:
+        qs = qs.filter(status=status)
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    return qs.order_by("due", "id")
+
+
+def meeting_list_for_user(*, user):
+    """Meetings of the user's projects (API), with attendees, decisions and action ids."""
+    return (Meeting.objects.filter(project__in=project_list_for_user(user=user).values("pk"))
+            .prefetch_related("attendees", "decisions").order_by("-held_at", "-id"))
+
+
+def meeting_get_for_user(*, user, pk) -> Meeting:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    meeting = meeting_list_for_user(user=user).select_related("project").filter(pk=pk).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def action_list_for_user(*, user):
+    return (MeetingAction.objects.filter(project__in=project_list_for_user(user=user).values("pk"))
+            .select_related("project", "owner").order_by("status", "due", "id"))
+
+
+def action_get_for_user(*, user, pk) -> MeetingAction:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    action = action_list_for_user(user=user).filter(pk=pk).first()
+    if action is None:
+        raise Http404
+    return action
+
+
+def my_governance_work(*, user, project):
+    """The caller's open governance work for "my work": actions due (kind `action_due`) and active
+    risks they own whose review date has come or is within a week (`risk_to_review`), most urgent first.
+    Two queries whatever the size."""
+    items = []
+    for a in actions_for_project(project=project, owner=user).select_related(None).only(
+            "pk", "text", "due", "meeting_id", "project_id"):
+        items.append({"kind": "action_due", "id": a.pk, "title": a.text, "due_at": timezone.make_aware(
+            datetime.combine(a.due, time(18))), "url": reverse("readiness:meeting", args=[project.pk, a.meeting_id])
+            + f"#action-{a.pk}"})
+    horizon = timezone.localdate() + timedelta(days=7)
+    for r in Risk.objects.filter(project=project, owner=user, status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING],
+                                 review_on__lte=horizon).only("pk", "title", "review_on"):
+        items.append({"kind": "risk_to_review", "id": r.pk, "title": r.title, "due_at": timezone.make_aware(
+            datetime.combine(r.review_on, time(9))), "url": reverse("readiness:risk", args=[project.pk, r.pk])})
+    return sorted(items, key=lambda i: (i["due_at"], i["kind"], i["id"]))

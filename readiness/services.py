@@ -1,6 +1,6 @@
 """Every write of readiness: per-project criteria settings, the daily snapshots, the go/no-go
 decision (上线决策): open a meeting, collect e-signed sign-offs, record the decision; and the
-governance of the launch: the risk register.
+governance of the launch: the risk register, and meetings with their decisions and owned actions.
 
 The readiness evidence is frozen when the meeting opens. A sign-off and the final decision are
 e-signatures: the person re-enters their password, which is checked and never stored; wrong
@@ -24,9 +24,14 @@ from projects.safety import external_link_ok
 
 from . import registry
 from .models import (
+    ActionStatus,
     DecisionStatus,
     GoNoGoDecision,
     GoNoGoSignOff,
+    Meeting,
+    MeetingAction,
+    MeetingDecision,
+    MeetingKind,
     ReadinessSnapshot,
     Risk,
     RiskCategory,
@@ -403,3 +408,166 @@ def risk_review(*, actor, risk, next_review_on, likelihood=None, impact=None, no
     risk.review_on, risk.reviewed_at = next_review_on, now
     stamp(risk, actor).save(update_fields=["likelihood", "impact", "score", "review_on", "reviewed_at", "updated_at"])
     return risk
+
+
+# ----- meetings, decisions, actions -------------------------------------------------------------
+
+MEETING_FIELDS = {"kind", "title", "held_at", "notes", "attendees"}
+
+
+def _members_only(project, users, field):
+    users = list(users or [])
+    ids = {u.pk for u in users}
+    found = set(Membership.objects.filter(project=project, user_id__in=ids).values_list("user_id", flat=True))
+    missing = [u for u in users if u.pk not in found]
+    if missing:
+        raise DomainError(_("%(user)s is not a member of this project.") % {"user": display_name(missing[0])},
+                          field=field)
+    return users
+
+
+def _check_meeting(*, project, kind, title, held_at, notes, attendees):
+    if kind not in MeetingKind.values:
+        raise DomainError(_("Kind must be one of: %(all)s.") % {"all": ", ".join(MeetingKind.values)}, field="kind")
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("Give the meeting a title."), field="title")
+    if len(title) > 200:
+        raise DomainError(_("The title can be at most 200 characters."), field="title")
+    if held_at is None:
+        raise DomainError(_("Say when the meeting was held."), field="held_at")
+    return {"kind": kind, "title": title, "held_at": held_at, "notes": (notes or "").strip(),
+            "attendees": _members_only(project, attendees, "attendees")}
+
+
+def _save_meeting(meeting, fields, actor, *, update_fields=None):
+    attendees = fields.pop("attendees", None)
+    for key, value in fields.items():
+        setattr(meeting, key, value)
+    meeting.held_on = timezone.localdate(meeting.held_at)
+    if meeting.kind == MeetingKind.STANDUP and Meeting.objects.filter(
+            project=meeting.project, kind=MeetingKind.STANDUP, held_on=meeting.held_on).exclude(pk=meeting.pk).exists():
+        raise DomainError(_("There is a stand-up on %(day)s already; add to it instead.")
+                          % {"day": f"{meeting.held_on:%Y-%m-%d}"}, field="held_at")
+    stamp(meeting, actor)
+    try:
+        with transaction.atomic():
+            meeting.save(update_fields=update_fields)
+    except IntegrityError:  # the same stand-up started twice at once
+        raise DomainError(_("There is a stand-up on %(day)s already; add to it instead.")
+                          % {"day": f"{meeting.held_on:%Y-%m-%d}"}, field="held_at") from None
+    if attendees is not None:
+        meeting.attendees.set(attendees)
+    return meeting
+
+
+@transaction.atomic
+def meeting_create(*, actor, project, kind, title, held_at, notes="", attendees=()) -> Meeting:
+    """Minute a meeting (managers): kind, time, who was there, the notes."""
+    _require_perm(actor, "readiness.meeting_hold", project, _("Only the project manager minutes meetings."))
+    fields = _check_meeting(project=project, kind=kind, title=title, held_at=held_at, notes=notes,
+                            attendees=attendees)
+    return _save_meeting(Meeting(project=project, created_by=actor), fields, actor)
+
+
+@transaction.atomic
+def meeting_update(*, actor, meeting, **changes) -> Meeting:
+    check_fields(changes, allowed=MEETING_FIELDS)
+    meeting = Meeting.objects.select_for_update().select_related("project").get(pk=meeting.pk)
+    _require_perm(actor, "readiness.meeting_hold", meeting.project, _("Only the project manager edits the minutes."))
+    merged = {f: changes.get(f, getattr(meeting, f)) for f in MEETING_FIELDS - {"attendees"}}
+    merged["attendees"] = changes.get("attendees", list(meeting.attendees.all()))
+    fields = _check_meeting(project=meeting.project, **merged)
+    if "attendees" not in changes:
+        fields.pop("attendees")
+    update = [f for f in changes if f != "attendees"]
+    return _save_meeting(meeting, {k: v for k, v in fields.items() if k in changes}, actor,
+                         update_fields=[*update, "held_on"] if update else ["held_on"])
+
+
+@transaction.atomic
+def standup_start(*, actor, project, now=None) -> tuple[Meeting, bool]:
+    """Today's stand-up in one step: created with the attendees of the last one (the team that meets
+    every morning), or the existing one when it was started already. Returns (meeting, created)."""
+    _require_perm(actor, "readiness.meeting_hold", project, _("Only the project manager minutes meetings."))
+    now = now or timezone.now()
+    Project.objects.select_for_update().filter(pk=project.pk).first()  # two clicks at once make one stand-up
+    today = timezone.localdate(now)
+    existing = Meeting.objects.filter(project=project, kind=MeetingKind.STANDUP, held_on=today).first()
+    if existing is not None:
+        return existing, False
+    last = Meeting.objects.filter(project=project, kind=MeetingKind.STANDUP).order_by("-held_on").first()
+    attendees = list(last.attendees.filter(pk__in=Membership.objects.filter(project=project).values("user_id"))
+                     ) if last else [actor]
+    meeting = _save_meeting(Meeting(project=project, created_by=actor), {
+        "kind": MeetingKind.STANDUP, "title": _("Daily stand-up %(day)s") % {"day": f"{today:%Y-%m-%d}"},
+        "held_at": now, "notes": "", "attendees": attendees}, actor)
+    return meeting, True
+
+
+@transaction.atomic
+def meeting_decide(*, actor, meeting, text) -> MeetingDecision:
+    """Minute a decision taken in the meeting (never edited afterwards)."""
+    _require_perm(actor, "readiness.meeting_hold", meeting.project, _("Only the project manager minutes decisions."))
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write down what was decided."), field="text")
+    if len(text) > 5000:
+        raise DomainError(_("A decision can be at most 5000 characters."), field="text")
+    decision = MeetingDecision(meeting=meeting, text=text, recorded_by=actor)
+    stamp(decision, actor).save()
+    return decision
+
+
+def _check_action(*, project, text, owner, due):
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Say what has to be done."), field="text")
+    if len(text) > 500:
+        raise DomainError(_("An action can be at most 500 characters."), field="text")
+    if owner is None:
+        raise DomainError(_("Every action needs an owner."), field="owner")
+    _members_only(project, [owner], "owner")
+    if due is None:
+        raise DomainError(_("Give the action a due date."), field="due")
+    return text
+
+
+@transaction.atomic
+def action_create(*, actor, meeting, text, owner, due) -> MeetingAction:
+    """Give out an action in a meeting: what, who (a member), by when."""
+    _require_perm(actor, "readiness.meeting_hold", meeting.project, _("Only the project manager gives out actions."))
+    text = _check_action(project=meeting.project, text=text, owner=owner, due=due)
+    action = MeetingAction(meeting=meeting, project_id=meeting.project_id, text=text, owner=owner, due=due,
+                           created_by=actor)
+    stamp(action, actor).save()
+    return action
+
+
+@transaction.atomic
+def action_update(*, actor, action, **changes) -> MeetingAction:
+    check_fields(changes, allowed={"text", "owner", "due"})
+    action = MeetingAction.objects.select_for_update().select_related("project").get(pk=action.pk)
+    _require_perm(actor, "readiness.meeting_hold", action.project, _("Only the project manager changes actions."))
+    merged = {f: changes.get(f, getattr(action, f)) for f in ("text", "owner", "due")}
+    merged["text"] = _check_action(project=action.project, **merged)
+    for key in changes:
+        setattr(action, key, merged[key])
+    stamp(action, actor).save(update_fields=list(changes) or None)
+    return action
+
+
+@transaction.atomic
+def action_set_status(*, actor, action, status, now=None) -> MeetingAction:
+    """The owner (or the manager) marks an action done, or open again."""
+    action = MeetingAction.objects.select_for_update().select_related("project").get(pk=action.pk)
+    _require_perm(actor, "readiness.action_work", action, _("Only the action's owner and the project manager do this."))
+    if status not in ActionStatus.values:
+        raise DomainError(_("Status must be one of: %(all)s.") % {"all": ", ".join(ActionStatus.values)},
+                          field="status")
+    if status == action.status:
+        return action
+    action.status = status
+    action.done_at = (now or timezone.now()) if status == ActionStatus.DONE else None
+    stamp(action, actor).save(update_fields=["status", "done_at"])
+    return action

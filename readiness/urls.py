@@ -7,6 +7,7 @@ app_name = "readiness"
 P = "projects/<int:pk>/"
 G = P + "go-no-go/<int:decision_id>/"
 R = P + "risks/<int:risk_id>/"
+M = P + "meetings/<int:meeting_id>/"
 
 urlpatterns = [
     path(P + "readiness/", views.readiness_page, name="scorecard"),
@@ -26,4 +27,10 @@ urlpatterns = [
     path(R, views.risk_detail, name="risk"),
     path(R + "transition/", views.risk_transition, name="risk_transition"),
     path(R + "review/", views.risk_review, name="risk_review"),
+    path(P + "meetings/", views.meeting_list, name="meetings"),
+    path(P + "meetings/standup/", views.standup_start, name="standup_start"),
+    path(M, views.meeting_detail, name="meeting"),
+    path(M + "decisions/", views.meeting_decide, name="meeting_decide"),
+    path(M + "actions/", views.meeting_action_new, name="meeting_action_new"),
+    path(P + "meetings/actions/<int:action_id>/status/", views.meeting_action_status, name="meeting_action_status"),
 ]

@@ -15,19 +15,23 @@ from django.views.decorators.http import require_POST
 from projects.api_base import require
 from projects.audit import history_for
 from projects.errors import DomainError
+from projects.safety import local_path
 from projects.views_base import form_error, project_view, render_page
 
 from . import charts, exports, selectors, services
 from .forms import (
     FinalizeForm,
     GoNoGoOpenForm,
+    MeetingActionForm,
+    MeetingDecisionForm,
+    MeetingForm,
     ReadinessSettingsForm,
     RiskForm,
     RiskReviewForm,
     RiskTransitionForm,
     SignOffForm,
 )
-from .models import RiskCategory, RiskLevel, RiskStatus
+from .models import MeetingKind, RiskCategory, RiskLevel, RiskStatus
 
 
 def dashboard_context(request, project):
@@ -346,3 +350,134 @@ def risk_export(request, project, fmt):
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
+
+
+# ----- meetings, decisions, actions --------------------------------------------------------------
+
+
+@project_view("readiness.meeting_view")
+def meeting_list(request, project):
+    """Meetings (htmx partial `meetings`, filtered by kind), today's stand-up in one click, a form to
+    minute another meeting, and the open actions with the caller's own first."""
+    can_hold = request.user.has_perm("readiness.meeting_hold", project)
+    form, status = None, 200
+    if request.method == "POST":
+        require(request.user, "readiness.meeting_hold", project)
+        form = MeetingForm(request.POST, project=project)
+        if form.is_valid():
+            try:
+                meeting = services.meeting_create(actor=request.user, project=project, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Meeting minuted."))
+                return redirect("readiness:meeting", project.pk, meeting.pk)
+        status = 400
+    if form is None and can_hold:
+        form = MeetingForm(project=project, initial={
+            "kind": MeetingKind.REVIEW, "held_at": timezone.localtime().replace(second=0, microsecond=0)})
+    kind = request.GET.get("kind", "")
+    context = {"meetings": selectors.meetings_for_project(project=project, kind=kind)[:100], "kind": kind,
+               "kinds": MeetingKind.choices, "form": form, "can_hold": can_hold,
+               "my_actions": selectors.actions_for_project(project=project, owner=request.user)[:50],
+               "open_actions": selectors.actions_for_project(project=project)[:50], "today": timezone.localdate(),
+               "section": "meetings"}
+    response = render_page(request, "readiness/meetings.html", context, partial="meetings")
+    response.status_code = status
+    return response
+
+
+@project_view("readiness.meeting_hold")
+@require_POST
+def standup_start(request, project):
+    meeting, created = services.standup_start(actor=request.user, project=project)
+    if created:
+        messages.success(request, _("Today's stand-up is open; the attendees of the last one are listed."))
+    return redirect("readiness:meeting", project.pk, meeting.pk)
+
+
+def _meeting_page(request, project, meeting, *, form=None, decision_form=None, action_form=None, status=200):
+    can_hold = request.user.has_perm("readiness.meeting_hold", project)
+    if can_hold:
+        form = form or MeetingForm(project=project, meeting=meeting)
+        decision_form = decision_form or MeetingDecisionForm()
+        action_form = action_form or MeetingActionForm(project=project)
+    actions = list(meeting.actions.all())
+    for a in actions:
+        a.may_work = can_hold or a.owner_id == request.user.pk
+    context = {"meeting": meeting, "actions": actions, "form": form, "decision_form": decision_form,
+               "action_form": action_form, "can_hold": can_hold, "history": history_for(meeting, limit=10),
+               "section": "meetings"}
+    response = render_page(request, "readiness/meeting_detail.html", context, partial="actions")
+    response.status_code = status
+    return response
+
+
+@project_view("readiness.meeting_view")
+def meeting_detail(request, project, meeting_id):
+    meeting = selectors.meeting_get(project=project, pk=meeting_id)
+    if request.method != "POST":
+        return _meeting_page(request, project, meeting)
+    require(request.user, "readiness.meeting_hold", project)
+    form = MeetingForm(request.POST, project=project, meeting=meeting)
+    if form.is_valid():
+        try:
+            services.meeting_update(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Minutes saved."))
+            return redirect("readiness:meeting", project.pk, meeting.pk)
+    return _meeting_page(request, project, selectors.meeting_get(project=project, pk=meeting_id), form=form,
+                         status=400)
+
+
+@project_view("readiness.meeting_hold")
+@require_POST
+def meeting_decide(request, project, meeting_id):
+    meeting = selectors.meeting_get(project=project, pk=meeting_id)
+    form = MeetingDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.meeting_decide(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            return redirect(reverse("readiness:meeting", args=[project.pk, meeting.pk]) + "#decisions")
+    return _meeting_page(request, project, meeting, decision_form=form, status=400)
+
+
+@project_view("readiness.meeting_hold")
+@require_POST
+def meeting_action_new(request, project, meeting_id):
+    meeting = selectors.meeting_get(project=project, pk=meeting_id)
+    form = MeetingActionForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            services.action_create(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            if request.htmx:
+                return _meeting_page(request, project, selectors.meeting_get(project=project, pk=meeting_id))
+            return redirect(reverse("readiness:meeting", args=[project.pk, meeting.pk]) + "#actions")
+    # htmx swaps only 2xx: there the re-rendered form carries the message
+    return _meeting_page(request, project, meeting, action_form=form, status=200 if request.htmx else 400)
+
+
+@project_view("readiness.meeting_view")
+@require_POST
+def meeting_action_status(request, project, action_id):
+    """Mark an action done (or open again): the owner or the manager. htmx swaps the meeting's actions."""
+    action = selectors.action_get_for_user(user=request.user, pk=action_id)
+    if action.project_id != project.pk:
+        raise Http404
+    require(request.user, "readiness.action_work", action)
+    try:
+        services.action_set_status(actor=request.user, action=action, status=request.POST.get("status", ""))
+    except DomainError as exc:
+        return HttpResponse(str(exc.message), status=400)
+    nxt = local_path(request.POST.get("next"), reverse("readiness:meeting", args=[project.pk, action.meeting_id]))
+    if request.htmx:
+        return _meeting_page(request, project, selectors.meeting_get(project=project, pk=action.meeting_id))
+    return redirect(nxt)
