@@ -5,6 +5,7 @@ risk register (/api/v1/risks/ + transition, review). Thin."""
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -16,7 +17,7 @@ from projects.api_base import ProjectFilterMixin, call, require
 from projects.selectors import project_get_for_user
 
 from . import registry, selectors, services
-from .models import LEVEL_BOUNDS, Risk, RiskLevel
+from .models import LEVEL_BOUNDS, Risk, RiskLevel, StatusReport
 from .serializers import (
     GoNoGoDecisionSerializer,
     MeetingActionSerializer,
@@ -263,3 +264,18 @@ class MeetingActionViewSet(ProjectFilterMixin, mixins.ListModelMixin, mixins.Ret
                 require(request.user, "readiness.action_work", action)
                 action = call(services.action_set_status, actor=request.user, action=action, status=new_status)
         return Response(self.get_serializer(action).data)
+
+
+@extend_schema(responses=dict, operation_id="projects_status_report_retrieve")
+@api_view(["GET"])
+def project_status_report(request, pk):
+    """This week's status report from the evidence: {readiness, schedule, defects, requirements,
+    training, cutover, risks, actions, summary, sent_at}."""
+    project = project_get_for_user(user=request.user, pk=pk)
+    require(request.user, "readiness.report_view", project)
+    today = timezone.localdate()
+    draft = StatusReport.objects.filter(project=project, week_start=selectors.week_start(today)).first()
+    data = selectors.status_report(project=project, today=today)
+    data["summary"] = draft.summary if draft else ""
+    data["sent_at"] = draft.sent_at if draft and draft.sent_at else None
+    return Response(data)

@@ -10,4 +10,7 @@ ROUTES = [
     ("meeting-actions", api.MeetingActionViewSet, "meeting-action"),
 ]
 
-urlpatterns = [path("projects/<int:pk>/readiness/", api.project_readiness, name="project-readiness")]
+urlpatterns = [
+    path("projects/<int:pk>/readiness/", api.project_readiness, name="project-readiness"),
+    path("projects/<int:pk>/status-report/", api.project_status_report, name="project-status-report"),
+]

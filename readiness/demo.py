@@ -188,9 +188,28 @@ def _meetings(project, people, stdout):
         stdout.write("Meetings: a project review and two stand-ups with decisions and actions.")
 
 
+def _status_reports(project, people, stdout):
+    """Last week's report as sent, the business lead as sponsor, and this week's summary drafted."""
+    pm, sponsor = by_username(people, "pm"), by_username(people, "business")
+    if pm is None or project.status_reports.exists():
+        return
+    if sponsor is not None:
+        services.report_sponsors_set(actor=pm, project=project, users=[sponsor])
+    last_week = timezone.now() - timedelta(days=7)
+    services.status_report_send(actor=pm, project=project, now=last_week)
+    services.status_report_summary_set(
+        actor=pm, project=project,
+        summary="SIT is three days behind; two critical defects remain open. Rehearsal 2 ran over the window by "
+                "40 minutes. Go/no-go 2 is planned after the SIT exit report.\n"
+                "系统集成测试落后三天，仍有两个严重缺陷未关闭；第二次演练超出窗口40分钟。SIT退出报告后召开第二次上线决策会。")
+    if stdout:
+        stdout.write("Status report: last week's sent, this week's summary drafted.")
+
+
 def seed(*, project, people, stdout=None):
     _risks(project, people, stdout)
     _meetings(project, people, stdout)
+    _status_reports(project, people, stdout)
     if project.gonogo_decisions.exists():
         return
     _snapshots(project, timezone.localdate())

@@ -149,3 +149,68 @@ def risks_xlsx(risks) -> bytes:
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# ----- the weekly status report as a PDF --------------------------------------------------------
+
+def _value(c):
+    return c.get("display") or c.get("value")
+
+
+def status_report_pdf(r, *, summary="", sent_at=None, printed_at=None) -> bytes:
+    """`r` is selectors.status_report(...) (live or as frozen when sent); Chinese text is embedded."""
+    from projects.pdf import Report, stamp_line
+
+    printed_at = printed_at or timezone.now()
+    project = r["project"]
+    doc = Report(
+        title=_("Weekly status report") + f" · {r['week_start']}",
+        subtitle=f"{project['name']} · {project['code']}",
+        meta=(_("Sent %(at)s") % {"at": f"{timezone.localtime(sent_at):%Y-%m-%d %H:%M}"}) if sent_at
+        else _("Draft generated %(day)s") % {"day": r["generated_on"]},
+        footer=stamp_line(printed_at, _("Status report"), project["code"]))
+    rd = r["readiness"]
+    trend = ""
+    if rd.get("score_a_week_ago") is not None:
+        trend = " · " + _("a week ago %(score)d") % {"score": rd["score_a_week_ago"]}
+    doc.banner(_("Readiness %(score)d / 100") % {"score": rd["score"]} + trend + " · "
+               + (_("Ready to go live") if rd["ready"] else _("Not ready to go live")),
+               tone="good" if rd["ready"] else "bad")
+    if summary:
+        doc.heading(_("Summary"))
+        doc.paragraph(summary)
+    sch = r["schedule"]
+    doc.heading(_("Schedule"))
+    doc.facts([(_("Go-live"), (sch["go_live_at"] or "—")[:16].replace("T", " ")),
+               (_("Days to go-live"), str(sch["days_to_go_live"]) if sch["days_to_go_live"] is not None else "—")])
+    doc.table([_("Milestone"), _("Planned"), _("Forecast"), _("Actual"), _("Slip (days)")],
+              [[m["name"], m["planned"], m["forecast"] or "", m["actual"] or "", m["slip_days"]]
+               for m in sch["milestones"]], widths=(4, 1.4, 1.4, 1.4, 1), align="LLLLR",
+              empty=_("No milestones."))
+    if rd["blockers"]:
+        doc.heading(_("What blocks go-live"), level=2)
+        doc.table([_("Criterion"), _("Value"), _("Target"), _("Why")],
+                  [[c["label"], _value(c), c["target"], c["explanation"]] for c in rd["blockers"]],
+                  widths=(3, 1, 1, 4))
+    for key, title in [("defects", _("Defects and testing")), ("requirements", _("Requirements")),
+                       ("training", _("Training")), ("cutover", _("Cutover and rehearsals"))]:
+        section = r.get(key) or {}
+        doc.heading(title)
+        rows = [["✓" if c["passed"] else "×", c["label"], _value(c), c["target"]] for c in section.get("criteria", [])]
+        rows += [["", g["label"], g["display"] or (f"{g['value']:g} / {g['total']:g}" if g.get("total") else
+                                                   f"{g['value']:g}"), ""] for g in section.get("gauges", [])]
+        doc.table(["", _("Measure"), _("Value"), _("Target")], rows, widths=(0.5, 5, 1.5, 1), align="CLRR",
+                  empty=_("Nothing recorded."))
+    risks = r["risks"]
+    doc.heading(_("Risks"))
+    doc.paragraph(_("%(active)d active risks: %(critical)d critical, %(high)d high, %(medium)d medium, %(low)d low; "
+                    "%(unmitigated)d critical without mitigation; %(occurred)d occurred.") % {
+        "active": risks["active"], "critical": risks["by_level"]["critical"], "high": risks["by_level"]["high"],
+        "medium": risks["by_level"]["medium"], "low": risks["by_level"]["low"],
+        "unmitigated": risks["critical_unmitigated"], "occurred": risks["occurred"]})
+    doc.table([_("Score"), _("Risk"), _("Owner"), _("Mitigation")],
+              [[t["score"], t["title"], t["owner"], t["mitigation"]] for t in risks["top"]],
+              widths=(0.7, 4, 1.5, 4), align="RLLL", empty=_("No active risks."))
+    doc.heading(_("Meeting actions"), level=2)
+    doc.paragraph(_("%(open)d open, %(overdue)d overdue.") % r["actions"])
+    return doc.output()

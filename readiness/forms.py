@@ -169,3 +169,16 @@ class MeetingActionForm(forms.Form):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].bind(project)
+
+
+class StatusSummaryForm(forms.Form):
+    summary = forms.CharField(label=_("Summary of the week"), required=False, max_length=20000,
+                              widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class SponsorsForm(forms.Form):
+    sponsors = AttendeesField(label=_("Sponsors (besides the managers)"), required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sponsors"].project = project

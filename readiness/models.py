@@ -312,3 +312,57 @@ class MeetingAction(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+# ----- weekly status report (项目周报) --------------------------------------------------------------
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+
+
+class StatusReport(models.Model):
+    """The weekly status report of a project: computed from the evidence while it is a draft (the PM
+    adds a summary), frozen in `data` when it is sent to the managers and sponsors."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="status_reports")
+    week_start = models.DateField(_("week of"))  # the Monday
+    summary = models.TextField(_("summary"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    data = models.JSONField(_("report"), default=dict, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("sent by"))
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    history = HistoricalRecords(excluded_fields=["data"])
+
+    class Meta:
+        ordering = ["-week_start"]
+        verbose_name = _("status report")
+        verbose_name_plural = _("status reports")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "week_start"], name="status_report_one_a_week"),
+            models.CheckConstraint(condition=Q(status="draft") | Q(sent_at__isnull=False),
+                                   name="status_report_sent_has_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.project_id} {self.week_start}"
+
+
+class ReportSponsor(models.Model):
+    """A member who receives the weekly status report besides the managers (the bank's sponsors)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="report_sponsors")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("sponsor"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("status report sponsor")
+        verbose_name_plural = _("status report sponsors")
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="report_sponsor_once")]
+
+    def __str__(self):
+        return f"{self.project_id} {self.user_id}"

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from notifications.registry import Message, Reminder, lead_time, reminder_rule
+from notifications.registry import Message, Reminder, event_kind, lead_time, reminder_rule
 
 from .models import ActionStatus, MeetingAction, Risk, RiskStatus
 
@@ -57,3 +57,7 @@ def actions_due(*, now):
             due_at=timezone.make_aware(datetime.combine(action.due, time(18))),
             dedupe_key=f"action_due:{action.pk}:{action.due:%Y%m%d}",
         )
+
+
+# Sent at once by the weekly job (not by the sweep): named here so the inbox and preferences show it.
+event_kind("status_report", label=gettext_lazy("Weekly status report"))

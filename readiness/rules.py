@@ -8,7 +8,7 @@ import rules
 from projects.access import project_of, roles_of
 from projects.rules import is_manager, is_member, role_predicate
 
-from .models import Risk
+from .models import ReportSponsor, Risk
 
 # The roles that own risks of their area (technical, data, network, business, security...).
 RISK_ROLES = ("developer", "tester", "business", "ops")
@@ -58,3 +58,16 @@ def is_action_owner(user, action):
 rules.add_perm("readiness.meeting_view", is_member)  # meetings, minutes, decisions, actions
 rules.add_perm("readiness.meeting_hold", is_manager)  # minute meetings, decisions, give out actions
 rules.add_perm("readiness.action_work", is_manager | is_action_owner)  # mark an action done or open again
+
+
+@rules.predicate
+def is_report_sponsor(user, obj):
+    project = project_of(obj)
+    if project is None or not roles_of(user, project):
+        return False
+    return ReportSponsor.objects.filter(project=project, user=user).exists()
+
+
+# The weekly status report: managers, the roles that own risks and the sponsors; others 403, outsiders 404.
+rules.add_perm("readiness.report_view", role_predicate(*RISK_ROLES) | is_report_sponsor)
+rules.add_perm("readiness.report_send", is_manager)  # summary, sponsors, send now

@@ -8,6 +8,7 @@ the snapshots are read in one query.
 
 from datetime import datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.urls import reverse
@@ -16,7 +17,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from projects.access import roles_of
-from projects.models import Membership, Role
+from projects.models import Membership, Milestone, Role
+from projects.people import display_name
 from projects.selectors import project_list_for_user
 
 from . import freshness, registry
@@ -31,9 +33,13 @@ from .models import (
     MeetingDecision,
     MeetingKind,
     ReadinessSnapshot,
+    ReportSponsor,
+    ReportStatus,
     Risk,
     RiskCategory,
     RiskStatus,
+    StatusReport,
+    level_of,
 )
 from .registry import AREA_ORDER, collect_gauges, collect_overdue
 from .rules import RISK_ROLES
@@ -401,3 +407,116 @@ def my_governance_work(*, user, project):
         items.append({"kind": "risk_to_review", "id": r.pk, "title": r.title, "due_at": timezone.make_aware(
             datetime.combine(r.review_on, time(9))), "url": reverse("readiness:risk", args=[project.pk, r.pk])})
     return sorted(items, key=lambda i: (i["due_at"], i["kind"], i["id"]))
+
+
+# ----- weekly status report --------------------------------------------------------------------
+
+# The report's sections by readiness area (the criteria and gauges other apps register there).
+REPORT_AREAS = {"requirements": "requirements", "defects": "testing", "training": "training", "cutover": "cutover"}
+
+
+def week_start(day):
+    return day - timedelta(days=day.weekday())
+
+
+def _gauge(g):
+    return {"label": str(g.label), "value": g.value, "total": g.total, "display": g.display, "tone": g.tone}
+
+
+def _criterion(e):
+    d = e.as_dict() if hasattr(e, "as_dict") else dict(e)
+    return {"key": d["key"], "label": str(d["label"]), "value": d["value"], "target": d["target"],
+            "passed": d["passed"], "mandatory": d.get("mandatory", True), "explanation": str(d.get("explanation") or ""),
+            "display": d.get("display")}
+
+
+def _milestones(project, today):
+    rows = []
+    for m in Milestone.objects.filter(project=project).order_by("planned_date", "id"):
+        expected = m.actual_date or m.forecast_date or (today if m.planned_date < today else m.planned_date)
+        slip = (expected - m.planned_date).days
+        status = "reached" if m.actual_date else "late" if m.planned_date < today else "slipping" if slip > 0 \
+            else "on_track"
+        rows.append({"name": m.name, "planned": m.planned_date.isoformat(),
+                     "forecast": m.forecast_date.isoformat() if m.forecast_date else None,
+                     "actual": m.actual_date.isoformat() if m.actual_date else None,
+                     "slip_days": max(0, slip), "status": status})
+    return rows
+
+
+def _risk_section(project):
+    active = Risk.objects.filter(project=project, status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING])
+    by_level = {level: 0 for level, _low, _high in LEVEL_BOUNDS}
+    for score, n in active.values_list("score").annotate(n=Count("pk")).order_by():
+        by_level[level_of(score)] += n
+    top = [{"id": r.pk, "title": r.title, "score": r.score, "level": r.level, "status": r.status,
+            "owner": display_name(r.owner), "mitigation": r.mitigation}
+           for r in active.select_related("owner").order_by("-score", "id")[:10]]
+    occurred = Risk.objects.filter(project=project, status=RiskStatus.OCCURRED).count()
+    return {"active": sum(by_level.values()), "by_level": by_level, "occurred": occurred,
+            "critical_unmitigated": risks_critical_unmitigated(project=project).count(), "top": top}
+
+
+def status_report(*, project, today=None) -> dict:
+    """The weekly status report from the evidence, as plain JSON (what is frozen when it is sent):
+    readiness and its trend over the week, schedule and slips, then defects, requirements,
+    training and cutover (the criteria and gauges their apps register), risks and meeting actions."""
+    today = today or timezone.localdate()
+    result = scorecard(project)
+    criteria = [_criterion(e) for e in result["criteria"]]
+    gauges = collect_gauges(project)
+    start = week_start(today)
+    snaps = list(ReadinessSnapshot.objects.filter(project=project, date__gte=start - timedelta(days=7),
+                                                  date__lte=today).order_by("date").values_list("date", "score"))
+    week_ago = next((score for day, score in reversed(snaps) if day <= today - timedelta(days=7)), None)
+    report = {
+        "project": {"id": project.pk, "name": project.name, "code": project.code},
+        "week_start": start.isoformat(), "generated_on": today.isoformat(),
+        "readiness": {"score": result["score"], "ready": result["ready"], "score_a_week_ago": week_ago,
+                      "trend": [{"date": d.isoformat(), "score": s} for d, s in snaps],
+                      "blockers": [c for c in criteria if not c["passed"]]},
+        "schedule": {"go_live_at": project.go_live_at.isoformat() if project.go_live_at else None,
+                     "days_to_go_live": (timezone.localdate(project.go_live_at) - today).days
+                     if project.go_live_at else None,
+                     "phase": project.phase, "milestones": _milestones(project, today)},
+    }
+    areas = {e.key: e.area for e in result["criteria"]}
+    for section, area in REPORT_AREAS.items():
+        report[section] = {"criteria": [c for c in criteria if areas.get(c["key"]) == area],
+                           "gauges": [_gauge(g) for g in gauges.get(area, [])]}
+    report["risks"] = _risk_section(project)
+    open_actions = MeetingAction.objects.filter(project=project, status=ActionStatus.OPEN)
+    report["actions"] = {"open": open_actions.count(), "overdue": open_actions.filter(due__lt=today).count()}
+    return report
+
+
+def report_recipients(project):
+    """Managers and sponsors of the project who are still members, once each."""
+    managers = Membership.objects.filter(project=project, role=Role.MANAGER).values("user_id")
+    members = Membership.objects.filter(project=project).values("user_id")
+    sponsors = ReportSponsor.objects.filter(project=project, user__in=members).values("user_id")
+    return get_user_model().objects.filter(Q(pk__in=managers) | Q(pk__in=sponsors), is_active=True).order_by("pk")
+
+
+def report_sponsors(project):
+    return [s.user for s in ReportSponsor.objects.filter(project=project).select_related("user").order_by("user__username")]
+
+
+def reports_sent(*, project):
+    return StatusReport.objects.filter(project=project, status=ReportStatus.SENT).select_related("sent_by")
+
+
+def report_get(*, project, pk) -> StatusReport:
+    report = StatusReport.objects.filter(project=project, pk=pk, status=ReportStatus.SENT).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+REPORT_SECTION_TITLES = {"defects": _("Defects and testing"), "requirements": _("Requirements"),
+                         "training": _("Training"), "cutover": _("Cutover and rehearsals")}
+
+
+def report_sections(r):
+    """[(key, title, section)] of a report's per-area sections, in the order the report reads."""
+    return [(key, title, r.get(key) or {}) for key, title in REPORT_SECTION_TITLES.items()]

@@ -1,6 +1,7 @@
 """Every write of readiness: per-project criteria settings, the daily snapshots, the go/no-go
 decision (上线决策): open a meeting, collect e-signed sign-offs, record the decision; and the
-governance of the launch: the risk register, and meetings with their decisions and owned actions.
+governance of the launch: the risk register, meetings with their decisions and owned actions, and
+the weekly status report to the managers and sponsors.
 
 The readiness evidence is frozen when the meeting opens. A sign-off and the final decision are
 e-signatures: the person re-enters their password, which is checked and never stored; wrong
@@ -12,10 +13,13 @@ import logging
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from notifications.registry import Message
+from notifications.services import notify
 from projects.audit import stamp
 from projects.errors import DomainError, check_fields
 from projects.models import Membership, Phase, Project, Role
@@ -33,13 +37,16 @@ from .models import (
     MeetingDecision,
     MeetingKind,
     ReadinessSnapshot,
+    ReportSponsor,
+    ReportStatus,
     Risk,
     RiskCategory,
     RiskStatus,
     SignatureFailure,
+    StatusReport,
     Verdict,
 )
-from .selectors import SIGNOFF_ROLES_KEY, signoff_roles
+from .selectors import SIGNOFF_ROLES_KEY, report_recipients, signoff_roles, status_report, week_start
 
 log = logging.getLogger(__name__)
 
@@ -571,3 +578,82 @@ def action_set_status(*, actor, action, status, now=None) -> MeetingAction:
     action.done_at = (now or timezone.now()) if status == ActionStatus.DONE else None
     stamp(action, actor).save(update_fields=["status", "done_at"])
     return action
+
+
+# ----- weekly status report ----------------------------------------------------------------------
+
+MAX_SUMMARY = 20000
+
+
+def _draft(project, today):
+    report, _created = StatusReport.objects.get_or_create(project=project, week_start=week_start(today))
+    return report
+
+
+@transaction.atomic
+def status_report_summary_set(*, actor, project, summary, today=None) -> StatusReport:
+    """The PM's summary of this week, shown on top of the report before it goes."""
+    _require_perm(actor, "readiness.report_send", project, _("Only the project manager writes the summary."))
+    summary = (summary or "").strip()
+    if len(summary) > MAX_SUMMARY:
+        raise DomainError(_("The summary can be at most %(n)d characters.") % {"n": MAX_SUMMARY}, field="summary")
+    report = StatusReport.objects.select_for_update().get(pk=_draft(project, today or timezone.localdate()).pk)
+    if report.status == ReportStatus.SENT:
+        raise DomainError(_("This week's report was sent already; the summary goes into next week's."),
+                          field="summary")
+    report.summary = summary
+    stamp(report, actor).save(update_fields=["summary"])
+    return report
+
+
+@transaction.atomic
+def status_report_send(*, actor, project, now=None) -> StatusReport:
+    """Freeze this week's report and tell every manager and sponsor (in-app and by e-mail, through the
+    outbox; the page and the PDF are linked). Sending twice in a week sends nothing new."""
+    _require_perm(actor, "readiness.report_send", project, _("Only the project manager sends the status report."))
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    report = StatusReport.objects.select_for_update().get(pk=_draft(project, today).pk)
+    if report.status == ReportStatus.SENT:
+        return report
+    report.data = status_report(project=project, today=today)
+    report.status, report.sent_at, report.sent_by = ReportStatus.SENT, now, actor
+    people = list(report_recipients(project))
+    report.recipients = len(people)
+    stamp(report, actor).save(update_fields=["data", "status", "sent_at", "sent_by", "recipients"])
+    url = reverse("readiness:status_report_sent", args=[project.pk, report.pk])
+    message = Message(gettext_lazy("Weekly status report of {project}, week of {week}: readiness {score}%. "
+                                   "The page and the PDF are linked."), project=project.name,
+                      week=f"{report.week_start:%Y-%m-%d}", score=report.data["readiness"]["score"])
+    for person in people:
+        notify(recipient=person, kind="status_report", project=project, subject=report, url=url, message=message,
+               dedupe_key=f"status_report:{report.pk}:{person.pk}")
+    return report
+
+
+@transaction.atomic
+def report_sponsors_set(*, actor, project, users) -> list:
+    """Who besides the managers receives the weekly report (members of the project)."""
+    _require_perm(actor, "readiness.report_send", project, _("Only the project manager chooses the sponsors."))
+    users = _members_only(project, users, "sponsors")
+    keep = {u.pk for u in users}
+    for row in ReportSponsor.objects.filter(project=project).exclude(user_id__in=keep):
+        stamp(row, actor).delete()
+    have = set(ReportSponsor.objects.filter(project=project).values_list("user_id", flat=True))
+    for user in users:
+        if user.pk not in have:
+            stamp(ReportSponsor(project=project, user=user), actor).save()
+    return users
+
+
+def status_reports_send_all(*, now=None) -> int:
+    """The weekly job: send this week's report of every project that is not closed (once a week)."""
+    count = 0
+    for project in Project.objects.exclude(phase=Phase.CLOSED).order_by("pk"):
+        try:
+            report = status_report_send(actor=None, project=project, now=now)
+        except Exception:  # noqa: BLE001 - logged; the other projects still get their report
+            log.exception("Status report failed for project %s", project.pk)
+            continue
+        count += report.recipients > 0
+    return count

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from projects.api_base import require
@@ -30,8 +31,10 @@ from .forms import (
     RiskReviewForm,
     RiskTransitionForm,
     SignOffForm,
+    SponsorsForm,
+    StatusSummaryForm,
 )
-from .models import MeetingKind, RiskCategory, RiskLevel, RiskStatus
+from .models import MeetingKind, ReportStatus, RiskCategory, RiskLevel, RiskStatus, StatusReport
 
 
 def dashboard_context(request, project):
@@ -481,3 +484,101 @@ def meeting_action_status(request, project, action_id):
     if request.htmx:
         return _meeting_page(request, project, selectors.meeting_get(project=project, pk=action.meeting_id))
     return redirect(nxt)
+
+
+# ----- weekly status report ----------------------------------------------------------------------
+
+
+def _report_context(request, project, *, summary_form=None, sponsors_form=None):
+    today = timezone.localdate()
+    draft = StatusReport.objects.filter(project=project, week_start=selectors.week_start(today)).first()
+    can_send = request.user.has_perm("readiness.report_send", project)
+    sent_this_week = draft is not None and draft.status == ReportStatus.SENT
+    if can_send and not sent_this_week:
+        summary_form = summary_form or StatusSummaryForm(initial={"summary": draft.summary if draft else ""})
+    if can_send:
+        sponsors_form = sponsors_form or SponsorsForm(project=project,
+                                                      initial={"sponsors": selectors.report_sponsors(project)})
+    r = selectors.status_report(project=project, today=today)
+    return {"r": r, "sections": selectors.report_sections(r), "report": draft, "sent_this_week": sent_this_week,
+            "summary": draft.summary if draft else "", "summary_form": summary_form, "sponsors_form": sponsors_form,
+            "can_send": can_send, "sent": selectors.reports_sent(project=project)[:20],
+            "recipients": selectors.report_recipients(project).count(), "section": "status_report"}
+
+
+@project_view("readiness.report_view")
+def status_report_page(request, project):
+    """This week's report, computed from the evidence now (htmx partial `report`); the PM's summary,
+    the sponsors, 'send now', and the reports sent before."""
+    return render_page(request, "readiness/status_report.html", _report_context(request, project), partial="report")
+
+
+@project_view("readiness.report_send")
+@require_POST
+def status_report_summary(request, project):
+    form = StatusSummaryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.status_report_summary_set(actor=request.user, project=project, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Summary saved; it goes with this week's report."))
+            return redirect("readiness:status_report", project.pk)
+    response = render(request, "readiness/status_report.html", _report_context(request, project, summary_form=form))
+    response.status_code = 400
+    return response
+
+
+@project_view("readiness.report_send")
+@require_POST
+def status_report_sponsors(request, project):
+    form = SponsorsForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            services.report_sponsors_set(actor=request.user, project=project, users=form.cleaned_data["sponsors"])
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Sponsors saved."))
+            return redirect("readiness:status_report", project.pk)
+    response = render(request, "readiness/status_report.html", _report_context(request, project, sponsors_form=form))
+    response.status_code = 400
+    return response
+
+
+@project_view("readiness.report_send")
+@require_POST
+def status_report_send(request, project):
+    report = services.status_report_send(actor=request.user, project=project)
+    messages.success(request, ngettext("The report went to %(n)d person.", "The report went to %(n)d people.",
+                                       report.recipients) % {"n": report.recipients})
+    return redirect("readiness:status_report_sent", project.pk, report.pk)
+
+
+@project_view("readiness.report_view")
+def status_report_pdf(request, project):
+    from projects.pdf import pdf_response
+
+    today = timezone.localdate()
+    draft = StatusReport.objects.filter(project=project, week_start=selectors.week_start(today)).first()
+    content = exports.status_report_pdf(selectors.status_report(project=project, today=today),
+                                        summary=draft.summary if draft else "")
+    return pdf_response(content, f"{project.code}-status-{selectors.week_start(today)}.pdf")
+
+
+@project_view("readiness.report_view")
+def status_report_sent(request, project, report_id):
+    report = selectors.report_get(project=project, pk=report_id)
+    return render(request, "readiness/status_report_sent.html",
+                  {"r": report.data, "sections": selectors.report_sections(report.data), "report": report,
+                   "summary": report.summary, "section": "status_report"})
+
+
+@project_view("readiness.report_view")
+def status_report_sent_pdf(request, project, report_id):
+    from projects.pdf import pdf_response
+
+    report = selectors.report_get(project=project, pk=report_id)
+    content = exports.status_report_pdf(report.data, summary=report.summary, sent_at=report.sent_at)
+    return pdf_response(content, f"{project.code}-status-{report.week_start}.pdf")
