@@ -35,3 +35,4 @@ rules.add_perm("projects.view", is_member)
 rules.add_perm("projects.manage", is_manager)  # project settings, roster, milestones, RACI
 rules.add_perm("projects.manage_rota", role_predicate("ops"))
 rules.add_perm("projects.create", is_staff_user)
+rules.add_perm("projects.audit_view", is_manager)  # the project-wide audit log and its CSV export

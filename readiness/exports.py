@@ -6,6 +6,8 @@ from io import BytesIO, StringIO
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from projects.safety import safe_cell
+
 from .selectors import evidence_blockers
 
 
@@ -92,17 +94,6 @@ def gonogo_pdf(decision, *, rows, evidence_rows, blockers, recorded_in="", print
 
 
 # ----- the risk register as CSV and Excel ------------------------------------------------------
-
-UNSAFE_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """A cell a spreadsheet will not run as a formula: text starting with = + - @, tab or CR gets a
-    leading apostrophe (numbers and dates are left alone)."""
-    if isinstance(value, str) and value.startswith(UNSAFE_START):
-        return "'" + value
-    return value
-
 
 def risk_rows(risks):
     from projects.people import display_name

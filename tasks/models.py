@@ -100,7 +100,7 @@ class Step(models.Model):
     point_of_no_return = models.BooleanField(_("point of no return"), default=False,
                                              help_text=_("After this step a rollback is no longer possible."))
     rollback_instructions = models.TextField(_("rollback instructions"), blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[depends_on])  # link changes are audited too
 
     class Meta:
         ordering = ["order", "id"]
