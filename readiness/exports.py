@@ -172,7 +172,7 @@ def status_report_pdf(r, *, summary="", sent_at=None, printed_at=None) -> bytes:
         doc.paragraph(summary)
     sch = r["schedule"]
     doc.heading(_("Schedule"))
-    doc.facts([(_("Go-live"), (sch["go_live_at"] or "—")[:16].replace("T", " ")),
+    doc.facts([(_("Go-live"), sch["go_live_at"] or "—"),
                (_("Days to go-live"), str(sch["days_to_go_live"]) if sch["days_to_go_live"] is not None else "—")])
     doc.table([_("Milestone"), _("Planned"), _("Forecast"), _("Actual"), _("Slip (days)")],
               [[m["name"], m["planned"], m["forecast"] or "", m["actual"] or "", m["slip_days"]]

@@ -475,7 +475,8 @@ def status_report(*, project, today=None) -> dict:
         "readiness": {"score": result["score"], "ready": result["ready"], "score_a_week_ago": week_ago,
                       "trend": [{"date": d.isoformat(), "score": s} for d, s in snaps],
                       "blockers": [c for c in criteria if not c["passed"]]},
-        "schedule": {"go_live_at": project.go_live_at.isoformat() if project.go_live_at else None,
+        "schedule": {"go_live_at": f"{timezone.localtime(project.go_live_at):%Y-%m-%d %H:%M}" if project.go_live_at
+                     else None,
                      "days_to_go_live": (timezone.localdate(project.go_live_at) - today).days
                      if project.go_live_at else None,
                      "phase": project.phase, "milestones": _milestones(project, today)},
