@@ -168,8 +168,16 @@ def record(sender, instance, history_instance, history_user=None, **kwargs):
     AuditEntry.objects.create(
         project_id=project_id, at=history_instance.history_date,
         actor_id=getattr(history_user, "pk", None), model=instance._meta.label_lower,
-        object_id=str(instance.pk), object_repr=str(instance)[:200], action=history_instance.history_type,
+        object_id=str(instance.pk), object_repr=_repr(instance), action=history_instance.history_type,
         changes=changes)
+
+
+def _repr(instance):
+    """How the object reads; an object deleted with its parent may no longer say (its __str__ needs it)."""
+    try:
+        return str(instance)[:200]
+    except Exception:  # noqa: BLE001 - e.g. a drill deleted by its scenario's cascade
+        return f"{instance._meta.verbose_name} #{instance.pk}"[:200]
 
 
 def project_id_of(instance):

@@ -266,6 +266,8 @@ def _risk_rows():
 def risk_list_for_user(*, user):
     """Risks the user may read (API): every risk of a project where they are manager or hold a
     risk-owning role, and the risks they own themselves."""
+    if not user.is_authenticated:
+        return Risk.objects.none()
     viewer_of = Membership.objects.filter(user=user, role__in=[Role.MANAGER, *RISK_ROLES]).values("project_id")
     member_of = Membership.objects.filter(user=user).values("project_id")
     return _risk_rows().filter(
