@@ -289,6 +289,10 @@ SPECTACULAR_SETTINGS = {
 }
 # Choice sets of the test evidence and the cutover command centre, named once in the OpenAPI schema.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "RiskCategoryEnum": "readiness.models.RiskCategory",
+    "RiskStatusEnum": "readiness.models.RiskStatus",
+    "RiskLevelEnum": "readiness.models.RiskLevel",
+    "MeetingKindEnum": "readiness.models.MeetingKind",
     "FindingSeverityEnum": "defects.models.FindingSeverity",
     "FindingStatusEnum": "defects.models.FindingStatus",
     "FindingSourceEnum": "defects.models.FindingSource",

@@ -133,7 +133,7 @@ class TestCase(models.Model):
     # `classname.name` of the automated test that reports this case in JUnit XML.
     automation_key = models.CharField(_("automated test"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[requirements])  # link changes are audited too
 
     class Meta:
         ordering = ["code"]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Department, FeedToken, Membership, Milestone, OnCallShift, Project, Responsibility
+from .models import AuditEntry, Department, FeedToken, Membership, Milestone, OnCallShift, Project, Responsibility
 
 
 class MembershipInline(admin.TabularInline):
@@ -67,4 +67,24 @@ class FeedTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "created_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The project-wide audit log, read-only: entries are appended by the history signal, never edited."""
+
+    list_display = ["at", "project", "actor", "model", "object_id", "action"]
+    list_filter = ["project", "action", "model"]
+    search_fields = ["object_repr", "object_id", "actor__username"]
+    date_hierarchy = "at"
+    list_select_related = ["project", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,21 +1,26 @@
 """REST API of the projects app (docs/api.md). Thin: services do the work."""
 
+import csv
+
 from django.contrib.auth import authenticate
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action, api_view, permission_classes, throttle_classes
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from . import selectors, services
 from .api_base import ProjectScopedViewSet, require
+from .audit import audit_rows
 from .models import Department, Membership, Milestone, OnCallShift, Responsibility
 from .serializers import (
+    AuditEntrySerializer,
     DepartmentSerializer,
     MembershipSerializer,
     MilestoneSerializer,
@@ -200,3 +205,51 @@ class ShiftViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
 
     def perform_service_destroy(self, *, instance):
         services.shift_delete(actor=self.request.user, shift=instance)
+
+
+def _audit_project(request):
+    raw = request.query_params.get("project")
+    if raw in (None, ""):
+        raise ValidationError({"project": [_("This field is required.")]})
+    project = selectors.project_get_for_user(user=request.user, pk=raw)
+    require(request.user, "projects.audit_view", project)
+    errors = selectors.audit_filter_errors(request.query_params)
+    if errors:
+        raise ValidationError(errors)
+    return project
+
+
+class AuditEntryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The project-wide audit log, for managers: `?project=<id>` (required), `actor` (user id or login),
+    `model` (app_label.model), `since`/`until` (YYYY-MM-DD), `object_id`, `action` (+ ~ -). Append-only."""
+
+    serializer_class = AuditEntrySerializer
+    permission_classes = [IsAuthenticated]
+    filter_backends = []
+
+    def get_queryset(self):
+        project = _audit_project(self.request)
+        return selectors.audit_log(project=project, filters=self.request.query_params)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@extend_schema(responses={(200, "text/csv"): str}, operation_id="audit_csv")
+@api_view(["GET"])
+def audit_csv(request):
+    """The filtered audit log as CSV (the same filters as /api/v1/audit/), streamed."""
+    project = _audit_project(request)
+    entries = selectors.audit_log(project=project, filters=request.query_params).iterator(chunk_size=2000)
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield "\ufeff"
+        for row in audit_rows(entries):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{project.code}-audit.csv"'
+    return response

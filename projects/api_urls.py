@@ -9,6 +9,10 @@ ROUTES = [
     ("milestones", api.MilestoneViewSet, "milestone"),
     ("responsibilities", api.ResponsibilityViewSet, "responsibility"),
     ("shifts", api.ShiftViewSet, "shift"),
+    ("audit", api.AuditEntryViewSet, "audit"),
 ]
 
-urlpatterns = [path("auth/token/", api.obtain_token, name="api-token")]
+urlpatterns = [
+    path("auth/token/", api.obtain_token, name="api-token"),
+    path("audit.csv", api.audit_csv, name="audit-csv"),
+]

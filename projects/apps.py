@@ -8,10 +8,17 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from simple_history.signals import post_create_historical_record
+
         from . import (
+            audit,
             calendar,  # noqa: F401  registers the rota and milestone calendar feeds
             hooks,
         )
 
+        post_create_historical_record.connect(audit.record, dispatch_uid="projects-audit-log")
+
         hooks.nav_item(key="home", label=_("Home"), url_name="projects:home", order=10)
         hooks.nav_item(key="team", label=_("Team"), url_name="projects:roster", order=80)
+        hooks.nav_item(key="audit", label=_("Audit log"), url_name="projects:audit", order=200,
+                       rule="projects.audit_view")

@@ -1,11 +1,18 @@
-"""Audit history helpers: stamp the actor on saves and read a readable change log back."""
+"""Audit history helpers: stamp the actor on saves, read a readable change log back, and keep the
+project-wide audit log (every historical record, many-to-many links included)."""
 
+import json
 from collections import defaultdict
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import get_m2m_reverse_field_name
 
 from .people import display_name
+from .safety import safe_cell
 
 
 def stamp(obj, actor):
@@ -83,3 +90,131 @@ def history_for(obj, limit=50):
         }
         for record, changes in rows
     ]
+
+
+# ----- the project-wide audit log (projects.models.AuditEntry) -----------------------------------
+
+SKIP_FIELDS = {"id", "updated_at", "created_at"}
+
+
+def _plain(value):
+    """A value as JSON keeps it: ids for objects, ISO text for dates (DjangoJSONEncoder), text otherwise."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    try:
+        return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _m2m_ids(rows, target):
+    """The ids linked in an m2m history snapshot ([{'from_step': 1, 'to_step': 2}] → [2])."""
+    return sorted({_plain(row.get(target)) for row in rows or [] if row.get(target) is not None}, key=str)
+
+
+def _changes(history_instance, instance):
+    model = type(instance)
+    m2m_targets = {f.name: get_m2m_reverse_field_name(f) for f in getattr(history_instance, "_history_m2m_fields", [])}
+    if history_instance.history_type == "+":
+        out = {}
+        for field in model._meta.concrete_fields:
+            if field.name in SKIP_FIELDS or not hasattr(history_instance, field.attname):
+                continue
+            value = getattr(history_instance, field.attname)
+            if value not in (None, "", [], {}):
+                out[field.name] = [None, _plain(value)]
+        return out
+    if history_instance.history_type == "-":
+        return {}
+    previous = history_instance.prev_record
+    if previous is None:
+        return {}
+    delta = history_instance.diff_against(previous)
+    out = {}
+    for change in delta.changes:
+        if change.field in SKIP_FIELDS:
+            continue
+        if change.field in m2m_targets:
+            target = m2m_targets[change.field]
+            old, new = _m2m_ids(change.old, target), _m2m_ids(change.new, target)
+            if old != new:
+                out[change.field] = [old, new]
+        else:
+            out[change.field] = [_plain(change.old), _plain(change.new)]
+    return out
+
+
+def record(sender, instance, history_instance, history_user=None, **kwargs):
+    """simple-history's post_create_historical_record: append the change to its project's audit log.
+
+    Objects outside any project (a user's preferences) are not in a project's log. An update that
+    changed nothing a person edits (only bookkeeping) is left out, as on the history panels."""
+    from .models import AuditEntry, Project
+
+    project_id = project_id_of(instance)
+    if project_id is None:
+        return
+    changes = _changes(history_instance, instance)
+    if history_instance.history_type == "~" and not changes:
+        return
+    if isinstance(instance, Project) and history_instance.history_type == "-":
+        return  # the project's own log goes with it
+    AuditEntry.objects.create(
+        project_id=project_id, at=history_instance.history_date,
+        actor_id=getattr(history_user, "pk", None), model=instance._meta.label_lower,
+        object_id=str(instance.pk), object_repr=_repr(instance), action=history_instance.history_type,
+        changes=changes)
+
+
+def _repr(instance):
+    """How the object reads; an object deleted with its parent may no longer say (its __str__ needs it)."""
+    try:
+        return str(instance)[:200]
+    except Exception:  # noqa: BLE001 - e.g. a drill deleted by its scenario's cascade
+        return f"{instance._meta.verbose_name} #{instance.pk}"[:200]
+
+
+def project_id_of(instance):
+    """The project a tracked object belongs to (None for objects outside projects, e.g. a user)."""
+    from .models import Project
+
+    if isinstance(instance, Project):
+        return instance.pk
+    if getattr(instance, "project_id", None) is not None:
+        return instance.project_id
+    get_project = getattr(instance, "get_project", None)
+    if get_project is not None:
+        try:
+            project = get_project()
+        except Exception:  # noqa: BLE001 - a half-deleted object: it belongs to no project any more
+            return None
+        return getattr(project, "pk", None)
+    return None
+
+
+def audit_rows(entries):
+    """CSV rows of audit entries: the header, then one row per entry (cells neutralised)."""
+    names = {}
+
+    def what(label):
+        if label not in names:
+            try:
+                names[label] = str(apps.get_model(label)._meta.verbose_name)
+            except (LookupError, ValueError):
+                names[label] = label
+        return names[label]
+
+    yield [_("When"), _("Login"), _("Who"), _("Model"), _("What"), _("Object id"), _("Object"), _("Action"),
+           _("Changes")]
+    actions = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+    for e in entries:
+        yield [safe_cell(v) for v in (
+            timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor.get_username() if e.actor else "",
+            display_name(e.actor) if e.actor else _("system"), e.model, what(e.model), e.object_id, e.object_repr,
+            actions.get(e.action, e.action), json.dumps(e.changes, ensure_ascii=False, cls=DjangoJSONEncoder))]

@@ -183,3 +183,30 @@ def _render_panels(registry, request, project):
         if context is not None:
             panels.append({"key": panel.key, "template": panel.template, "css": panel.css, "context": context})
     return panels
+
+
+# ----- "my work": each app lists the caller's own open work in a project -------------------------
+
+_work_sources: dict = {}
+
+
+def work_source(*, key, order=100):
+    """Register `func(user, project)` returning [{kind, id, title, url, due_at}] of the user's open work
+    (the contract's "my work" items). The "my work" page and API merge every source, most urgent first."""
+    def decorate(func):
+        _work_sources[key] = (order, func)
+        return func
+
+    return decorate
+
+
+def my_work(user, project) -> list[dict]:
+    """Every registered source's items for `user` in `project`, most urgent first (no due date last).
+    A source that crashes is logged and left out, like a home panel."""
+    items = []
+    for key, (_order, func) in sorted(_work_sources.items(), key=lambda kv: (kv[1][0], kv[0])):
+        try:
+            items.extend(func(user, project))
+        except Exception:  # noqa: BLE001 - see module docstring
+            log.exception("Work source %s failed for project %s", key, project.pk)
+    return sorted(items, key=lambda i: (i.get("due_at") is None, i.get("due_at") or 0, i["kind"], i["id"]))

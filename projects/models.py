@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -209,3 +210,38 @@ class FeedToken(models.Model):
 
     def __str__(self):
         return f"{self.user} calendar feeds"
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "+", _("created")
+    CHANGED = "~", _("changed")
+    DELETED = "-", _("deleted")
+
+
+class AuditEntry(models.Model):
+    """One change to a tracked object of a project, for the project-wide audit log: who, when, which
+    object, and what changed ({field: [old, new]}, many-to-many links included as lists of ids).
+
+    Written for every historical record django-simple-history creates (projects.audit.record) and
+    never changed or deleted afterwards (append-only: no service updates it and the admin is
+    read-only). Each object's own history stays in its historical table."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="audit_entries")
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("who"))
+    model = models.CharField(_("what"), max_length=100)  # app_label.modelname
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    action = models.CharField(_("action"), max_length=1, choices=AuditAction.choices)
+    changes = models.JSONField(_("changes"), default=dict, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [models.Index(fields=["project", "-at"]), models.Index(fields=["project", "model", "-at"]),
+                   models.Index(fields=["project", "actor", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.model} {self.object_id} {self.action}"

@@ -37,3 +37,4 @@ rules.add_perm("projects.manage_rota", role_predicate("ops"))
 # Phone numbers and e-mail addresses: managers and ops, who call people on the night (and each person their own).
 rules.add_perm("projects.see_contacts", role_predicate("ops"))
 rules.add_perm("projects.create", is_staff_user)
+rules.add_perm("projects.audit_view", is_manager)  # the project-wide audit log and its CSV export

@@ -288,3 +288,77 @@ def project_with_memberships(*, project):
     return Project.objects.prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.select_related("user", "department"))
     ).get(pk=project.pk)
+
+
+# ----- the project-wide audit log ---------------------------------------------------------------
+
+AUDIT_FILTERS = ("actor", "model", "since", "until", "object_id", "action")
+
+
+def _date(text):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(str(text or "").strip())
+    except ValueError:
+        return None
+
+
+def audit_log(*, project, filters=None):
+    """The project's audit entries newest first, filtered by who (user id or login), what
+    (app_label.model), when (since/until, dates inclusive, local time), the object id and the action.
+    Bad filter values are ignored on pages; the API checks them first (`audit_filter_errors`)."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from .models import AuditEntry
+
+    filters = filters or {}
+    qs = AuditEntry.objects.filter(project=project).select_related("actor")
+    actor = str(filters.get("actor") or "").strip()
+    if actor:
+        qs = qs.filter(actor_id=int(actor)) if actor.isdigit() else qs.filter(actor__username=actor)
+    if filters.get("model"):
+        qs = qs.filter(model=str(filters["model"]).strip().lower())
+    since, until = _date(filters.get("since")), _date(filters.get("until"))
+    if since:
+        qs = qs.filter(at__gte=timezone.make_aware(datetime.combine(since, time.min)))
+    if until:
+        qs = qs.filter(at__lte=timezone.make_aware(datetime.combine(until, time.max)))
+    if filters.get("object_id"):
+        qs = qs.filter(object_id=str(filters["object_id"]).strip())
+    if filters.get("action") in ("+", "~", "-"):
+        qs = qs.filter(action=filters["action"])
+    return qs.order_by("-at", "-id")
+
+
+def audit_filter_errors(filters) -> dict:
+    """{field: message} for filter values that are not what they should be (the API answers 400)."""
+    from django.utils.translation import gettext as _
+
+    errors = {}
+    for key in ("since", "until"):
+        if filters.get(key) and _date(filters[key]) is None:
+            errors[key] = [_("Give a date as YYYY-MM-DD.")]
+    if filters.get("action") and filters["action"] not in ("+", "~", "-"):
+        errors["action"] = [_("Action is + (created), ~ (changed) or - (deleted).")]
+    if len(str(filters.get("object_id") or "")) > 64:
+        errors["object_id"] = [_("An object id has at most 64 characters.")]
+    return errors
+
+
+def audit_models(*, project):
+    """[(label, verbose name)] of the kinds of object the project's log has entries for (one query)."""
+    from django.apps import apps
+
+    from .models import AuditEntry
+
+    labels = AuditEntry.objects.filter(project=project).values_list("model", flat=True).distinct().order_by("model")
+    out = []
+    for label in labels:
+        try:
+            out.append((label, str(apps.get_model(label)._meta.verbose_name)))
+        except (LookupError, ValueError):
+            out.append((label, label))
+    return sorted(out, key=lambda pair: pair[1])

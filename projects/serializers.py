@@ -1,7 +1,18 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from .models import Department, Membership, Milestone, OnCallShift, Phase, Project, Raci, Responsibility, Role
+from .models import (
+    AuditEntry,
+    Department,
+    Membership,
+    Milestone,
+    OnCallShift,
+    Phase,
+    Project,
+    Raci,
+    Responsibility,
+    Role,
+)
 from .people import display_name
 
 User = get_user_model()
@@ -94,3 +105,12 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    """{at, actor, model, object_id, changes: {field: [old, new]}} (+ id, action, object)."""
+
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "at", "actor", "model", "object_id", "object_repr", "action", "changes"]
+        read_only_fields = fields

@@ -1,6 +1,8 @@
 """Pages of the projects app: my projects, project home, roster, RACI, rota, readiness."""
 
+import csv
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -8,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from . import hooks, pickers, selectors, services
-from .audit import history_for
+from .audit import audit_rows, history_for
 from .calendar import my_shift_events, render_ics
 from .errors import DomainError
 from .forms import (
@@ -462,3 +464,45 @@ def project_feed(request, token, project_id, key):
         raise Http404
     name = f"{project.code} · {feed.label}"
     return _ics_response(render_ics(feed.func(project, user), name=name, request=request))
+
+
+# ----- the project-wide audit log (managers) -----------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_filters(request):
+    return {key: request.GET.get(key, "") for key in selectors.AUDIT_FILTERS}
+
+
+@project_view("projects.audit_view")
+def audit_page(request, project):
+    """Who changed what and when, across the project (htmx partial `log`), with filters and a CSV export."""
+    filters = _audit_filters(request)
+    page = Paginator(selectors.audit_log(project=project, filters=filters), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    query = urlencode({k: v for k, v in filters.items() if v})
+    context = {"page": page, "entries": page.object_list, "filters": filters, "query": query,
+               "models": selectors.audit_models(project=project), "section": "audit"}
+    return render_page(request, "projects/audit.html", context, partial="log")
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@project_view("projects.audit_view")
+def audit_csv(request, project):
+    """The filtered log as CSV for auditors, streamed (a year of changes is large), UTF-8 with BOM."""
+    entries = selectors.audit_log(project=project, filters=_audit_filters(request)).iterator(chunk_size=2000)
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield "\ufeff"
+        for row in audit_rows(entries):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{project.code}-audit.csv"'
+    return response

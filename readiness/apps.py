@@ -16,10 +16,18 @@ class ReadinessConfig(AppConfig):
             calendar,  # noqa: F401  registers the go/no-go meetings' calendar feed
             freshness,
             readiness_criteria,  # noqa: F401  registers the rules and the core's criteria and gauges
+            selectors,
         )
         from .views import dashboard_context
 
         hooks.nav_item(key="readiness", label=_("Readiness"), url_name="readiness:scorecard", order=90)
+        hooks.nav_item(key="meetings", label=_("Meetings"), url_name="readiness:meetings", order=92)
+        hooks.work_source(key="governance", order=60)(
+            lambda user, project: selectors.my_governance_work(user=user, project=project))
+        hooks.nav_item(key="status_report", label=_("Status report"), url_name="readiness:status_report", order=93,
+                       rule="readiness.report_view")
+        hooks.nav_item(key="risks", label=_("Risks"), url_name="readiness:risks", order=91,
+                       rule="readiness.risk_view")
         hooks.home_panel(key="dashboard", template="readiness/_dashboard.html", css="css/readiness.css",
                          order=10)(dashboard_context)
         post_create_historical_record.connect(freshness.project_changed, dispatch_uid="readiness-freshness")

@@ -6,6 +6,10 @@ Every chart is a small inline <svg> with classes styled in static/css/readiness.
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from projects.svg import chart
+
+from .models import level_of
+
 
 def _fmt(value, percent=False):
     if value is None:
@@ -79,3 +83,38 @@ def line_chart(points, *, target=None, percent=False, width=320, height=90, titl
                      f'{escape(_fmt(last_value, percent))}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated value above is escaped or numeric
+
+
+def heat_map(counts, *, link, title, selected=None, likelihood_label="", impact_label=""):
+    """The risk register's 5×5 heat map: likelihood up, impact across, each cell coloured by the
+    level of its score and showing how many active risks sit there.
+
+    `counts` is {(likelihood, impact): n}; `link(likelihood, impact)` gives the URL that lists the
+    cell's risks (an <a> with href and hx-get, so it works with and without JavaScript)."""
+    cell, left, top = 44, 34, 6
+    size = cell * 5
+    parts = []
+    for likelihood in range(1, 6):
+        y = top + (5 - likelihood) * cell
+        parts.append(f'<text class="axis" x="{left - 8}" y="{y + cell / 2 + 4:.0f}" text-anchor="end">{likelihood}</text>')
+        for impact in range(1, 6):
+            x = left + (impact - 1) * cell
+            n = counts.get((likelihood, impact), 0)
+            level = level_of(likelihood * impact)
+            mark = " selected" if selected == (likelihood, impact) else ""
+            url = escape(link(likelihood, impact))
+            label = escape(f"{likelihood} × {impact} = {likelihood * impact}: {n}")
+            parts.append(
+                f'<a href="{url}" hx-get="{url}" hx-target="#risk-table" hx-swap="outerHTML" hx-push-url="true">'
+                f'<rect class="heat heat-{level}{mark}" x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" rx="3">'
+                f"<title>{label}</title></rect>"
+                f'<text class="heat-count" x="{x + cell / 2 - 1:.0f}" y="{y + cell / 2 + 5:.0f}" '
+                f'text-anchor="middle">{n or ""}</text></a>')
+    for impact in range(1, 6):
+        x = left + (impact - 1) * cell + cell / 2
+        parts.append(f'<text class="axis" x="{x:.0f}" y="{top + size + 14}" text-anchor="middle">{impact}</text>')
+    parts.append(f'<text class="axis-title" x="{left + size / 2:.0f}" y="{top + size + 30}" '
+                 f'text-anchor="middle">{escape(impact_label)}</text>')
+    parts.append(f'<text class="axis-title" x="10" y="{top + size / 2:.0f}" text-anchor="middle" '
+                 f'transform="rotate(-90 10 {top + size / 2:.0f})">{escape(likelihood_label)}</text>')
+    return chart(left + size + 6, top + size + 36, "".join(parts), title, css="heat-map")

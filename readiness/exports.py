@@ -1,9 +1,12 @@
 """Files of readiness: the frozen blockers of a go/no-go meeting as an Excel workbook."""
 
-from io import BytesIO
+import csv
+from io import BytesIO, StringIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from projects.safety import safe_cell
 
 from .selectors import evidence_blockers
 
@@ -87,4 +90,118 @@ def gonogo_pdf(decision, *, rows, evidence_rows, blockers, recorded_in="", print
               [["✓" if c.get("passed") else "×", c["display_label"], c.get("display") or c.get("value"),
                 c.get("target"), yes if c.get("mandatory") else no, c.get("explanation", "")] for c in evidence_rows],
               widths=(0.5, 3, 1, 1, 1, 4), empty=_("No criteria were registered."))
+    return doc.output()
+
+
+# ----- the risk register as CSV and Excel ------------------------------------------------------
+
+def risk_rows(risks):
+    from projects.people import display_name
+
+    header = [_("ID"), _("Title"), _("Category"), _("Likelihood"), _("Impact"), _("Score"), _("Level"), _("Status"),
+              _("Owner"), _("Mitigation"), _("Trigger"), _("Mitigation due"), _("Next review"), _("Last reviewed"),
+              _("Note"), _("Incident or issue link")]
+    rows = []
+    for r in risks:
+        rows.append([r.pk, r.title, r.get_category_display(), r.likelihood, r.impact, r.score,
+                     str(r.get_level_display()), r.get_status_display(), display_name(r.owner), r.mitigation,
+                     r.trigger, r.due.isoformat() if r.due else "", r.review_on.isoformat() if r.review_on else "",
+                     timezone.localtime(r.reviewed_at).strftime("%Y-%m-%d %H:%M") if r.reviewed_at else "",
+                     r.status_note, r.incident_url])
+    return header, [[safe_cell(str(v)) if not isinstance(v, int) else v for v in row] for row in rows]
+
+
+def risks_csv(risks) -> str:
+    out = StringIO()
+    writer = csv.writer(out)
+    header, rows = risk_rows(risks)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 (Chinese) correctly
+
+
+def risks_xlsx(risks) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Risks")[:31]
+    header, rows = risk_rows(risks)
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+    for column, width in zip("ABCDEFGHIJKLMNOP", [6, 44, 14, 10, 8, 7, 10, 12, 14, 50, 36, 12, 12, 16, 36, 36],
+                             strict=True):
+        ws.column_dimensions[column].width = width
+    ws.freeze_panes = "A2"
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# ----- the weekly status report as a PDF --------------------------------------------------------
+
+def _value(c):
+    return c.get("display") or c.get("value")
+
+
+def status_report_pdf(r, *, summary="", sent_at=None, printed_at=None) -> bytes:
+    """`r` is selectors.status_report(...) (live or as frozen when sent); Chinese text is embedded."""
+    from projects.pdf import Report, stamp_line
+
+    printed_at = printed_at or timezone.now()
+    project = r["project"]
+    doc = Report(
+        title=_("Weekly status report") + f" · {r['week_start']}",
+        subtitle=f"{project['name']} · {project['code']}",
+        meta=(_("Sent %(at)s") % {"at": f"{timezone.localtime(sent_at):%Y-%m-%d %H:%M}"}) if sent_at
+        else _("Draft generated %(day)s") % {"day": r["generated_on"]},
+        footer=stamp_line(printed_at, _("Status report"), project["code"]))
+    rd = r["readiness"]
+    trend = ""
+    if rd.get("score_a_week_ago") is not None:
+        trend = " · " + _("a week ago %(score)d") % {"score": rd["score_a_week_ago"]}
+    doc.banner(_("Readiness %(score)d / 100") % {"score": rd["score"]} + trend + " · "
+               + (_("Ready to go live") if rd["ready"] else _("Not ready to go live")),
+               tone="good" if rd["ready"] else "bad")
+    if summary:
+        doc.heading(_("Summary"))
+        doc.paragraph(summary)
+    sch = r["schedule"]
+    doc.heading(_("Schedule"))
+    doc.facts([(_("Go-live"), sch["go_live_at"] or "—"),
+               (_("Days to go-live"), str(sch["days_to_go_live"]) if sch["days_to_go_live"] is not None else "—")])
+    doc.table([_("Milestone"), _("Planned"), _("Forecast"), _("Actual"), _("Slip (days)")],
+              [[m["name"], m["planned"], m["forecast"] or "", m["actual"] or "", m["slip_days"]]
+               for m in sch["milestones"]], widths=(4, 1.4, 1.4, 1.4, 1), align="LLLLR",
+              empty=_("No milestones."))
+    if rd["blockers"]:
+        doc.heading(_("What blocks go-live"), level=2)
+        doc.table([_("Criterion"), _("Value"), _("Target"), _("Why")],
+                  [[c["label"], _value(c), c["target"], c["explanation"]] for c in rd["blockers"]],
+                  widths=(3, 1, 1, 4))
+    for key, title in [("defects", _("Defects and testing")), ("requirements", _("Requirements")),
+                       ("training", _("Training")), ("cutover", _("Cutover and rehearsals"))]:
+        section = r.get(key) or {}
+        doc.heading(title)
+        rows = [["✓" if c["passed"] else "×", c["label"], _value(c), c["target"]] for c in section.get("criteria", [])]
+        rows += [["", g["label"], g["display"] or (f"{g['value']:g} / {g['total']:g}" if g.get("total") else
+                                                   f"{g['value']:g}"), ""] for g in section.get("gauges", [])]
+        doc.table(["", _("Measure"), _("Value"), _("Target")], rows, widths=(0.5, 5, 1.5, 1), align="CLRR",
+                  empty=_("Nothing recorded."))
+    risks = r["risks"]
+    doc.heading(_("Risks"))
+    doc.paragraph(_("%(active)d active risks: %(critical)d critical, %(high)d high, %(medium)d medium, %(low)d low; "
+                    "%(unmitigated)d critical without mitigation; %(occurred)d occurred.") % {
+        "active": risks["active"], "critical": risks["by_level"]["critical"], "high": risks["by_level"]["high"],
+        "medium": risks["by_level"]["medium"], "low": risks["by_level"]["low"],
+        "unmitigated": risks["critical_unmitigated"], "occurred": risks["occurred"]})
+    doc.table([_("Score"), _("Risk"), _("Owner"), _("Mitigation")],
+              [[t["score"], t["title"], t["owner"], t["mitigation"]] for t in risks["top"]],
+              widths=(0.7, 4, 1.5, 4), align="RLLL", empty=_("No active risks."))
+    doc.heading(_("Meeting actions"), level=2)
+    doc.paragraph(_("%(open)d open, %(overdue)d overdue.") % r["actions"])
     return doc.output()

@@ -41,21 +41,10 @@ def bump(project_id) -> None:
 
 
 def project_id_of(instance):
-    """The project a tracked object belongs to (None for objects outside projects, e.g. a user)."""
-    from projects.models import Project
+    """The project a tracked object belongs to (the audit log's rule, one place)."""
+    from projects.audit import project_id_of as of
 
-    if isinstance(instance, Project):
-        return instance.pk
-    if getattr(instance, "project_id", None) is not None:
-        return instance.project_id
-    get_project = getattr(instance, "get_project", None)
-    if get_project is not None:
-        try:
-            project = get_project()
-        except Exception:  # noqa: BLE001 - a half-deleted object: nothing to invalidate
-            return None
-        return getattr(project, "pk", None)
-    return None
+    return of(instance)
 
 
 def project_changed(sender, instance, **kwargs):

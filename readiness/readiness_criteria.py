@@ -12,7 +12,9 @@ from projects import selectors as project_selectors
 from projects.models import Milestone
 
 from . import rules  # noqa: F401  the readiness rules exist before any check
+from .models import Risk, RiskStatus
 from .registry import Gauge, Overdue, OverdueList, Result, criterion, gauges, overdue
+from .selectors import risks_critical_unmitigated
 
 
 @criterion(key="rota_gaps", label=_("On-call rota covers cutover and hypercare"), default_target=0, area="team",
@@ -61,3 +63,42 @@ def milestones_overdue(project, today):
                      url=reverse("projects:milestone", args=[project.pk, m.pk]))
              for m in qs.select_related("owner").order_by("planned_date", "id")[:8]]
     return OverdueList(items=items, total=qs.count())  # always two queries, whatever the size
+
+
+@criterion(key="critical_risks_mitigated", label=_("Every critical risk is being mitigated"), default_target=0,
+           area="risks", order=85)
+def critical_risks_mitigated(project, target):
+    """Critical risks (score 20–25) still open, occurred and not closed, or 'mitigating' with no
+    mitigation written: each one blocks."""
+    n = risks_critical_unmitigated(project=project).count()
+    return Result(
+        value=n, passed=n <= target,
+        explanation=ngettext("%(n)d critical risk without mitigation under way",
+                             "%(n)d critical risks without mitigation under way", n) % {"n": n},
+        url=reverse("readiness:risks", args=[project.pk]) + "?level=critical",
+    )
+
+
+@gauges(key="risks", label=_("Risks"), area="risks", order=40)
+def risk_gauges(project):
+    counts = Risk.objects.filter(project=project).aggregate(
+        active=Count("pk", filter=Q(status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING])),
+        high=Count("pk", filter=Q(status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING], score__gte=10)),
+        total=Count("pk"))
+    if not counts["total"]:
+        return []
+    url = reverse("readiness:risks", args=[project.pk])
+    return [Gauge(label=_("Active risks"), value=counts["active"], total=counts["total"], url=url + "?active=1",
+                  tone="info"),
+            Gauge(label=_("High or critical, active"), value=counts["high"], url=url + "?active=1",
+                  tone="bad" if counts["high"] else "good")]
+
+
+@overdue(key="risk_reviews", label=_("Risk reviews"), order=40)
+def risk_reviews_overdue(project, today):
+    qs = Risk.objects.filter(project=project, status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING],
+                             review_on__lt=today)
+    items = [Overdue(title=r.title, due=r.review_on, owner=r.owner, what=_("Risk review"),
+                     url=reverse("readiness:risk", args=[project.pk, r.pk]))
+             for r in qs.select_related("owner").order_by("review_on", "id")[:8]]
+    return OverdueList(items=items, total=qs.count())

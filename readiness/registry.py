@@ -198,7 +198,7 @@ def freeze(result) -> dict:
 # ----- the dashboard's gauges and overdue lists ------------------------------------------------
 
 # How the areas of the readiness criteria and gauges are named on the dashboard.
-AREA_ORDER = ["schedule", "requirements", "testing", "training", "cutover", "team", "hypercare"]
+AREA_ORDER = ["schedule", "requirements", "testing", "training", "cutover", "risks", "team", "hypercare"]
 
 
 @dataclass(frozen=True)

@@ -6,22 +6,43 @@ imports another app. A fixed number of queries: each criterion and provider is c
 the snapshots are read in one query.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
-from django.db.models import Prefetch
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from projects.access import roles_of
-from projects.models import Role
+from projects.models import Membership, Milestone, Role
+from projects.people import display_name
 from projects.selectors import project_list_for_user
 
 from . import freshness, registry
 from .charts import line_chart
-from .models import GoNoGoDecision, GoNoGoSignOff, ReadinessSnapshot
+from .models import (
+    LEVEL_BOUNDS,
+    ActionStatus,
+    GoNoGoDecision,
+    GoNoGoSignOff,
+    Meeting,
+    MeetingAction,
+    MeetingDecision,
+    MeetingKind,
+    ReadinessSnapshot,
+    ReportSponsor,
+    ReportStatus,
+    Risk,
+    RiskCategory,
+    RiskStatus,
+    StatusReport,
+    level_of,
+)
 from .registry import AREA_ORDER, collect_gauges, collect_overdue
+from .rules import RISK_ROLES
 
 DEFAULT_SIGNOFF_ROLES = [Role.MANAGER, Role.BUSINESS, Role.OPS, Role.TESTER]
 SIGNOFF_ROLES_KEY = "_signoff_roles"  # readiness_targets holds criterion keys; this one is not a criterion
@@ -35,6 +56,7 @@ AREA_LABELS = {
     "cutover": _("Cutover"),
     "team": _("Team"),
     "hypercare": _("Hypercare"),
+    "risks": _("Risks"),
     "schedule": _("Schedule"),
 }
 
@@ -233,3 +255,271 @@ def decision_list_for_user(*, user):
     return (GoNoGoDecision.objects.filter(project__in=project_list_for_user(user=user).values("pk"))
             .prefetch_related(Prefetch("signoffs", queryset=GoNoGoSignOff.objects.order_by("signed_at", "id")))
             .order_by("-meeting_at", "-id"))
+
+
+# ----- risk register ---------------------------------------------------------------------------
+
+def _risk_rows():
+    return Risk.objects.select_related("owner", "project")
+
+
+def risk_list_for_user(*, user):
+    """Risks the user may read (API): every risk of a project where they are manager or hold a
+    risk-owning role, and the risks they own themselves."""
+    if not user.is_authenticated:
+        return Risk.objects.none()
+    viewer_of = Membership.objects.filter(user=user, role__in=[Role.MANAGER, *RISK_ROLES]).values("project_id")
+    member_of = Membership.objects.filter(user=user).values("project_id")
+    return _risk_rows().filter(
+        Q(project__in=viewer_of) | Q(owner=user, project__in=member_of)).order_by("-score", "status", "id")
+
+
+def risk_get_for_user(*, user, pk):
+    """A risk of one of the user's projects (a miss, also for outsiders, is a 404)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    risk = _risk_rows().filter(pk=pk, project__in=project_list_for_user(user=user).values("pk")).first()
+    if risk is None:
+        raise Http404
+    return risk
+
+
+RISK_FILTERS = ("status", "category", "level", "owner", "likelihood", "impact", "active")
+
+
+def risk_register(*, project, filters=None):
+    """The register of a project as the page lists it, filtered by {status, category, level, owner,
+    likelihood, impact, active (open or mitigating)}; unknown values are ignored."""
+    filters = filters or {}
+    qs = _risk_rows().filter(project=project)
+    if filters.get("status") in RiskStatus.values:
+        qs = qs.filter(status=filters["status"])
+    elif filters.get("active"):
+        qs = qs.filter(status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING])
+    if filters.get("category") in RiskCategory.values:
+        qs = qs.filter(category=filters["category"])
+    for level, low, high in LEVEL_BOUNDS:
+        if filters.get("level") == level:
+            qs = qs.filter(score__gte=low, score__lte=high)
+    for key in ("owner", "likelihood", "impact"):
+        value = str(filters.get(key) or "")
+        if value.isdigit():
+            qs = qs.filter(**{f"{key}_id" if key == "owner" else key: int(value)})
+    return qs.order_by("-score", "status", "id")
+
+
+def risk_heat_map(*, project):
+    """{(likelihood, impact): number of active risks} for the 5×5 heat map, in one query."""
+    rows = (Risk.objects.filter(project=project, status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING])
+            .values("likelihood", "impact").annotate(n=Count("pk")))
+    return {(r["likelihood"], r["impact"]): r["n"] for r in rows}
+
+
+def risks_critical_unmitigated(*, project):
+    """Critical risks (score 20–25) without mitigation under way: still open, occurred and not
+    closed, or 'mitigating' without a written mitigation."""
+    return Risk.objects.filter(project=project, score__gte=20).filter(
+        Q(status__in=[RiskStatus.OPEN, RiskStatus.OCCURRED]) | Q(status=RiskStatus.MITIGATING, mitigation=""))
+
+
+# ----- meetings and actions ----------------------------------------------------------------------
+
+def _open_actions_count():
+    return Count("actions", filter=Q(actions__status=ActionStatus.OPEN), distinct=True)
+
+
+def meetings_for_project(*, project, kind=""):
+    """The project's meetings newest first, with attendees and the count of open actions."""
+    qs = (Meeting.objects.filter(project=project).select_related("created_by")
+          .prefetch_related("attendees").annotate(open_actions=_open_actions_count()))
+    if kind in MeetingKind.values:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-held_at", "-id")
+
+
+def meeting_get(*, project, pk) -> Meeting:
+    meeting = (Meeting.objects.filter(project=project, pk=pk).select_related("created_by", "project")
+               .prefetch_related("attendees",
+                                 Prefetch("decisions", queryset=MeetingDecision.objects.select_related("recorded_by")),
+                                 Prefetch("actions", queryset=MeetingAction.objects.select_related("owner")
+                                          .order_by("status", "due", "id")))
+               .first())
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def actions_for_project(*, project, owner=None, status=ActionStatus.OPEN):
+    qs = MeetingAction.objects.filter(project=project).select_related("owner", "meeting")
+    if status in ActionStatus.values:
+        qs = qs.filter(status=status)
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    return qs.order_by("due", "id")
+
+
+def meeting_list_for_user(*, user):
+    """Meetings of the user's projects (API), with attendees, decisions and action ids."""
+    return (Meeting.objects.filter(project__in=project_list_for_user(user=user).values("pk"))
+            .prefetch_related("attendees", "decisions").order_by("-held_at", "-id"))
+
+
+def meeting_get_for_user(*, user, pk) -> Meeting:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    meeting = meeting_list_for_user(user=user).select_related("project").filter(pk=pk).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def action_list_for_user(*, user):
+    return (MeetingAction.objects.filter(project__in=project_list_for_user(user=user).values("pk"))
+            .select_related("project", "owner").order_by("status", "due", "id"))
+
+
+def action_get_for_user(*, user, pk) -> MeetingAction:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    action = action_list_for_user(user=user).filter(pk=pk).first()
+    if action is None:
+        raise Http404
+    return action
+
+
+def my_governance_work(*, user, project):
+    """The caller's open governance work for "my work": actions due (kind `action_due`) and active
+    risks they own whose review date has come or is within a week (`risk_to_review`), most urgent first.
+    Two queries whatever the size."""
+    items = []
+    for a in actions_for_project(project=project, owner=user).select_related(None).only(
+            "pk", "text", "due", "meeting_id", "project_id"):
+        items.append({"kind": "action_due", "id": a.pk, "title": a.text, "due_at": timezone.make_aware(
+            datetime.combine(a.due, time(18))), "url": reverse("readiness:meeting", args=[project.pk, a.meeting_id])
+            + f"#action-{a.pk}"})
+    horizon = timezone.localdate() + timedelta(days=7)
+    for r in Risk.objects.filter(project=project, owner=user, status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING],
+                                 review_on__lte=horizon).only("pk", "title", "review_on"):
+        items.append({"kind": "risk_to_review", "id": r.pk, "title": r.title, "due_at": timezone.make_aware(
+            datetime.combine(r.review_on, time(9))), "url": reverse("readiness:risk", args=[project.pk, r.pk])})
+    return sorted(items, key=lambda i: (i["due_at"], i["kind"], i["id"]))
+
+
+# ----- weekly status report --------------------------------------------------------------------
+
+# The report's sections by readiness area (the criteria and gauges other apps register there).
+REPORT_AREAS = {"requirements": "requirements", "defects": "testing", "training": "training", "cutover": "cutover"}
+
+
+def week_start(day):
+    return day - timedelta(days=day.weekday())
+
+
+def _gauge(g):
+    return {"label": str(g.label), "value": g.value, "total": g.total, "display": g.display, "tone": g.tone}
+
+
+def _criterion(e):
+    d = e.as_dict() if hasattr(e, "as_dict") else dict(e)
+    return {"key": d["key"], "label": str(d["label"]), "value": d["value"], "target": d["target"],
+            "passed": d["passed"], "mandatory": d.get("mandatory", True), "explanation": str(d.get("explanation") or ""),
+            "display": d.get("display")}
+
+
+def _milestones(project, today):
+    rows = []
+    for m in Milestone.objects.filter(project=project).order_by("planned_date", "id"):
+        expected = m.actual_date or m.forecast_date or (today if m.planned_date < today else m.planned_date)
+        slip = (expected - m.planned_date).days
+        status = "reached" if m.actual_date else "late" if m.planned_date < today else "slipping" if slip > 0 \
+            else "on_track"
+        rows.append({"name": m.name, "planned": m.planned_date.isoformat(),
+                     "forecast": m.forecast_date.isoformat() if m.forecast_date else None,
+                     "actual": m.actual_date.isoformat() if m.actual_date else None,
+                     "slip_days": max(0, slip), "status": status})
+    return rows
+
+
+def _risk_section(project):
+    active = Risk.objects.filter(project=project, status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING])
+    by_level = {level: 0 for level, _low, _high in LEVEL_BOUNDS}
+    for score, n in active.values_list("score").annotate(n=Count("pk")).order_by():
+        by_level[level_of(score)] += n
+    top = [{"id": r.pk, "title": r.title, "score": r.score, "level": r.level, "status": r.status,
+            "owner": display_name(r.owner), "mitigation": r.mitigation}
+           for r in active.select_related("owner").order_by("-score", "id")[:10]]
+    occurred = Risk.objects.filter(project=project, status=RiskStatus.OCCURRED).count()
+    return {"active": sum(by_level.values()), "by_level": by_level, "occurred": occurred,
+            "critical_unmitigated": risks_critical_unmitigated(project=project).count(), "top": top}
+
+
+def status_report(*, project, today=None) -> dict:
+    """The weekly status report from the evidence, as plain JSON (what is frozen when it is sent):
+    readiness and its trend over the week, schedule and slips, then defects, requirements,
+    training and cutover (the criteria and gauges their apps register), risks and meeting actions."""
+    today = today or timezone.localdate()
+    result = scorecard(project)
+    criteria = [_criterion(e) for e in result["criteria"]]
+    gauges = collect_gauges(project)
+    start = week_start(today)
+    snaps = list(ReadinessSnapshot.objects.filter(project=project, date__gte=start - timedelta(days=7),
+                                                  date__lte=today).order_by("date").values_list("date", "score"))
+    week_ago = next((score for day, score in reversed(snaps) if day <= today - timedelta(days=7)), None)
+    report = {
+        "project": {"id": project.pk, "name": project.name, "code": project.code},
+        "week_start": start.isoformat(), "generated_on": today.isoformat(),
+        "readiness": {"score": result["score"], "ready": result["ready"], "score_a_week_ago": week_ago,
+                      "trend": [{"date": d.isoformat(), "score": s} for d, s in snaps],
+                      "blockers": [c for c in criteria if not c["passed"]]},
+        "schedule": {"go_live_at": f"{timezone.localtime(project.go_live_at):%Y-%m-%d %H:%M}" if project.go_live_at
+                     else None,
+                     "days_to_go_live": (timezone.localdate(project.go_live_at) - today).days
+                     if project.go_live_at else None,
+                     "phase": project.phase, "milestones": _milestones(project, today)},
+    }
+    areas = {e.key: e.area for e in result["criteria"]}
+    for section, area in REPORT_AREAS.items():
+        report[section] = {"criteria": [c for c in criteria if areas.get(c["key"]) == area],
+                           "gauges": [_gauge(g) for g in gauges.get(area, [])]}
+    report["risks"] = _risk_section(project)
+    open_actions = MeetingAction.objects.filter(project=project, status=ActionStatus.OPEN)
+    report["actions"] = {"open": open_actions.count(), "overdue": open_actions.filter(due__lt=today).count()}
+    return report
+
+
+def report_recipients(project):
+    """Managers and sponsors of the project who are still members, once each."""
+    managers = Membership.objects.filter(project=project, role=Role.MANAGER).values("user_id")
+    members = Membership.objects.filter(project=project).values("user_id")
+    sponsors = ReportSponsor.objects.filter(project=project, user__in=members).values("user_id")
+    return get_user_model().objects.filter(Q(pk__in=managers) | Q(pk__in=sponsors), is_active=True).order_by("pk")
+
+
+def report_sponsors(project):
+    return [s.user for s in ReportSponsor.objects.filter(project=project).select_related("user").order_by("user__username")]
+
+
+def reports_sent(*, project):
+    return StatusReport.objects.filter(project=project, status=ReportStatus.SENT).select_related("sent_by")
+
+
+def report_get(*, project, pk) -> StatusReport:
+    report = StatusReport.objects.filter(project=project, pk=pk, status=ReportStatus.SENT).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+REPORT_SECTION_TITLES = {"defects": _("Defects and testing"), "requirements": _("Requirements"),
+                         "training": _("Training"), "cutover": _("Cutover and rehearsals")}
+
+
+def report_sections(r):
+    """[(key, title, section)] of a report's per-area sections, in the order the report reads."""
+    return [(key, title, r.get(key) or {}) for key, title in REPORT_SECTION_TITLES.items()]

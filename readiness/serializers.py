@@ -2,7 +2,19 @@
 
 from rest_framework import serializers
 
-from .models import GoNoGoDecision, GoNoGoSignOff
+from .models import (
+    ActionStatus,
+    GoNoGoDecision,
+    GoNoGoSignOff,
+    Meeting,
+    MeetingAction,
+    MeetingDecision,
+    MeetingKind,
+    Risk,
+    RiskCategory,
+    RiskLevel,
+    RiskStatus,
+)
 
 
 class ReadinessCriterionSerializer(serializers.Serializer):
@@ -43,3 +55,89 @@ class GoNoGoDecisionSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "title", "meeting_at", "status", "required_roles", "score", "ready", "evidence",
                   "final_verdict", "conditions", "decided_by", "decided_at", "opened_by", "signoffs"]
         read_only_fields = fields
+
+
+class RiskSerializer(serializers.ModelSerializer):
+    """A risk of the register. `score` (likelihood × impact) and `level` are the server's."""
+
+    title = serializers.CharField(max_length=200)
+    category = serializers.ChoiceField(choices=RiskCategory.choices)
+    likelihood = serializers.IntegerField(min_value=1, max_value=5)
+    impact = serializers.IntegerField(min_value=1, max_value=5)
+    owner = serializers.IntegerField(source="owner_id", min_value=1, max_value=2 ** 53)
+    mitigation = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    trigger = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    due = serializers.DateField(required=False, allow_null=True)
+    review_on = serializers.DateField(required=False, allow_null=True)
+    level = serializers.ChoiceField(choices=RiskLevel.choices, read_only=True)
+    status = serializers.ChoiceField(choices=RiskStatus.choices, read_only=True)
+
+    class Meta:
+        model = Risk
+        fields = ["id", "project", "title", "category", "likelihood", "impact", "score", "level", "owner",
+                  "mitigation", "trigger", "due", "review_on", "reviewed_at", "status", "status_note",
+                  "incident_url", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["project", "score", "reviewed_at", "status_note", "incident_url", "created_by",
+                            "created_at", "updated_at"]
+
+
+class RiskTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=RiskStatus.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    incident_url = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class RiskReviewSerializer(serializers.Serializer):
+    next_review_on = serializers.DateField()
+    likelihood = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    impact = serializers.IntegerField(min_value=1, max_value=5, required=False)
+
+
+class MeetingDecisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeetingDecision
+        fields = ["id", "text", "recorded_by", "recorded_at"]
+        read_only_fields = fields
+
+
+class UserIdsField(serializers.ListField):
+    """User ids in, user ids out (a many-to-many read from the prefetched rows, sorted)."""
+
+    child = serializers.IntegerField(min_value=1, max_value=2 ** 53)
+
+    def to_representation(self, data):
+        return sorted(u.pk for u in data.all())
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=MeetingKind.choices)
+    title = serializers.CharField(max_length=200)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=50000)
+    attendees = UserIdsField(required=False, max_length=1000)
+    decisions = MeetingDecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "project", "kind", "held_at", "title", "notes", "attendees", "decisions", "created_by",
+                  "created_at"]
+        read_only_fields = ["project", "created_by", "created_at"]
+
+
+class MeetingDecisionCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class StandupSerializer(serializers.Serializer):
+    project = serializers.IntegerField(min_value=1, max_value=2 ** 53)
+
+
+class MeetingActionSerializer(serializers.ModelSerializer):
+    meeting = serializers.IntegerField(source="meeting_id", min_value=1, max_value=2 ** 53)
+    text = serializers.CharField(max_length=500)
+    owner = serializers.IntegerField(source="owner_id", min_value=1, max_value=2 ** 53)
+    status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
+
+    class Meta:
+        model = MeetingAction
+        fields = ["id", "meeting", "project", "text", "owner", "due", "status", "done_at", "created_by", "created_at"]
+        read_only_fields = ["project", "done_at", "created_by", "created_at"]

@@ -42,7 +42,7 @@ class Survey(models.Model):
                               verbose_name=_("owner"))
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[departments])  # link changes are audited too
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -7,6 +7,7 @@ from .models import (
     CutoverIssue,
     Drill,
     MigrationCheck,
+    MigrationEntity,
     Run,
     Runbook,
     RunStep,
@@ -64,7 +65,7 @@ class RunStepAdmin(SimpleHistoryAdmin):
 class MigrationCheckAdmin(SimpleHistoryAdmin):
     list_display = ["entity", "run", "source_count", "target_count", "source_total", "target_total", "status"]
     list_filter = ["project", "status"]
-    raw_id_fields = ["run", "checked_by", "backup_confirmed_by"]
+    raw_id_fields = ["run", "checked_by", "backup_confirmed_by", "restore_tested_by"]
 
 
 @admin.register(ContingencyPlan)
@@ -115,3 +116,12 @@ class DrillAdmin(SimpleHistoryAdmin):
     list_display = ["held_at", "scenario", "project", "outcome", "run"]
     list_filter = ["project", "outcome"]
     raw_id_fields = ["scenario", "run", "recorded_by"]
+
+
+@admin.register(MigrationEntity)
+class MigrationEntityAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "project", "source", "target", "owner", "order"]
+    list_filter = ["project"]
+    search_fields = ["name", "source", "target"]
+    raw_id_fields = ["owner"]
+    list_select_related = ["project", "owner"]

@@ -25,6 +25,7 @@ from .serializers import (
     DrillSerializer,
     IssueTransitionSerializer,
     MigrationCheckSerializer,
+    MigrationEntitySerializer,
     RunbookSerializer,
     RunSerializer,
     RunStepActionSerializer,
@@ -276,6 +277,15 @@ class MigrationCheckViewSet(ProjectParamMixin, ProjectScopedViewSet, viewsets.Mo
         services.check_delete(actor=self.request.user, check=instance)
 
     @extend_schema(request=None, responses=MigrationCheckSerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-restore")
+    def confirm_restore(self, request, pk=None):
+        """The backup taken before the run was restored on a test system and checked."""
+        check = self.get_object()
+        require(request.user, "tasks.edit", check)
+        check = services.check_confirm_restore(actor=request.user, check=check)
+        return Response(self.get_serializer(check).data)
+
+    @extend_schema(request=None, responses=MigrationCheckSerializer)
     @action(detail=True, methods=["post"], url_path="confirm-backup")
     def confirm_backup(self, request, pk=None):
         check = self.get_object()
@@ -509,4 +519,52 @@ class DrillViewSet(ProjectParamMixin, mixins.ListModelMixin, mixins.RetrieveMode
         drill = self.get_object()
         require(request.user, "tasks.edit", drill.project)
         services.drill_delete(actor=request.user, drill=drill)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MigrationEntityViewSet(ProjectParamMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                             mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                             viewsets.GenericViewSet):
+    """The data-migration plan `{project, name, source, target, cleansing, transformation, deduplication,
+    owner?, order?}`; written by ops and managers."""
+
+    serializer_class = MigrationEntitySerializer
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["project", "owner"]
+
+    def get_queryset(self):
+        return selectors.entity_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        return selectors.entity_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def _fields(self, project, data):
+        out = {k: data[k] for k in ("name", "source", "target", "cleansing", "transformation", "deduplication",
+                                   "order") if k in data}
+        if "owner_id" in data:
+            out["owner"] = _member(project, data["owner_id"])
+        return out
+
+    def create(self, request, *args, **kwargs):
+        project = _project_from_body(request)
+        require(request.user, "tasks.edit", project)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entity = services.entity_create(actor=request.user, project=project,
+                                        **self._fields(project, serializer.validated_data))
+        return Response(self.get_serializer(entity).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        entity = self.get_object()
+        require(request.user, "tasks.edit", entity.project)
+        serializer = self.get_serializer(entity, data=request.data, partial=kwargs.pop("partial", False))
+        serializer.is_valid(raise_exception=True)
+        entity = services.entity_update(actor=request.user, entity=entity,
+                                        **self._fields(entity.project, serializer.validated_data))
+        return Response(self.get_serializer(entity).data)
+
+    def destroy(self, request, *args, **kwargs):
+        entity = self.get_object()
+        require(request.user, "tasks.edit", entity.project)
+        services.entity_delete(actor=request.user, entity=entity)
         return Response(status=status.HTTP_204_NO_CONTENT)

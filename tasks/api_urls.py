@@ -6,6 +6,7 @@ ROUTES = [
     ("runbooks", api.RunbookViewSet, "runbook"),
     ("runs", api.RunViewSet, "run"),
     ("migration-checks", api.MigrationCheckViewSet, "migrationcheck"),
+    ("migration-entities", api.MigrationEntityViewSet, "migration-entity"),
     ("contingency-plans", api.ContingencyPlanViewSet, "contingencyplan"),
     ("cutover-issues", api.CutoverIssueViewSet, "cutoverissue"),
     ("contingency-scenarios", api.ContingencyScenarioViewSet, "contingencyscenario"),

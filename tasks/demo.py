@@ -130,6 +130,26 @@ WORK_ITEMS = [
     ("Hypercare support desk staffed 7x24", "hypercare", "ops", 30, WorkItemStatus.TODO, ""),
 ]
 
+# The data-migration plan (数据迁移规划): entity, source, target, cleansing, transformation, de-duplication.
+MIGRATION_PLAN = [
+    ("customers", "Legacy CIF (CUSTMAST)", "New core: party / customer",
+     "Trim names, normalise ID card numbers (18 digits), drop test customers. 去除测试客户，身份证号统一为18位。",
+     "Map customer types to the new party model; split address lines. 客户类型映射到新参与方模型。",
+     "Same ID card number + name = one customer; keep the most recently active record. 同证件号同姓名视为同一客户。"),
+    ("accounts", "Legacy DDA / TDA files", "New core: deposit accounts",
+     "Close dormant accounts with zero balance older than 10 years. 清理十年以上零余额睡眠户。",
+     "Account numbers re-formatted to the new 19-digit scheme. 账号转换为19位新格式。", ""),
+    ("balances", "Legacy GL and account balances (EOD)", "New core: balances and GL",
+     "", "Currency and product codes mapped; interest accrued to the cut-off. 币种、产品代码映射，计息至切换时点。", ""),
+    ("loans", "Legacy loan system (LNS)", "New core: loan contracts and schedules",
+     "Repayment schedules rebuilt where the legacy schedule is missing. 缺失的还款计划重建。",
+     "Rates and terms mapped to the new product catalogue. 利率期限映射至新产品目录。",
+     "One contract per legacy contract number. 按原合同号去重。"),
+    ("transactions", "Legacy transaction history (36 months)", "New core: transaction archive",
+     "Reject rows with unknown account or currency. 账户或币种无法识别的记录拒绝入库。", "", ""),
+]
+DEDUP = {"customers": (3_412, 128), "accounts": (0, 41), "loans": (17, 0), "transactions": (0, 2_260)}
+
 CHECKS = [  # entity, source count, source total, rehearsal-1 target adjustments
     ("customers", 1_284_311, Decimal("0"), 0, Decimal("0")),
     ("accounts", 2_903_877, Decimal("0"), 0, Decimal("0")),
@@ -223,14 +243,23 @@ def seed(*, project, people, stdout=None):
     # The real cutover, not started.
     services.run_create(actor=pm, runbook=runbook, kind=RunKind.PRODUCTION)
 
+    for order, (name, source, target, cleansing, transformation, dedup) in enumerate(MIGRATION_PLAN):
+        services.entity_create(actor=who["ops"], project=project, name=name, source=source, target=target,
+                               cleansing=cleansing, transformation=transformation, deduplication=dedup,
+                               owner=who["ops"], order=order)
     for run, mismatch in ((run1, True), (run2, False)):
         for entity, count, total, count_adj, total_adj in CHECKS:
+            dups, rejected = DEDUP.get(entity, (0, 0))
             check = services.check_create(
                 actor=who["tester"], run=run, entity=entity, source_count=count,
                 target_count=count + (count_adj if mismatch else 0), source_total=total,
-                target_total=total + (total_adj if mismatch else 0), tolerance=Decimal("0.00"))
+                target_total=total + (total_adj if mismatch else 0), tolerance=Decimal("0.00"),
+                duplicates_removed=dups * (2 if mismatch else 1), rejected_rows=rejected * (3 if mismatch else 1))
             if not mismatch:
                 services.check_confirm_backup(actor=who["ops"], check=check, now=run.finished_at)
+                if entity != "transactions":  # the transaction history's restore test is still to do
+                    services.check_confirm_restore(actor=who["ops"], check=check,
+                                                   now=run.finished_at + timedelta(hours=6))
 
     rollback = services.runbook_create(actor=pm, project=project, name="Rollback to the legacy core",
                                        kind=RunbookKind.ROLLBACK,

@@ -290,3 +290,22 @@ class DrillForm(forms.Form):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scenario"].queryset = project.contingency_scenarios.order_by("id")
+
+
+class MigrationEntityForm(forms.Form):
+    """An entity of the data-migration plan: source, target and the cleansing/transformation/de-dup rules."""
+
+    name = forms.CharField(label=_("Entity"), max_length=120)
+    source = forms.CharField(label=_("Source"), max_length=300)
+    target = forms.CharField(label=_("Target"), max_length=300)
+    cleansing = forms.CharField(label=_("Cleansing rules"), required=False, max_length=10000,
+                                widget=forms.Textarea(attrs={"rows": 2}))
+    transformation = forms.CharField(label=_("Transformation rules"), required=False, max_length=10000,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+    deduplication = forms.CharField(label=_("De-duplication rules"), required=False, max_length=10000,
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+    owner = MemberField(label=_("Owner"), required=False)
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].bind(project)

@@ -100,7 +100,7 @@ class Step(models.Model):
     point_of_no_return = models.BooleanField(_("point of no return"), default=False,
                                              help_text=_("After this step a rollback is no longer possible."))
     rollback_instructions = models.TextField(_("rollback instructions"), blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[depends_on])  # link changes are audited too
 
     class Meta:
         ordering = ["order", "id"]
@@ -258,6 +258,12 @@ class MigrationCheck(models.Model):
     backup_confirmed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                             related_name="+", verbose_name=_("backup confirmed by"))
     backup_confirmed_at = models.DateTimeField(_("backup confirmed at"), null=True, blank=True)
+    # What the migration did to the data in this run (the plan's de-duplication and rejection rules).
+    duplicates_removed = models.PositiveBigIntegerField(_("duplicates removed"), default=0)
+    rejected_rows = models.PositiveBigIntegerField(_("rejected rows"), default=0)
+    restore_tested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                          verbose_name=_("restore tested by"))
+    restore_tested_at = models.DateTimeField(_("restore tested at"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -276,6 +282,33 @@ class MigrationCheck(models.Model):
     @property
     def total_difference(self):
         return self.target_total - self.source_total
+
+
+class MigrationEntity(models.Model):
+    """One entity of the data-migration plan (数据迁移规划): where it comes from, where it goes, and the
+    cleansing, transformation and de-duplication rules. The reconciliation checks of each run are
+    linked to it by the entity's name (`MigrationCheck.entity`)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="migration_entities")
+    name = models.CharField(_("entity"), max_length=120)
+    source = models.CharField(_("source"), max_length=300)
+    target = models.CharField(_("target"), max_length=300)
+    cleansing = models.TextField(_("cleansing rules"), blank=True)
+    transformation = models.TextField(_("transformation rules"), blank=True)
+    deduplication = models.TextField(_("de-duplication rules"), blank=True)
+    owner = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("owner"))
+    order = models.PositiveIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("migration entity")
+        verbose_name_plural = _("migration entities")
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="migration_entity_unique_name")]
+
+    def __str__(self):
+        return self.name
 
 
 class PlanStatus(models.TextChoices):

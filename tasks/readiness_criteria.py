@@ -97,3 +97,23 @@ def rollback_rehearsed(project, target):
             "outcome": latest.get_outcome_display().lower()}
     return Result(value=passed, passed=passed >= target, display=str(passed), explanation=explanation,
                   url=reverse("tasks:contingency", args=[project.pk]))
+
+
+@criterion(key="migration_restore_tested", label=_("Last rehearsal's migration reconciled and its restore tested"),
+           default_target=0, area="cutover", order=65)
+def migration_restore_tested(project, target):
+    """The last finished rehearsal: every reconciliation check matches, and the backup taken before it
+    was restored and checked for every entity (the way back if the migration goes wrong)."""
+    run, checks, not_ready = selectors.migration_restore_state(project=project)
+    url = reverse("tasks:migration_plan", args=[project.pk])
+    if run is None:
+        return Result(value=0, passed=False, explanation=_("No finished rehearsal yet"), url=url)
+    if not checks:
+        return Result(value=0, passed=False, display=_("no checks"), url=url,
+                      explanation=_("%(run)s has no reconciliation checks") % {"run": run.label})
+    return Result(
+        value=not_ready, passed=not_ready <= target,
+        display=_("ready") if not_ready <= target else f"{not_ready} / {len(checks)}", url=url,
+        explanation=ngettext("%(run)s: %(n)d entity not reconciled or without a tested restore",
+                             "%(run)s: %(n)d entities not reconciled or without a tested restore", not_ready)
+        % {"run": run.label, "n": not_ready})

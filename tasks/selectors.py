@@ -27,6 +27,7 @@ from .models import (
     DrillOutcome,
     IssueSeverity,
     MigrationCheck,
+    MigrationEntity,
     Run,
     Runbook,
     RunbookKind,
@@ -630,3 +631,52 @@ def rollback_rehearsed(*, project):
     drills = rollback_rehearsals(project=project)
     runs_passed = {d.run_id for d in drills if d.outcome == DrillOutcome.PASSED}
     return len(runs_passed), (drills[0] if drills else None)
+
+
+# ---------------------------------------------------------------- data-migration plan
+
+PLAN_REHEARSALS = 3
+
+
+def migration_plan(*, project):
+    """{entities: [{entity, cells: [check or None per rehearsal]}], runs: [the last finished rehearsals,
+    oldest first], unplanned: [checked entity names the plan lacks]} — four queries whatever the size."""
+    entities = list(MigrationEntity.objects.filter(project=project).select_related("owner").order_by("order", "name"))
+    runs = list(project.runs.filter(kind=RunKind.REHEARSAL, status=RunStatus.FINISHED)
+                .select_related("runbook").order_by("-finished_at", "-id")[:PLAN_REHEARSALS])[::-1]
+    checks = {}
+    for check in MigrationCheck.objects.filter(run__in=runs).select_related("restore_tested_by",
+                                                                               "backup_confirmed_by"):
+        checks[(check.run_id, check.entity)] = check
+    names = {e.name for e in entities}
+    rows = [{"entity": e, "cells": [checks.get((r.pk, e.name)) for r in runs]} for e in entities]
+    unplanned = sorted({name for (_run, name) in checks} - names)
+    return {"entities": rows, "runs": runs, "unplanned": unplanned}
+
+
+def migration_restore_state(*, project):
+    """(run, checks, not_ready): the latest finished rehearsal, its checks, and how many of them did not
+    reconcile or have no tested restore."""
+    run = latest_rehearsal(project=project)
+    if run is None:
+        return None, [], 0
+    checks = list(run.checks.all())
+    not_ready = sum(1 for c in checks if c.status != CheckStatus.MATCH or not c.restore_tested_at)
+    return run, checks, not_ready
+
+
+def entity_list_for_user(*, user):
+    if not user.is_authenticated:
+        return MigrationEntity.objects.none()
+    return MigrationEntity.objects.filter(project__in=_my_projects(user)).order_by("project_id", "order", "name")
+
+
+def entity_get_for_user(*, user, pk):
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    entity = entity_list_for_user(user=user).select_related("project").filter(pk=pk).first()
+    if entity is None:
+        raise Http404
+    return entity

@@ -14,6 +14,7 @@ from .models import (
     IssueSeverity,
     IssueStatus,
     MigrationCheck,
+    MigrationEntity,
     Run,
     Runbook,
     RunbookKind,
@@ -146,9 +147,10 @@ class MigrationCheckSerializer(serializers.ModelSerializer):
     class Meta:
         model = MigrationCheck
         fields = ["id", "project", "run", "entity", "source_count", "target_count", "source_total", "target_total",
-                  "tolerance", "status", "count_difference", "total_difference", "checked_by",
-                  "backup_confirmed_by", "backup_confirmed_at"]
-        read_only_fields = ["project", "status", "checked_by", "backup_confirmed_by", "backup_confirmed_at"]
+                  "tolerance", "duplicates_removed", "rejected_rows", "status", "count_difference", "total_difference",
+                  "checked_by", "backup_confirmed_by", "backup_confirmed_at", "restore_tested_by", "restore_tested_at"]
+        read_only_fields = ["project", "status", "checked_by", "backup_confirmed_by", "backup_confirmed_at",
+                            "restore_tested_by", "restore_tested_at"]
         validators = []
 
     def __init__(self, *args, **kwargs):
@@ -246,3 +248,23 @@ class DrillSerializer(serializers.ModelSerializer):
         model = Drill
         fields = ["id", "project", "scenario", "held_at", "outcome", "notes", "run", "recorded_by"]
         read_only_fields = ["project", "recorded_by"]
+
+
+class MigrationEntitySerializer(serializers.ModelSerializer):
+    """An entity of the data-migration plan; its checks are the runs' `migration-checks/?entity=<name>`."""
+
+    name = serializers.CharField(max_length=120)
+    source = serializers.CharField(max_length=300)
+    target = serializers.CharField(max_length=300)
+    cleansing = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    transformation = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    deduplication = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    owner = serializers.IntegerField(source="owner_id", min_value=1, max_value=2 ** 53, required=False,
+                                     allow_null=True)
+    order = serializers.IntegerField(min_value=0, max_value=100000, required=False)
+
+    class Meta:
+        model = MigrationEntity
+        fields = ["id", "project", "name", "source", "target", "cleansing", "transformation", "deduplication",
+                  "owner", "order"]
+        read_only_fields = ["project"]

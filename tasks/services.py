@@ -38,6 +38,7 @@ from .models import (
     IssueSeverity,
     IssueStatus,
     MigrationCheck,
+    MigrationEntity,
     PlanStatus,
     Run,
     Runbook,
@@ -611,11 +612,13 @@ def check_status(*, source_count, target_count, source_total, target_total, tole
     return CheckStatus.MATCH if ok else CheckStatus.MISMATCH
 
 
-CHECK_FIELDS = {"entity", "source_count", "target_count", "source_total", "target_total", "tolerance"}
+STATUS_FIELDS = {"source_count", "target_count", "source_total", "target_total", "tolerance"}
+CHECK_FIELDS = {"entity", "source_count", "target_count", "source_total", "target_total", "tolerance",
+                "duplicates_removed", "rejected_rows"}
 
 
 def _check_values(data):
-    for field in ("source_count", "target_count"):
+    for field in ("source_count", "target_count", "duplicates_removed", "rejected_rows"):
         try:
             data[field] = int(data[field])
         except (TypeError, ValueError):
@@ -632,13 +635,14 @@ def _check_values(data):
 
 @transaction.atomic
 def check_create(*, actor, run, entity, source_count, target_count, source_total=0, target_total=0,
-                 tolerance=0) -> MigrationCheck:
+                 tolerance=0, duplicates_removed=0, rejected_rows=0) -> MigrationCheck:
     data = _check_values({"entity": entity, "source_count": source_count, "target_count": target_count,
-                          "source_total": source_total, "target_total": target_total, "tolerance": tolerance})
+                          "source_total": source_total, "target_total": target_total, "tolerance": tolerance,
+                          "duplicates_removed": duplicates_removed, "rejected_rows": rejected_rows})
     if MigrationCheck.objects.filter(run=run, entity=data["entity"]).exists():
         raise DomainError(_("This run already has a check of “%(e)s”.") % {"e": data["entity"]}, field="entity")
     check = MigrationCheck(project_id=run.project_id, run=run, checked_by=actor, **data)
-    check.status = check_status(**{k: v for k, v in data.items() if k != "entity"})
+    check.status = check_status(**{k: v for k, v in data.items() if k in STATUS_FIELDS})
     stamp(check, actor).save()
     return check
 
@@ -652,7 +656,7 @@ def check_update(*, actor, check, **changes) -> MigrationCheck:
         raise DomainError(_("This run already has a check of “%(e)s”.") % {"e": data["entity"]}, field="entity")
     for key, value in data.items():
         setattr(check, key, value)
-    check.status = check_status(**{k: v for k, v in data.items() if k != "entity"})
+    check.status = check_status(**{k: v for k, v in data.items() if k in STATUS_FIELDS})
     check.checked_by = actor
     stamp(check, actor).save()
     return check
@@ -667,6 +671,21 @@ def check_confirm_backup(*, actor, check, now=None) -> MigrationCheck:
     check.backup_confirmed_by = actor
     check.backup_confirmed_at = now or timezone.now()
     stamp(check, actor).save(update_fields=["backup_confirmed_by", "backup_confirmed_at"])
+    return check
+
+
+@transaction.atomic
+def check_confirm_restore(*, actor, check, now=None) -> MigrationCheck:
+    """The backup taken before this run was restored on a test system and checked (备份恢复测试)."""
+    check = MigrationCheck.objects.select_for_update().get(pk=check.pk)
+    if not check.backup_confirmed_at:
+        raise DomainError(_("Confirm the backup first: a restore is tested from a backup that was taken."))
+    if check.restore_tested_at:
+        raise DomainError(_("The restore was already tested by %(who)s.")
+                          % {"who": check.restore_tested_by.get_username() if check.restore_tested_by else "—"})
+    check.restore_tested_by = actor
+    check.restore_tested_at = now or timezone.now()
+    stamp(check, actor).save(update_fields=["restore_tested_by", "restore_tested_at"])
     return check
 
 
@@ -1029,3 +1048,58 @@ def _record_rollback_drill(*, run, steps):
         if not Drill.objects.filter(run=run, scenario=scenario).exists():
             Drill.objects.create(project=run.project, scenario=scenario, held_at=run.started_at or run.planned_start,
                                  outcome=outcome, notes=notes, run=run)
+
+
+# ---------------------------------------------------------------- data-migration plan
+
+ENTITY_FIELDS = {"name", "source", "target", "cleansing", "transformation", "deduplication", "owner", "order"}
+
+
+def _check_entity(*, project, name, source, target, owner, **_rules):
+    name = _text(name, "name", _("Name the entity (customers, accounts, balances…)."))
+    if len(name) > 120:
+        raise DomainError(_("The entity name can be at most 120 characters."), field="name")
+    for field, label in (("source", _("Say where the data comes from (the old system's table or file).")),
+                         ("target", _("Say where the data goes (the new system's table)."))):
+        value = _text({"source": source, "target": target}[field], field, label)
+        if len(value) > 300:
+            raise DomainError(_("At most 300 characters."), field=field)
+    _check_member(project, owner)
+    return name
+
+
+@transaction.atomic
+def entity_create(*, actor, project, name, source, target, cleansing="", transformation="", deduplication="",
+                  owner=None, order=0) -> MigrationEntity:
+    """Add an entity to the data-migration plan (ops and managers)."""
+    _require(actor, "tasks.edit", project)
+    name = _check_entity(project=project, name=name, source=source, target=target, owner=owner)
+    if MigrationEntity.objects.filter(project=project, name=name).exists():
+        raise DomainError(_("The plan has an entity “%(e)s” already.") % {"e": name}, field="name")
+    entity = MigrationEntity(project=project, name=name, source=source.strip(), target=target.strip(),
+                             cleansing=(cleansing or "").strip(), transformation=(transformation or "").strip(),
+                             deduplication=(deduplication or "").strip(), owner=owner, order=order or 0)
+    stamp(entity, actor).save()
+    return entity
+
+
+@transaction.atomic
+def entity_update(*, actor, entity, **changes) -> MigrationEntity:
+    check_fields(changes, allowed=ENTITY_FIELDS)
+    entity = MigrationEntity.objects.select_for_update().select_related("project").get(pk=entity.pk)
+    _require(actor, "tasks.edit", entity.project)
+    merged = {f: changes.get(f, getattr(entity, f)) for f in ENTITY_FIELDS}
+    merged["name"] = _check_entity(project=entity.project, **merged)
+    if MigrationEntity.objects.filter(project=entity.project, name=merged["name"]).exclude(pk=entity.pk).exists():
+        raise DomainError(_("The plan has an entity “%(e)s” already.") % {"e": merged["name"]}, field="name")
+    for key in changes:
+        value = merged[key]
+        setattr(entity, key, value.strip() if isinstance(value, str) else value)
+    stamp(entity, actor).save(update_fields=list(changes) or None)
+    return entity
+
+
+@transaction.atomic
+def entity_delete(*, actor, entity):
+    _require(actor, "tasks.edit", entity.project)
+    stamp(entity, actor).delete()

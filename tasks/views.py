@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from projects.access import roles_of
+from projects.api_base import require
 from projects.audit import history_for
 from projects.errors import DomainError
 from projects.models import Phase, Role
@@ -29,6 +30,7 @@ from .forms import (
     IssueEditForm,
     IssueForm,
     IssueTransitionForm,
+    MigrationEntityForm,
     PlanForm,
     RunbookForm,
     RunForm,
@@ -751,3 +753,47 @@ def drill_delete(request, project, drill_id):
     services.drill_delete(actor=request.user, drill=drill)
     messages.success(request, _("Drill deleted."))
     return redirect("tasks:contingency", project.pk)
+
+
+# ---------------------------------------------------------------- data-migration plan
+
+@project_view("tasks.view")
+def migration_plan(request, project):
+    """The plan's entities (source → target, rules) with each of the last rehearsals' counts, duplicates
+    removed, rejected rows, reconciliation and backup/restore test (htmx partial `plan`)."""
+    can_edit = request.user.has_perm("tasks.edit", project)
+    form, status = None, 200
+    if request.method == "POST":
+        require(request.user, "tasks.edit", project)
+        form = MigrationEntityForm(request.POST, project=project)
+        if form.is_valid():
+            try:
+                services.entity_create(actor=request.user, project=project, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Entity added to the migration plan."))
+                return redirect("tasks:migration_plan", project.pk)
+        status = 400
+    if form is None and can_edit:
+        form = MigrationEntityForm(project=project)
+    run, checks, not_ready = selectors.migration_restore_state(project=project)
+    response = render_page(request, "tasks/migration_plan.html", _ctx(
+        plan=selectors.migration_plan(project=project), form=form, can_edit=can_edit, tab="migration",
+        latest=run, latest_checks=checks, not_ready=not_ready), partial="plan")
+    response.status_code = status
+    return response
+
+
+@project_view("tasks.edit")
+@require_POST
+def check_confirm_restore(request, project, run_id, check_id):
+    run = _run(project, run_id)
+    check = get_object_or_404(MigrationCheck, pk=check_id, run=run)
+    try:
+        services.check_confirm_restore(actor=request.user, check=check)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Restore test recorded."))
+    return redirect(local_path(request.POST.get("next"), reverse("tasks:checks", args=[project.pk, run.pk])))

@@ -14,7 +14,8 @@ PUBLIC_READINESS = {"readiness.registry"}
 ALLOWED = {
     "projects": {},
     "notifications": {"projects": "*"},
-    "readiness": {"projects": "*"},
+    # Risk reviews, meeting actions and the weekly status report remind people through the outbox.
+    "readiness": {"projects": "*", "notifications": PUBLIC_NOTIFICATIONS},
     "requirements": {"projects": "*", "notifications": PUBLIC_NOTIFICATIONS, "readiness": PUBLIC_READINESS},
     "defects": {"projects": "*", "notifications": PUBLIC_NOTIFICATIONS, "readiness": PUBLIC_READINESS},
     "training": {"projects": "*", "notifications": PUBLIC_NOTIFICATIONS, "readiness": PUBLIC_READINESS},

@@ -36,7 +36,9 @@ def test_edit_relinks_requirements_and_keeps_history(project, users):
     c.refresh_from_db()
     assert c.title == "Open a personal account" and c.tags == ["smoke", "柜面"]
     assert set(c.requirements.all()) == {r1, r2}
-    assert c.history.first().history_user == users["tester"] and c.history.count() == 2
+    # created, linked to r1, edited, linked to r2: the links are history records too (the audit log shows them)
+    assert c.history.first().history_user == users["tester"] and c.history.count() == 4
+    assert sorted(row.requirement_id for row in c.history.first().requirements.all()) == sorted([r1.pk, r2.pk])
 
 
 def test_edit_refuses_bad_input_and_changes_nothing(project, users, other_project):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('defects', '0004_test_evidence'),
+        ('defects', '0005_historicaltestcase_requirements'),
     ]
 
     operations = [
