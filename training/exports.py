@@ -17,13 +17,14 @@ def _role_labels(roles):
 
 def people_rows(report):
     header = [_("Username"), _("Name"), _("Department"), _("Roles"), _("Required courses"), _("Completed"),
-              _("Still to take"), _("Trained")]
+              _("Completed online"), _("Still to take"), _("Trained")]
     rows = []
     for p in report["people"]:
         u = p["user"]
         rows.append([u.username, display_name(u), p["department"].name if p["department"] else "",
                      _role_labels(p["roles"]), "; ".join(c.title for c in p["required"]),
-                     "; ".join(c.title for c in p["completed"]), "; ".join(c.title for c in p["missing"]),
+                     "; ".join(c.title for c in p["completed"]), "; ".join(c.title for c in p.get("online", [])),
+                     "; ".join(c.title for c in p["missing"]),
                      _("yes") if p["trained"] else _("no")])
     return header, rows
 

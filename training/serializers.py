@@ -1,9 +1,21 @@
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from rest_framework import serializers
 
 from projects.models import Department, Role
 
-from .models import Course, CourseMaterial, Enrolment, EnrolmentStatus, Mode, Session
+from .models import (
+    Completion,
+    Course,
+    CourseMaterial,
+    Enrolment,
+    EnrolmentStatus,
+    Mode,
+    Module,
+    ModuleKind,
+    Question,
+    Session,
+)
 
 User = get_user_model()
 
@@ -19,10 +31,11 @@ class CourseSerializer(serializers.ModelSerializer):
     required_departments = serializers.PrimaryKeyRelatedField(many=True, queryset=Department.objects.all(),
                                                               required=False)
     materials = CourseMaterialSerializer(many=True, read_only=True)
+    completion = serializers.ChoiceField(choices=Completion.choices, required=False)
 
     class Meta:
         model = Course
-        fields = ["id", "project", "title", "description", "duration_minutes", "required_roles",
+        fields = ["id", "project", "title", "description", "duration_minutes", "completion", "required_roles",
                   "required_departments", "materials"]
         validators = []  # duplicates are refused by the service with a clear message
 
@@ -75,3 +88,72 @@ class AttendanceMarkSerializer(serializers.Serializer):
 
 class AttendanceSerializer(serializers.Serializer):
     attendance = AttendanceMarkSerializer(many=True, allow_empty=False)
+
+
+class ModuleSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=ModuleKind.choices)
+    minutes = serializers.IntegerField(required=False)  # range checked by the service (clear message)
+    pass_mark = serializers.IntegerField(required=False, allow_null=True)
+    file = serializers.FileField(write_only=True, required=False)
+    file_url = serializers.SerializerMethodField(help_text="Served only to members of the project.")
+    question_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Module
+        fields = ["id", "course", "title", "kind", "url", "file", "file_url", "minutes", "pass_mark", "position",
+                  "question_count"]
+        read_only_fields = ["position"]
+        extra_kwargs = {"course": {"read_only": True}, "url": {"required": False}}
+
+    def get_file_url(self, obj) -> str | None:
+        if not obj.file:
+            return None
+        return reverse("training:module_file", args=[obj.course.project_id, obj.pk])
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    """What a learner sees of a question: never the correct choice."""
+
+    choices = serializers.ListField(child=serializers.CharField(max_length=300), min_length=2, max_length=10)
+
+    class Meta:
+        model = Question
+        fields = ["id", "text", "choices", "position"]
+        read_only_fields = ["position"]
+
+
+class QuestionAuthorSerializer(QuestionSerializer):
+    """For trainers and managers: the correct choice too."""
+
+    correct = serializers.IntegerField(min_value=0, max_value=9)
+
+    class Meta(QuestionSerializer.Meta):
+        fields = [*QuestionSerializer.Meta.fields, "correct"]
+
+
+class QuizSerializer(serializers.Serializer):
+    answers = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=9), allow_empty=False,
+                                    max_length=200)
+
+
+class QuizResultSerializer(serializers.Serializer):
+    score = serializers.IntegerField()
+    passed = serializers.BooleanField()
+
+
+class ModuleCompleteSerializer(serializers.Serializer):
+    module = serializers.IntegerField()
+    completed_at = serializers.DateTimeField()
+    course_completed = serializers.BooleanField()
+
+
+class MyRecordCourseSerializer(serializers.Serializer):
+    course = serializers.IntegerField(source="course.pk")
+    title = serializers.CharField(source="course.title")
+    completion = serializers.CharField(source="course.completion")
+    status = serializers.ChoiceField(choices=["completed", "in_progress", "not_started"])
+    via = serializers.ChoiceField(choices=["session", "online"], allow_null=True)
+
+
+class MyRecordSerializer(serializers.Serializer):
+    courses = MyRecordCourseSerializer(many=True)
