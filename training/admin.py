@@ -2,7 +2,17 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import CalendarToken, Course, CourseMaterial, Enrolment, Module, ModuleProgress, Question, Session
+from .models import (
+    CalendarToken,
+    ChangeImpact,
+    Course,
+    CourseMaterial,
+    Enrolment,
+    Module,
+    ModuleProgress,
+    Question,
+    Session,
+)
 
 
 class MaterialInline(admin.TabularInline):
@@ -104,3 +114,11 @@ class ModuleProgressAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ChangeImpact)
+class ChangeImpactAdmin(SimpleHistoryAdmin):
+    list_display = ["area", "project", "department", "role", "impact"]
+    list_filter = ["impact", "project"]
+    list_select_related = ["project", "department"]
+    search_fields = ["area", "change", "actions"]

@@ -11,13 +11,14 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from projects.api_base import ProjectScopedViewSet, require
+from projects.api_base import ProjectScopedViewSet, call, require
 from projects.selectors import project_get_for_user
 
 from . import selectors, services
 from .models import CourseMaterial, Enrolment, EnrolmentStatus, Mode, Module, Session
 from .serializers import (
     AttendanceSerializer,
+    ChangeImpactSerializer,
     CourseSerializer,
     EnrolmentSerializer,
     EnrolRequestSerializer,
@@ -291,3 +292,63 @@ class MyRecordView(APIView):
             raise ValidationError({"project": ["This field is required."]})
         project = project_get_for_user(user=request.user, pk=raw)
         return Response(MyRecordSerializer({"courses": selectors.my_record(project=project, user=request.user)}).data)
+
+
+class ChangeImpactViewSet(ProjectListMixin, ProjectScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
+                          viewsets.GenericViewSet):
+    """Change impacts on staff, with the training coverage of the group each one affects.
+
+    Members read; managers, business experts and trainers write."""
+
+    serializer_class = ChangeImpactSerializer
+    rule = "training.manage_impacts"
+    filterset_fields = ["project", "department", "role", "impact"]
+    search_fields = ["area", "change", "actions"]
+
+    def get_queryset(self):
+        return selectors.change_impact_list_for_user(user=self.request.user)
+
+    def _with_coverage(self, items):
+        """Attach covering courses and counts, computed once per project on the page (not per row)."""
+        by_project = {}
+        for item in items:
+            by_project.setdefault(item.project_id, []).append(item)
+        for rows in by_project.values():
+            computed = {i.pk: i for i in selectors.change_impacts(project=rows[0].project)}
+            for row in rows:
+                done = computed.get(row.pk)
+                row.covering_courses = done.covering_courses if done else []
+                row.affected_count = done.affected_count if done else 0
+                row.trained_count = done.trained_count if done else 0
+        return items
+
+    def list(self, request, *args, **kwargs):
+        if request.query_params.get("project"):
+            project_get_for_user(user=request.user, pk=request.query_params["project"])
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(self._with_coverage(list(page)), many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self._with_coverage([self.get_object()])[0]).data)
+
+    def update(self, request, *args, **kwargs):
+        require(request.user, self.rule, self.get_object().project)
+        return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        require(request.user, self.rule, self.get_object().project)
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_service_create(self, *, project, data):
+        item = call(services.change_impact_create, actor=self.request.user, project=project, **data)
+        return self._with_coverage([self.get_queryset().get(pk=item.pk)])[0]
+
+    def perform_service_update(self, *, instance, data):
+        changes = {k: v for k, v in data.items() if getattr(instance, k) != v}
+        item = call(services.change_impact_update, actor=self.request.user, item=instance, **changes)
+        return self._with_coverage([self.get_queryset().get(pk=item.pk)])[0]
+
+    def perform_service_destroy(self, *, instance):
+        call(services.change_impact_delete, actor=self.request.user, item=instance)

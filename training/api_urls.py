@@ -8,6 +8,7 @@ ROUTES = [
     ("training/sessions", api.SessionViewSet, "training-session"),
     ("training/enrolments", api.EnrolmentViewSet, "training-enrolment"),
     ("training/modules", api.ModuleViewSet, "training-module"),
+    ("change-impacts", api.ChangeImpactViewSet, "change-impact"),
 ]
 
 urlpatterns = [

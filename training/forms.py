@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.models import Department, Role
 from projects.pickers import MemberField
 
-from .models import Completion, Course, Mode, ModuleKind
+from .models import Completion, Course, ImpactLevel, Mode, ModuleKind
 
 User = get_user_model()
 
@@ -101,3 +101,18 @@ class QuestionForm(forms.Form):
         if data.get("correct") is not None:
             data["correct"] -= 1  # people count from 1, the quiz from 0
         return data
+
+
+class ChangeImpactForm(forms.Form):
+    department = forms.ModelChoiceField(queryset=Department.objects.none(), required=False, label=_("Department"))
+    role = forms.ChoiceField(choices=[("", _("Any role"))] + list(Role.choices), required=False, label=_("Role"))
+    area = forms.CharField(max_length=200, label=_("Area"),
+                           help_text=_("What changes, e.g. “cash deposit at the counter”."))
+    change = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("How it changes"))
+    impact = forms.ChoiceField(choices=ImpactLevel.choices, label=_("Impact"))
+    actions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Actions"),
+                              help_text=_("Training, manuals, extra staff at the counter…"))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(project=project).order_by("name")

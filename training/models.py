@@ -232,6 +232,41 @@ class Enrolment(models.Model):
         return self.session.project
 
 
+class ImpactLevel(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class ChangeImpact(models.Model):
+    """What the new system changes for a group of staff (a department, a role, or a role in a department):
+    the area, how it changes, how hard it hits, and the actions (training, manuals, extra counter staff)."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="change_impacts")
+    department = models.ForeignKey("projects.Department", on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="change_impacts", verbose_name=_("department"))
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    area = models.CharField(_("area"), max_length=200, help_text=_("What changes, e.g. “cash deposit at the counter”."))
+    change = models.TextField(_("how it changes"))
+    impact = models.CharField(_("impact"), max_length=10, choices=ImpactLevel.choices)
+    actions = models.TextField(_("actions"), blank=True,
+                               help_text=_("Training, manuals, extra staff at the counter…"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project_id", "area", "id"]
+        verbose_name = _("change impact")
+        verbose_name_plural = _("change impacts")
+        constraints = [
+            models.CheckConstraint(condition=Q(department__isnull=False) | ~Q(role=""),
+                                   name="change_impact_names_a_group"),
+        ]
+
+    def __str__(self):
+        return self.area
+
+
 class CalendarToken(models.Model):
     """The secret in a person's calendar-feed URL. Regenerating it breaks the old URL."""
 

@@ -5,11 +5,13 @@ from rest_framework import serializers
 from projects.models import Department, Role
 
 from .models import (
+    ChangeImpact,
     Completion,
     Course,
     CourseMaterial,
     Enrolment,
     EnrolmentStatus,
+    ImpactLevel,
     Mode,
     Module,
     ModuleKind,
@@ -157,3 +159,23 @@ class MyRecordCourseSerializer(serializers.Serializer):
 
 class MyRecordSerializer(serializers.Serializer):
     courses = MyRecordCourseSerializer(many=True)
+
+
+class ChangeImpactSerializer(serializers.ModelSerializer):
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False,
+                                                    allow_null=True)
+    role = serializers.ChoiceField(choices=Role.choices, required=False, allow_blank=True)
+    impact = serializers.ChoiceField(choices=ImpactLevel.choices)
+    covering_courses = serializers.SerializerMethodField(help_text="Required courses that cover the group.")
+    affected_people = serializers.IntegerField(source="affected_count", read_only=True, default=None)
+    trained_people = serializers.IntegerField(source="trained_count", read_only=True, default=None)
+
+    class Meta:
+        model = ChangeImpact
+        fields = ["id", "project", "department", "role", "area", "change", "impact", "actions", "covering_courses",
+                  "affected_people", "trained_people", "created_at"]
+        read_only_fields = ["created_at"]
+        extra_kwargs = {"actions": {"required": False, "allow_blank": True}}
+
+    def get_covering_courses(self, obj) -> list[int]:
+        return [c.pk for c in getattr(obj, "covering_courses", [])]

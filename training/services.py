@@ -26,11 +26,13 @@ from .models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
     CalendarToken,
+    ChangeImpact,
     Completion,
     Course,
     CourseMaterial,
     Enrolment,
     EnrolmentStatus,
+    ImpactLevel,
     Mode,
     Module,
     ModuleKind,
@@ -662,3 +664,66 @@ def module_complete(*, user, module, now=None) -> ModuleProgress:
     progress.completed_at = now
     stamp(progress, user).save()
     return progress
+
+
+# --------------------------------------------------------------------------------------- change impact
+
+def _check_impact_fields(*, project, department, role, area, change, impact):
+    if department is None and not role:
+        raise DomainError(_("Name the department, the role, or both, that the change affects."), field="role")
+    if role and role not in Role.values:
+        raise DomainError(_("Unknown role “%(role)s”. Choose from: %(roles)s.")
+                          % {"role": role, "roles": ", ".join(Role.values)}, field="role")
+    if department is not None and department.project_id != project.pk:
+        raise DomainError(_("That department belongs to another project."), field="department")
+    if not area:
+        raise DomainError(_("Say which area changes."), field="area")
+    if len(area) > 200:
+        raise DomainError(_("An area has at most 200 characters."), field="area")
+    if not change:
+        raise DomainError(_("Say how it changes for these staff."), field="change")
+    if impact not in ImpactLevel.values:
+        raise DomainError(_("The impact is low, medium or high."), field="impact")
+
+
+@transaction.atomic
+def change_impact_create(*, actor, project, area, change, impact, actions="", department=None,
+                         role="") -> ChangeImpact:
+    if actor is not None and not actor.has_perm("training.manage_impacts", project):
+        raise DomainError(_("Only managers, business experts and trainers may record change impacts."),
+                          code="permission")
+    area, change, actions, role = (area or "").strip(), (change or "").strip(), (actions or "").strip(), role or ""
+    _check_impact_fields(project=project, department=department, role=role, area=area, change=change, impact=impact)
+    item = ChangeImpact(project=project, department=department, role=role, area=area, change=change, impact=impact,
+                        actions=actions)
+    stamp(item, actor).save()
+    return item
+
+
+@transaction.atomic
+def change_impact_update(*, actor, item, **changes) -> ChangeImpact:
+    check_fields(changes, allowed={"department", "role", "area", "change", "impact", "actions"})
+    item = ChangeImpact.objects.select_for_update().select_related("project").get(pk=item.pk)
+    if actor is not None and not actor.has_perm("training.manage_impacts", item.project):
+        raise DomainError(_("Only managers, business experts and trainers may change change impacts."),
+                          code="permission")
+    for key in ("area", "change", "actions"):
+        if key in changes:
+            changes[key] = (changes[key] or "").strip()
+    if "role" in changes:
+        changes["role"] = changes["role"] or ""
+    merged = {f: changes.get(f, getattr(item, f)) for f in ("department", "role", "area", "change", "impact")}
+    _check_impact_fields(project=item.project, **merged)
+    for field, value in changes.items():
+        setattr(item, field, value)
+    if changes:
+        stamp(item, actor).save(update_fields=list(changes))
+    return item
+
+
+@transaction.atomic
+def change_impact_delete(*, actor, item) -> None:
+    if actor is not None and not actor.has_perm("training.manage_impacts", item.project):
+        raise DomainError(_("Only managers, business experts and trainers may remove change impacts."),
+                          code="permission")
+    stamp(item, actor).delete()

@@ -21,8 +21,27 @@ from projects.views_base import form_error, project_view, render_page
 from readiness.registry import criterion_settings
 
 from . import calendar, exports, selectors, services
-from .forms import CatalogueFilterForm, CourseForm, EnrolOtherForm, MaterialForm, ModuleForm, QuestionForm, SessionForm
-from .models import CalendarToken, Course, CourseMaterial, EnrolmentStatus, Mode, ModuleKind, Question
+from .forms import (
+    CatalogueFilterForm,
+    ChangeImpactForm,
+    CourseForm,
+    EnrolOtherForm,
+    MaterialForm,
+    ModuleForm,
+    QuestionForm,
+    SessionForm,
+)
+from .models import (
+    CalendarToken,
+    ChangeImpact,
+    Course,
+    CourseMaterial,
+    EnrolmentStatus,
+    ImpactLevel,
+    Mode,
+    ModuleKind,
+    Question,
+)
 
 
 def _ctx(request, project, **extra):
@@ -563,3 +582,44 @@ def coverage_remind(request, project):
     else:
         messages.warning(request, _("Already reminded today: nobody was told twice."))
     return redirect("training:coverage", project.pk)
+
+
+# ------------------------------------------------------------------------------------------ change impact
+
+@project_view("training.view")
+def impacts(request, project):
+    """What the new system changes for each department and role, with the training coverage of those staff."""
+    can_edit = request.user.has_perm("training.manage_impacts", project)
+    form = ChangeImpactForm(request.POST or None, project=project) if can_edit else None
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.change_impact_create(actor=request.user, project=project, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("Change impact recorded."))
+                if not request.htmx:
+                    return redirect("training:impacts", project.pk)
+                form = ChangeImpactForm(project=project)
+        else:
+            status = 400
+    level = request.GET.get("impact") if request.GET.get("impact") in ImpactLevel.values else None
+    context = _ctx(request, project, items=selectors.change_impacts(project=project, level=level), form=form,
+                   can_edit=can_edit, level=level, levels=ImpactLevel.choices, tab="impacts")
+    response = render_page(request, "training/impacts.html", context, partial="table")
+    response.status_code = status
+    return response
+
+
+@project_view("training.manage_impacts")
+@require_POST
+def impact_delete(request, project, impact_id):
+    item = get_object_or_404(ChangeImpact, pk=impact_id, project=project)
+    services.change_impact_delete(actor=request.user, item=item)
+    messages.success(request, _("Change impact removed."))
+    return redirect("training:impacts", project.pk)
