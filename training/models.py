@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -88,7 +89,7 @@ class CourseMaterial(models.Model):
 
 class ModuleKind(models.TextChoices):
     VIDEO = "video", _("Video")
-    MANUAL = "manual", _("Manual")
+    MANUAL = "manual", pgettext_lazy("training module kind", "Manual")
     LINK = "link", _("Link")
 
 
