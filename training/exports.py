@@ -11,6 +11,16 @@ from projects.models import Role
 from projects.people import display_name
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _role_labels(roles):
     return ", ".join(str(Role(r).label) for r in sorted(roles))
 
@@ -45,7 +55,7 @@ def coverage_csv(report) -> str:
     writer = csv.writer(out)
     header, rows = people_rows(report)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
     return "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 (Chinese names) correctly
 
 
@@ -60,7 +70,7 @@ def coverage_xlsx(report) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(row)
+            ws.append([safe_cell(v) for v in row])
         for column in ws.columns:
             width = max(len(str(c.value or "")) for c in column)
             ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)

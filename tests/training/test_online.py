@@ -355,3 +355,20 @@ def test_reminder_a_week_before_go_live(project, users, online):
     assert list(online_not_started(now=now)) == []
     other = member(project, "staff")
     assert [r.recipient for r in online_not_started(now=now)] == [other]
+
+
+def test_coverage_exports_count_online_and_neutralise_formulas(client, project, users, online):
+    import io
+
+    from openpyxl import load_workbook
+
+    services.course_update(actor=users["trainer"], course=online["course"], title="=HYPERLINK(\"x\")")
+    _finish(users["staff"], online)
+    client.force_login(users["manager"])
+    body = client.get(reverse("training:coverage_export", args=[project.pk, "csv"])).content.decode("utf-8-sig")
+    header, row = body.splitlines()[:2]
+    assert "Completed online" in header
+    assert "'=HYPERLINK" in row and ",yes" in row
+    data = client.get(reverse("training:coverage_export", args=[project.pk, "xlsx"])).content
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert sheet.cell(row=2, column=7).value.startswith("'=")
