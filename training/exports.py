@@ -10,7 +10,6 @@ from openpyxl.styles import Font
 from projects.models import Role
 from projects.people import display_name
 
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

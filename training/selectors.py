@@ -424,3 +424,17 @@ def change_impact_list_for_user(*, user):
         return ChangeImpact.objects.none()
     return (ChangeImpact.objects.filter(project_id__in=member_project_ids(user))
             .select_related("department", "project").order_by("project_id", "area", "id"))
+
+
+def work_items(*, project, user):
+    """The caller's open training work in the "my work" shape of the Wave 2 contract: one
+    `course_to_take` per required course not completed yet (in a session or online), due at go-live.
+
+    "My work" (`/api/v1/me/work/`) is not on main yet; this is what it lists for training."""
+    from django.urls import reverse
+
+    report = coverage_report(project=project, user_ids=[user.pk])
+    person = report["people"][0] if report["people"] else None
+    return [{"kind": "course_to_take", "id": course.pk, "title": course.title,
+             "url": reverse("training:course", args=[project.pk, course.pk]), "due_at": project.go_live_at}
+            for course in (person["missing"] if person else [])]

@@ -372,3 +372,12 @@ def test_coverage_exports_count_online_and_neutralise_formulas(client, project, 
     data = client.get(reverse("training:coverage_export", args=[project.pk, "xlsx"])).content
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     assert sheet.cell(row=2, column=7).value.startswith("'=")
+
+
+def test_work_items_drop_a_course_completed_online(project, users, online):
+    items = selectors.work_items(project=project, user=users["staff"])
+    assert [(i["kind"], i["id"]) for i in items] == [("course_to_take", online["course"].pk)]
+    assert items[0]["due_at"] == project.go_live_at
+    _finish(users["staff"], online)
+    assert selectors.work_items(project=project, user=users["staff"]) == []
+    assert selectors.work_items(project=project, user=users["ops"]) == []  # nothing required of ops
