@@ -309,6 +309,14 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "DrillOutcomeEnum": "tasks.models.DrillOutcome",
     "TriageOutcomeEnum": "hypercare.models.TriageOutcome",  # was the only "outcome" until drills came
 })
+# Issue 22: online training, complaints, change impact.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "ComplaintStatusEnum": "hypercare.models.ComplaintStatus",
+    "ComplaintChannelEnum": "hypercare.models.ComplaintChannel",
+    "CourseCompletionEnum": "training.models.Completion",
+    "ModuleKindEnum": "training.models.ModuleKind",
+    "ImpactLevelEnum": "training.models.ImpactLevel",
+})
 
 # Absolute links in e-mails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

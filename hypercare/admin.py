@@ -3,7 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Feedback, HypercareReportSubscription, Lesson, LessonAction, LessonVote
+from .models import Complaint, Feedback, HypercareReportSubscription, Lesson, LessonAction, LessonVote
 
 
 @admin.register(Feedback)
@@ -41,3 +41,13 @@ class LessonActionAdmin(SimpleHistoryAdmin):
     list_filter = ["project", "status"]
     search_fields = ["title"]
     list_select_related = ["project", "owner"]
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(SimpleHistoryAdmin):
+    list_display = ["key", "project", "received_at", "channel", "category", "status", "customers_affected", "owner"]
+    list_filter = ["status", "channel", "project"]
+    list_select_related = ["project", "owner"]
+    search_fields = ["category", "description"]
+    raw_id_fields = ["defect", "owner", "created_by"]
+    date_hierarchy = "received_at"

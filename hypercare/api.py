@@ -12,9 +12,11 @@ from rest_framework.response import Response
 from projects.api_base import ProjectFilterMixin, ProjectScopedViewSet, call, require
 
 from . import selectors, services
-from .models import Feedback
+from .models import Complaint, Feedback
 from .serializers import (
     AnswerSerializer,
+    ComplaintSerializer,
+    ComplaintTransitionSerializer,
     FeedbackSerializer,
     LessonActionSerializer,
     LessonSerializer,
@@ -145,3 +147,42 @@ class LessonActionViewSet(ProjectFilterMixin, ProjectScopedViewSet, viewsets.Mod
 
     def perform_service_destroy(self, *, instance):
         instance.delete()
+
+
+class ComplaintViewSet(ProjectFilterMixin, ProjectScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Customer complaints: every member sees and records them; ops, business experts and managers
+    edit them and move them on (`transition`)."""
+
+    serializer_class = ComplaintSerializer
+    queryset = Complaint.objects.none()  # for the schema; get_queryset limits to the caller
+    rule = "hypercare.complaint_record"
+    filterset_fields = ["project", "channel", "status", "owner", "defect"]
+    search_fields = ["category", "description"]
+    ordering_fields = ["received_at", "status"]
+
+    def get_queryset(self):
+        return selectors.complaint_list_for_user(user=self.request.user)
+
+    def perform_service_create(self, *, project, data):
+        return call(services.complaint_record, actor=self.request.user, project=project, **data)
+
+    def update(self, request, *args, **kwargs):
+        require(request.user, "hypercare.complaint_handle", self.get_object().project)
+        return super().update(request, *args, **kwargs)
+
+    def perform_service_update(self, *, instance, data):
+        data.pop("project", None)
+        changes = {k: v for k, v in data.items() if getattr(instance, k) != v}
+        return call(services.complaint_update, actor=self.request.user, complaint=instance, **changes)
+
+    @extend_schema(request=ComplaintTransitionSerializer, responses=ComplaintSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """{to: investigating|resolved, comment} (resolving needs the comment: the resolution)."""
+        complaint = self.get_object()
+        require(request.user, "hypercare.complaint_handle", complaint.project)
+        serializer = ComplaintTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call(services.complaint_transition, actor=request.user, complaint=complaint, **serializer.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=complaint.pk)).data)

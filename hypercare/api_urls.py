@@ -5,4 +5,5 @@ ROUTES = [
     ("feedback", api.FeedbackViewSet, "feedback"),
     ("lessons", api.LessonViewSet, "lesson"),
     ("lesson-actions", api.LessonActionViewSet, "lesson-action"),
+    ("complaints", api.ComplaintViewSet, "complaint"),
 ]

@@ -65,3 +65,23 @@ def feedback_trend(days):
                      f'<text class="legend" x="{x + 14}" y="13">{escape(c.label)}</text>')
         x += 150
     return svg.chart(w, h, "".join(parts), _("Feedback received per day by category"), "chart-wide")
+
+
+def complaint_trend(trend):
+    """Customer complaints received per day (one bar a day)."""
+    w, h, left, top, bottom = 1200, 200, 36, 16, 28
+    plot_w, plot_h = w - left - 8, h - top - bottom
+    peak = svg.nice_max(max([d["count"] for d in trend] + [1]))
+    slot = plot_w / max(len(trend), 1)
+    bw = max(slot * 0.6, 1)
+    label = _("Complaints received")
+    parts = [svg.grid(left, top, plot_w, plot_h, peak)]
+    for i, d in enumerate(trend):
+        x = left + i * slot + slot * 0.2
+        bh = plot_h * d["count"] / peak
+        parts.append(f'<rect class="hc-complaint" x="{x:.1f}" y="{top + plot_h - bh:.1f}" width="{bw:.1f}" '
+                     f'height="{bh:.1f}"><title>{d["day"]:%m-%d} · {escape(label)}: {d["count"]}</title></rect>')
+        if _day_label(i, len(trend)):
+            parts.append(f'<text class="axis" x="{x + bw / 2:.1f}" y="{h - 8}" text-anchor="middle">'
+                         f'{d["day"]:%m-%d}</text>')
+    return svg.chart(w, h, "".join(parts), _("Customer complaints received per day"), "chart-wide")

@@ -54,6 +54,29 @@ FEEDBACK = [
 ]
 
 
+COMPLAINTS = [
+    # (days ago, hour, channel, category, description, customers, incident index or None, status, resolution)
+    (10, 10, "branch", "回单错误 · Wrong receipt", "客户投诉回单上网点号错误，担心交易无效。The receipt shows the wrong "
+     "branch code; the customer fears the withdrawal did not count.", 1, 1, "resolved",
+     "已解释交易有效并重打回单。Explained the transaction is valid and reprinted the receipt."),
+    (9, 11, "phone", "转账慢 · Slow transfer", "转账页面一直转圈，客户排队等了二十分钟。The transfer screen kept "
+     "spinning; the customer queued 20 minutes.", 12, 2, "resolved",
+     "性能问题已修复，已致电客户道歉。Performance fixed; we called the customer to apologise."),
+    (8, 15, "branch", "存折打印 · Passbook print", "存折上客户姓名被截断。The customer's name is cut off on the "
+     "passbook.", 3, 3, "investigating", ""),
+    (5, 9, "app", "卡片未寄出 · Card not sent", "新卡的密码函迟迟未收到。The PIN letter of the new card never "
+     "arrived.", 25, 5, "resolved", "密码函已补寄。PIN letters re-sent."),
+    (4, 14, "online", "手续费 · Fee", "手续费比公告多了一分钱。The fee was one fen more than announced.", 40, 6,
+     "investigating", ""),
+    (2, 10, "phone", "排队时间长 · Long queue", "网点排队超过一小时。Over an hour's wait at branch 0103.", None, None,
+     "open", ""),
+    (1, 16, "branch", "对账单 · Statement", "对账单第二页缺少抬头。Page 2 of the statement has no header.", 1, 7,
+     "open", ""),
+    (0, 9, "other", "叫号屏 · Queue display", "叫号屏显示昨天的号码，客户以为被跳过。The queue display showed "
+     "yesterday's numbers; customers thought they were skipped.", 6, None, "open", ""),
+]
+
+
 def _at(today, days_ago, hour):
     return timezone.make_aware(datetime.combine(today - timedelta(days=days_ago), time(hour, 0)))
 
@@ -112,10 +135,22 @@ def _hypercare(project, people, stdout):
                 triaged_at=replied, answered_at=replied if feedback.answered_at else None)
             if feedback.defect_id:
                 backdate(feedback.defect_id, created_at=replied)
+    handler = fixers[0]
+    for ago, hour, channel, category, text, customers, incident, status, resolution in COMPLAINTS:
+        complaint = services.complaint_record(
+            actor=staff[ago % len(staff)], project=project, channel=channel, category=category, description=text,
+            customers_affected=customers, received_at=_at(today, ago, hour),
+            defect=defects[incident] if incident is not None else None)
+        if status in ("investigating", "resolved"):
+            services.complaint_transition(actor=handler, complaint=complaint, to="investigating")
+        if status == "resolved":
+            services.complaint_transition(actor=handler, complaint=complaint, to="resolved", comment=resolution,
+                                          now=_at(today, ago, hour) + timedelta(hours=6))
     services.report_subscribe(actor=pm, project=project, subscribe=True)
     _duty(project, pm, fixers, today)
     if stdout:
-        stdout.write(f"Hypercare demo: {len(INCIDENTS)} pilot incidents, {len(FEEDBACK)} feedback.")
+        stdout.write(f"Hypercare demo: {len(INCIDENTS)} pilot incidents, {len(FEEDBACK)} feedback, "
+                     f"{len(COMPLAINTS)} complaints.")
 
 
 def _duty(project, pm, fixers, today):

@@ -4,11 +4,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from defects.models import Severity
+from defects.models import Defect, Severity
 from projects.forms import DATE_WIDGET
 from projects.pickers import MemberField
 
-from .models import FeedbackCategory, FeedbackStatus, LessonKind, TriageOutcome
+from .models import ComplaintChannel, ComplaintStatus, FeedbackCategory, FeedbackStatus, LessonKind, TriageOutcome
 
 User = get_user_model()
 
@@ -66,3 +66,47 @@ class LessonActionForm(forms.Form):
         self.fields["owner"].bind(project)
         self.fields["lesson"].queryset = project.lessons.order_by("kind", "-created_at")
         self.fields["lesson"].label_from_instance = lambda lesson: lesson.text[:60]
+
+
+DT_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ComplaintForm(forms.Form):
+    channel = forms.ChoiceField(choices=ComplaintChannel.choices, label=_("Channel"))
+    category = forms.CharField(max_length=100, label=_("Category"),
+                               help_text=_("What it is about, e.g. “transfer failed”, “long queue”."))
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
+                                  label=_("What the customer says"))
+    customers_affected = forms.IntegerField(required=False, min_value=0, max_value=100_000_000,
+                                            label=_("Customers affected"))
+    received_at = forms.DateTimeField(widget=DT_WIDGET, required=False, label=_("Received at"),
+                                      help_text=_("Empty: now."))
+    owner = MemberField(required=False, label=_("Owner"))
+    defect_number = forms.IntegerField(required=False, min_value=1, label=_("Defect or incident number"),
+                                       help_text=_("The D-number of the defect or incident behind it, if known."))
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["owner"].bind(project)
+
+    def clean_defect_number(self):
+        number = self.cleaned_data.get("defect_number")
+        if number is None:
+            return None
+        defect = Defect.objects.filter(project=self.project, number=number).first()
+        if defect is None:
+            raise forms.ValidationError(_("No defect D-%(n)d in this project.") % {"n": number})
+        return defect
+
+
+class ComplaintTransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=ComplaintStatus.choices, label=_("Move to"))
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000,
+                              label=_("Comment"), help_text=_("Needed when resolving: what was done for the customer."))
+
+
+class ComplaintFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", _("Any status"))] + list(ComplaintStatus.choices), required=False)
+    channel = forms.ChoiceField(choices=[("", _("Any channel"))] + list(ComplaintChannel.choices), required=False)
+    q = forms.CharField(required=False, max_length=100)

@@ -172,3 +172,65 @@ class HypercareReportSubscription(models.Model):
 
     def __str__(self):
         return f"{self.project_id} · {self.user}"
+
+
+# ---------------------------------------------------------------- customer complaints
+
+
+class ComplaintChannel(models.TextChoices):
+    BRANCH = "branch", _("Branch counter")
+    PHONE = "phone", _("Phone (call centre)")
+    ONLINE = "online", _("Online banking")
+    APP = "app", _("Mobile app")
+    OTHER = "other", _("Other")
+
+
+class ComplaintStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("complaint status", "Open")
+    INVESTIGATING = "investigating", _("Investigating")
+    RESOLVED = "resolved", pgettext_lazy("complaint status", "Resolved")
+
+
+# Which status may follow which (a resolved complaint may be reopened for more investigation).
+COMPLAINT_TRANSITIONS = {
+    ComplaintStatus.OPEN: {ComplaintStatus.INVESTIGATING},
+    ComplaintStatus.INVESTIGATING: {ComplaintStatus.RESOLVED},
+    ComplaintStatus.RESOLVED: {ComplaintStatus.INVESTIGATING},
+}
+
+
+class Complaint(models.Model):
+    """A customer complaint (客户投诉) after go-live, with the defect or incident behind it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="complaints")
+    channel = models.CharField(_("channel"), max_length=10, choices=ComplaintChannel.choices)
+    category = models.CharField(_("category"), max_length=100,
+                                help_text=_("What it is about, e.g. “transfer failed”, “long queue”."))
+    description = models.TextField(_("description"))
+    customers_affected = models.PositiveIntegerField(_("customers affected"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=ComplaintStatus.choices,
+                              default=ComplaintStatus.OPEN)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("owner"))
+    defect = models.ForeignKey("defects.Defect", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="complaints", verbose_name=_("defect or incident"))
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+", verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [models.Index(fields=["project", "status"], name="complaint_project_status")]
+
+    def __str__(self):
+        return f"C-{self.pk} {self.category}"
+
+    @property
+    def key(self):
+        return f"C-{self.pk}"

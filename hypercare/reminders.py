@@ -51,3 +51,37 @@ def lesson_actions_due(*, now):
 # Kinds sent at once by notify() (named here so the inbox, preferences and e-mails show a label).
 event_kind("hypercare_report", label=_("Daily hypercare report"))
 event_kind("feedback_answered", label=_("Feedback answered"))
+
+
+COMPLAINT_WAITING = "complaint_waiting"
+COMPLAINT_WAIT = timedelta(days=1)
+
+
+@reminder_rule(COMPLAINT_WAITING, label=_("Customer complaint waiting"), default_lead=COMPLAINT_WAIT)
+def complaints_waiting(*, now):
+    """A complaint still open (nobody investigating) a day (the lead time) after it came in: its owner,
+    or the project's managers while it has none. Once per complaint and recipient."""
+    from projects.models import Membership, Role
+
+    from .models import Complaint, ComplaintStatus
+
+    waiting = list(Complaint.objects.filter(status=ComplaintStatus.OPEN, received_at__lte=now - timedelta(minutes=1))
+                   .exclude(project__phase=Phase.CLOSED).select_related("owner", "project"))
+    projects = {c.project_id for c in waiting if c.owner_id is None}
+    managers = {}
+    for m in Membership.objects.filter(project_id__in=projects, role=Role.MANAGER).select_related("user"):
+        managers.setdefault(m.project_id, []).append(m.user)
+    for complaint in waiting:
+        wait = lead_time(complaint.project_id, COMPLAINT_WAITING) or COMPLAINT_WAIT
+        if complaint.received_at > now - wait:
+            continue
+        url = reverse("hypercare:complaint", args=[complaint.project_id, complaint.pk])
+        for recipient in [complaint.owner] if complaint.owner_id else managers.get(complaint.project_id, []):
+            yield Reminder(
+                recipient=recipient, kind=COMPLAINT_WAITING, project=complaint.project, subject=complaint, url=url,
+                due_at=complaint.received_at + wait,
+                message=format_lazy(_("Complaint {key} ({category}) has waited since {when}: start investigating."),
+                                    key=complaint.key, category=complaint.category,
+                                    when=timezone.localtime(complaint.received_at).strftime("%Y-%m-%d %H:%M")),
+                dedupe_key=f"{COMPLAINT_WAITING}:{complaint.pk}:{recipient.pk}",
+            )

@@ -6,7 +6,7 @@ The object is the project (or anything with a `project`); managers pass every ru
 import rules
 
 from projects.access import has_role, project_of, roles_of
-from projects.rules import is_manager, is_member
+from projects.rules import is_manager, is_member, role_predicate
 
 
 @rules.predicate
@@ -36,3 +36,10 @@ rules.add_perm("hypercare.lesson_add", is_member)  # add retrospective items and
 rules.add_perm("hypercare.lesson_edit", manages_object | (is_member_of_object & authored_lesson))
 rules.add_perm("hypercare.lesson_actions_manage", is_manager)  # create and reassign actions
 rules.add_perm("hypercare.lesson_action_complete", manages_object | (is_member_of_object & owns_lesson_action))
+
+# Customer complaints: any member records one (branch staff hear them first); ops, business experts
+# and managers investigate and resolve them.
+handles_complaints = role_predicate("ops", "business")
+rules.add_perm("hypercare.complaint_view", is_member)
+rules.add_perm("hypercare.complaint_record", is_member)
+rules.add_perm("hypercare.complaint_handle", handles_complaints)

@@ -20,6 +20,9 @@ from projects import selectors as project_selectors
 from projects.models import Membership, Role
 
 from .models import (
+    Complaint,
+    ComplaintChannel,
+    ComplaintStatus,
     Feedback,
     FeedbackCategory,
     FeedbackStatus,
@@ -148,6 +151,7 @@ def dashboard(*, user, project, today=None):
                                  for c in FeedbackCategory],
         "feedback_trend": [{"day": d, **{c.value: fb_days[d][c.value] for c in FeedbackCategory}} for d in days],
         "on_duty_today": duty[today], "on_duty_tomorrow": duty[today + timedelta(days=1)],
+        "complaints": complaint_figures(project=project, days=days),
     }
 
 
@@ -177,6 +181,7 @@ def report(*, user, project, day):
         "feedback_by_category": [{"category": c, "count": sum(1 for f in feedback if f.category == c.value)}
                                  for c in FeedbackCategory],
         "on_duty_today": duty[day], "on_duty_tomorrow": duty[day + timedelta(days=1)],
+        "complaints": complaints_in_window(project=project, since=since, until=until),
     }
 
 
@@ -202,6 +207,10 @@ def report_summary(*, project, day):
         "resolved_count": sum(1 for r in rows if r["resolved_at"] and since <= r["resolved_at"] < until),
         "open_count": len(open_), "open_critical": sum(1 for r in open_ if r["severity"] == Severity.CRITICAL),
         "feedback_count": Feedback.objects.filter(project=project, created_at__gte=since, created_at__lt=until).count(),
+        "complaint_count": Complaint.objects.filter(project=project, received_at__gte=since,
+                                                    received_at__lt=until).count(),
+        "complaint_unresolved": Complaint.objects.filter(project=project, received_at__lt=until).filter(
+            Q(resolved_at__isnull=True) | Q(resolved_at__gte=until)).count(),
         "on_duty_today": duty[day]["people"], "on_duty_tomorrow": duty[day + timedelta(days=1)]["people"],
     }
 
@@ -281,3 +290,57 @@ def retrospective(*, project, user):
         done=Count("pk", filter=Q(status=LessonActionStatus.DONE)))
     return {"columns": columns, "items": items, "actions": actions, "action_counts": counts, "today": today,
             "top": sorted(items, key=lambda i: -i.vote_count)[:5]}
+
+
+# ---------------------------------------------------------------------------------------- complaints
+
+def complaint_list_for_user(*, user, project=None, filters=None):
+    """Complaints of the user's projects (every member sees them), ready for the list page and the API."""
+    if not user.is_authenticated:
+        return Complaint.objects.none()
+    qs = Complaint.objects.filter(project__in=Membership.objects.filter(user=user).values("project_id"))
+    if project is not None:
+        qs = qs.filter(project=project)
+    filters = filters or {}
+    for key in ("status", "channel"):
+        if filters.get(key):
+            qs = qs.filter(**{key: filters[key]})
+    if filters.get("q"):
+        qs = qs.filter(Q(category__icontains=filters["q"]) | Q(description__icontains=filters["q"]))
+    return qs.select_related("project", "owner", "defect", "created_by").order_by("-received_at", "-id")
+
+
+def complaint_get_for_user(*, user, pk, project=None) -> Complaint:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    complaint = complaint_list_for_user(user=user, project=project).filter(pk=pk).first()
+    if complaint is None:
+        raise Http404
+    return complaint
+
+
+def complaint_figures(*, project, days):
+    """Counts by status and channel, customers affected by the unresolved ones, and received per day (one query)."""
+    rows = list(Complaint.objects.filter(project=project).values("status", "channel", "received_at",
+                                                                 "customers_affected"))
+    per_day = Counter(_local(r["received_at"]) for r in rows)
+    unresolved = [r for r in rows if r["status"] != ComplaintStatus.RESOLVED]
+    return {
+        "total": len(rows),
+        "by_status": [{"status": s, "count": sum(1 for r in rows if r["status"] == s.value)} for s in ComplaintStatus],
+        "by_channel": [{"channel": c, "count": sum(1 for r in rows if r["channel"] == c.value)}
+                       for c in ComplaintChannel],
+        "unresolved": len(unresolved),
+        "customers_affected": sum(r["customers_affected"] or 0 for r in unresolved),
+        "trend": [{"day": d, "count": per_day[d]} for d in days],
+    }
+
+
+def complaints_in_window(*, project, since, until):
+    """For the daily report: received in [since, until), and the ones still unresolved at `until`."""
+    rows = list(Complaint.objects.filter(project=project, received_at__lt=until).select_related("owner", "defect")
+                .order_by("received_at", "id"))
+    return {"received": [c for c in rows if c.received_at >= since],
+            "unresolved": [c for c in rows if not c.resolved_at or c.resolved_at >= until]}

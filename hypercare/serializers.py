@@ -3,9 +3,20 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from defects.models import Severity
+from defects.models import Defect, Severity
 
-from .models import Feedback, FeedbackCategory, Lesson, LessonAction, LessonActionStatus, LessonKind, TriageOutcome
+from .models import (
+    Complaint,
+    ComplaintChannel,
+    ComplaintStatus,
+    Feedback,
+    FeedbackCategory,
+    Lesson,
+    LessonAction,
+    LessonActionStatus,
+    LessonKind,
+    TriageOutcome,
+)
 
 User = get_user_model()
 
@@ -68,3 +79,31 @@ class LessonActionSerializer(serializers.ModelSerializer):
         model = LessonAction
         fields = ["id", "project", "lesson", "title", "owner", "due_date", "status", "done_at", "created_at"]
         read_only_fields = ["done_at", "created_at"]
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    key = serializers.CharField(read_only=True)
+    channel = serializers.ChoiceField(choices=ComplaintChannel.choices)
+    customers_affected = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                                  max_value=100_000_000)
+    received_at = serializers.DateTimeField(required=False)
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
+                                               allow_null=True)
+    defect = serializers.PrimaryKeyRelatedField(queryset=Defect.objects.all(), required=False, allow_null=True,
+                                                help_text="The defect or incident (a defect found in hypercare) "
+                                                          "behind the complaint, of the same project.")
+    defect_key = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Complaint
+        fields = ["id", "key", "project", "channel", "category", "description", "customers_affected", "received_at",
+                  "status", "owner", "defect", "defect_key", "resolution", "resolved_at", "created_by", "created_at"]
+        read_only_fields = ["status", "resolution", "resolved_at", "created_by", "created_at"]
+
+    def get_defect_key(self, obj) -> str | None:
+        return obj.defect.key if obj.defect_id else None
+
+
+class ComplaintTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=ComplaintStatus.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)

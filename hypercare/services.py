@@ -22,6 +22,10 @@ from projects.safety import local_path
 
 from . import selectors
 from .models import (
+    COMPLAINT_TRANSITIONS,
+    Complaint,
+    ComplaintChannel,
+    ComplaintStatus,
     Feedback,
     FeedbackCategory,
     FeedbackStatus,
@@ -191,6 +195,13 @@ def report_message(project, summary):
     def names(people):
         return ", ".join(p.get_full_name() or p.get_username() for p in people) or gettext_lazy("nobody")
 
+    complaints = format_lazy(gettext_lazy("Customer complaints: {received} received, {unresolved} unresolved."),
+                             received=summary.get("complaint_count", 0),
+                             unresolved=summary.get("complaint_unresolved", 0))
+    return format_lazy("{} {}", _report_incidents(project, summary, names), complaints)
+
+
+def _report_incidents(project, summary, names):
     return format_lazy(
         gettext_lazy("Hypercare report {project}, {day}: {new} new, {resolved} resolved, {open} open incidents "
                      "({critical} critical); {feedback} feedback received. On duty today: {today}; tomorrow: "
@@ -338,3 +349,101 @@ def lesson_action_update(*, actor, action, **changes) -> LessonAction:
 
 def lesson_action_complete(*, actor, action) -> LessonAction:
     return lesson_action_update(actor=actor, action=action, status=LessonActionStatus.DONE)
+
+
+# ------------------------------------------------------------------------------------------ complaints
+
+def _check_complaint_fields(*, project, channel=None, category=None, description=None, customers_affected=None,
+                            received_at=None, owner=None, defect=None, now=None):
+    from projects.access import roles_of
+
+    if channel is not None and channel not in ComplaintChannel.values:
+        raise DomainError(_("Choose the channel: %(c)s.") % {"c": ", ".join(ComplaintChannel.values)}, field="channel")
+    if category is not None and not category.strip():
+        raise DomainError(_("Say what the complaint is about (its category)."), field="category")
+    if category is not None and len(category) > 100:
+        raise DomainError(_("A category has at most 100 characters."), field="category")
+    if description is not None:
+        _text(description, field="description", message=_("Describe the complaint."))
+    if customers_affected is not None and not 0 <= customers_affected <= 100_000_000:
+        raise DomainError(_("Customers affected is a number from 0 up."), field="customers_affected")
+    if received_at is not None and received_at > (now or timezone.now()) + timedelta(minutes=5):
+        raise DomainError(_("A complaint cannot be received in the future."), field="received_at")
+    if owner is not None and not roles_of(owner, project.pk):
+        raise DomainError(_("The owner must be a member of this project."), field="owner")
+    if defect is not None and defect.project_id != project.pk:
+        raise DomainError(_("That defect belongs to another project."), field="defect")
+
+
+@transaction.atomic
+def complaint_record(*, actor, project, channel, category, description, received_at=None, customers_affected=None,
+                     owner=None, defect=None, now=None) -> Complaint:
+    now = now or timezone.now()
+    if actor is not None and not actor.has_perm("hypercare.complaint_record", project):
+        _deny(_("Only members of the project may record complaints."))
+    category, description = (category or "").strip(), (description or "").strip()
+    received_at = received_at or now
+    _check_complaint_fields(project=project, channel=channel, category=category, description=description,
+                            customers_affected=customers_affected, received_at=received_at, owner=owner,
+                            defect=defect, now=now)
+    complaint = Complaint(project=project, channel=channel, category=category, description=description,
+                          received_at=received_at, customers_affected=customers_affected, owner=owner, defect=defect,
+                          created_by=actor)
+    stamp(complaint, actor).save()
+    return complaint
+
+
+@transaction.atomic
+def complaint_update(*, actor, complaint, **changes) -> Complaint:
+    """Correct a complaint or set its owner and the defect or incident behind it (those who handle complaints)."""
+    check_fields(changes, allowed={"channel", "category", "description", "customers_affected", "received_at",
+                                   "owner", "defect"})
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if actor is not None and not actor.has_perm("hypercare.complaint_handle", complaint.project):
+        _deny(_("Only ops, business experts and managers may change a complaint."))
+    for key in ("category", "description"):
+        if key in changes:
+            changes[key] = (changes[key] or "").strip()
+    _check_complaint_fields(project=complaint.project, **{k: v for k, v in changes.items()
+                                                          if k not in ("owner", "defect") or v is not None})
+    for field, value in changes.items():
+        setattr(complaint, field, value)
+    if changes:
+        stamp(complaint, actor).save(update_fields=list(changes))
+    return complaint
+
+
+@transaction.atomic
+def complaint_transition(*, actor, complaint, to, comment="", now=None) -> Complaint:
+    """open → investigating → resolved (a resolved complaint may go back to investigating).
+
+    Resolving needs the resolution: what was done for the customer."""
+    now = now or timezone.now()
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if actor is not None and not actor.has_perm("hypercare.complaint_handle", complaint.project):
+        _deny(_("Only ops, business experts and managers may move a complaint on."))
+    if to not in ComplaintStatus.values:
+        raise DomainError(_("Unknown status “%(s)s”.") % {"s": to}, field="to")
+    if to not in COMPLAINT_TRANSITIONS[complaint.status]:
+        raise DomainError(_("A complaint that is %(now)s cannot become %(to)s.")
+                          % {"now": complaint.get_status_display(), "to": ComplaintStatus(to).label}, field="to")
+    comment = (comment or "").strip()
+    if len(comment) > MAX_TEXT:
+        raise DomainError(_("At most %(n)d characters.") % {"n": MAX_TEXT}, field="comment")
+    fields = ["status"]
+    if to == ComplaintStatus.RESOLVED:
+        if not comment:
+            raise DomainError(_("Say how the complaint was resolved."), field="comment")
+        complaint.resolution, complaint.resolved_at = comment, now
+        fields += ["resolution", "resolved_at"]
+    elif complaint.status == ComplaintStatus.RESOLVED:
+        complaint.resolved_at = None
+        fields.append("resolved_at")
+    if complaint.owner_id is None and actor is not None:
+        complaint.owner = actor  # whoever takes it on owns it
+        fields.append("owner")
+    complaint.status = to
+    complaint = stamp(complaint, actor)
+    complaint._change_reason = comment[:100] or None
+    complaint.save(update_fields=fields)
+    return complaint

@@ -7,6 +7,7 @@ app_name = "hypercare"
 H = "projects/<int:pk>/hypercare/"
 F = "projects/<int:pk>/feedback/"
 L = "projects/<int:pk>/lessons/"
+C = "projects/<int:pk>/complaints/"
 
 urlpatterns = [
     path(H, views.dashboard, name="dashboard"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path(F + "<int:feedback_id>/triage/", views.feedback_triage, name="feedback_triage"),
     path(F + "<int:feedback_id>/answer/", views.feedback_answer, name="feedback_answer"),
     path(F + "<int:feedback_id>/screenshot/", views.feedback_screenshot, name="feedback_screenshot"),
+    path(C, views.complaint_list, name="complaints"),
+    path(C + "<int:complaint_id>/", views.complaint_detail, name="complaint"),
     path(L, views.lessons_page, name="lessons"),
     path(L + "add/", views.lesson_add, name="lesson_add"),
     path(L + "report/", views.lessons_report, name="lessons_report"),

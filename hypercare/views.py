@@ -24,7 +24,17 @@ from projects.safety import local_path
 from projects.views_base import form_error, fragment_wanted, project_view, render_page
 
 from . import charts, selectors, services
-from .forms import AnswerForm, FeedbackFilterForm, FeedbackForm, LessonActionForm, LessonForm, TriageForm
+from .forms import (
+    AnswerForm,
+    ComplaintFilterForm,
+    ComplaintForm,
+    ComplaintTransitionForm,
+    FeedbackFilterForm,
+    FeedbackForm,
+    LessonActionForm,
+    LessonForm,
+    TriageForm,
+)
 from .models import FeedbackStatus, HypercareReportSubscription, Lesson, LessonAction
 
 
@@ -50,6 +60,7 @@ def dashboard(request, project):
         d=data, subscribed=_subscribed(request.user, project),
         trend_chart=charts.incident_trend(data["trend"]),
         feedback_chart=charts.feedback_trend(data["feedback_trend"]),
+        complaint_chart=charts.complaint_trend(data["complaints"]["trend"]),
         severity_chart=defect_charts.hbars([{"label": r["severity"].label, "count": r["count"],
                                       "css": f"sev-{r['severity'].value}"} for r in data["open_by_severity"]],
                                     label=_("Open incidents by severity")),
@@ -318,3 +329,88 @@ def lessons_report(request, project):
     context = selectors.retrospective(project=project, user=request.user)
     context.update({"printed_at": timezone.now(), "section": "lessons"})
     return render(request, "hypercare/lessons_report.html", context)
+
+
+# ------------------------------------------------------------------------------------------ complaints
+
+def _complaint_data(form):
+    data = dict(form.cleaned_data)
+    data["defect"] = data.pop("defect_number", None)
+    if not data.get("received_at"):
+        data.pop("received_at", None)
+    return data
+
+
+@project_view("hypercare.complaint_view")
+def complaint_list(request, project):
+    can_record = request.user.has_perm("hypercare.complaint_record", project)
+    form = ComplaintForm(request.POST or None, project=project) if can_record else None
+    status = 200
+    if request.method == "POST":
+        if not can_record:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                complaint = services.complaint_record(actor=request.user, project=project, **_complaint_data(form))
+            except DomainError as exc:
+                _raise_if_denied(exc)
+                form_error(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("Complaint %(key)s recorded.") % {"key": complaint.key})
+                return redirect("hypercare:complaint", project.pk, complaint.pk)
+        else:
+            status = 400
+    filters = ComplaintFilterForm(request.GET or None)
+    qs = selectors.complaint_list_for_user(user=request.user, project=project,
+                                           filters=filters.cleaned_data if filters.is_valid() else {})
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    response = render_page(request, "hypercare/complaints.html", _ctx(
+        form=form, filters=filters, page=page, items=page.object_list, tab="complaints"), partial="table")
+    response.status_code = status
+    return response
+
+
+@project_view("hypercare.complaint_view")
+def complaint_detail(request, project, complaint_id):
+    complaint = selectors.complaint_get_for_user(user=request.user, pk=complaint_id, project=project)
+    can_handle = request.user.has_perm("hypercare.complaint_handle", project)
+    edit_form = move_form = None
+    status = 200
+    if can_handle:
+        initial = {"channel": complaint.channel, "category": complaint.category, "description": complaint.description,
+                   "customers_affected": complaint.customers_affected, "owner": complaint.owner_id,
+                   "received_at": timezone.localtime(complaint.received_at),
+                   "defect_number": complaint.defect.number if complaint.defect else None}
+        edit_form = ComplaintForm(request.POST if request.POST.get("action") == "edit" else None, initial=initial,
+                                  project=project)
+        move_form = ComplaintTransitionForm(request.POST if request.POST.get("action") == "move" else None)
+    if request.method == "POST":
+        if not can_handle:
+            raise PermissionDenied
+        form = edit_form if request.POST.get("action") == "edit" else move_form
+        if form.is_valid():
+            try:
+                if form is edit_form:
+                    data = _complaint_data(form)
+                    changes = {k: v for k, v in data.items() if getattr(complaint, k) != v}
+                    services.complaint_update(actor=request.user, complaint=complaint, **changes)
+                else:
+                    services.complaint_transition(actor=request.user, complaint=complaint, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("Complaint saved."))
+                if fragment_wanted(request):
+                    complaint = selectors.complaint_get_for_user(user=request.user, pk=complaint.pk)
+                    move_form = ComplaintTransitionForm()
+                else:
+                    return redirect("hypercare:complaint", project.pk, complaint.pk)
+        else:
+            status = 400
+    context = _ctx(c=complaint, can_handle=can_handle, edit_form=edit_form, move_form=move_form,
+                   history=history_for(complaint), tab="complaints")
+    response = render_page(request, "hypercare/complaint.html", context, partial="state")
+    response.status_code = status
+    return response

@@ -2,7 +2,17 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import CalendarToken, Course, CourseMaterial, Enrolment, Session
+from .models import (
+    CalendarToken,
+    ChangeImpact,
+    Course,
+    CourseMaterial,
+    Enrolment,
+    Module,
+    ModuleProgress,
+    Question,
+    Session,
+)
 
 
 class MaterialInline(admin.TabularInline):
@@ -74,3 +84,41 @@ class CalendarTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at"]
     readonly_fields = ["token"]
     raw_id_fields = ["user"]
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+
+
+@admin.register(Module)
+class ModuleAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "course", "kind", "minutes", "pass_mark", "position"]
+    list_filter = ["kind", "course__project"]
+    list_select_related = ["course"]
+    search_fields = ["title"]
+    inlines = [QuestionInline]
+
+    def delete_model(self, request, obj):
+        services.module_delete(actor=request.user, module=obj)
+
+
+@admin.register(ModuleProgress)
+class ModuleProgressAdmin(SimpleHistoryAdmin):
+    """Learners' progress: read-only here (it is what the learners did)."""
+
+    list_display = ["user", "module", "started_at", "quiz_score", "quiz_passed_at", "completed_at"]
+    list_select_related = ["user", "module"]
+    list_filter = ["module__course__project"]
+    readonly_fields = ["module", "user", "started_at", "quiz_attempts", "quiz_score", "quiz_passed_at", "completed_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ChangeImpact)
+class ChangeImpactAdmin(SimpleHistoryAdmin):
+    list_display = ["area", "project", "department", "role", "impact"]
+    list_filter = ["impact", "project"]
+    list_select_related = ["project", "department"]
+    search_fields = ["area", "change", "actions"]

@@ -10,6 +10,15 @@ from openpyxl.styles import Font
 from projects.models import Role
 from projects.people import display_name
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 def _role_labels(roles):
     return ", ".join(str(Role(r).label) for r in sorted(roles))
@@ -17,13 +26,14 @@ def _role_labels(roles):
 
 def people_rows(report):
     header = [_("Username"), _("Name"), _("Department"), _("Roles"), _("Required courses"), _("Completed"),
-              _("Still to take"), _("Trained")]
+              _("Completed online"), _("Still to take"), _("Trained")]
     rows = []
     for p in report["people"]:
         u = p["user"]
         rows.append([u.username, display_name(u), p["department"].name if p["department"] else "",
                      _role_labels(p["roles"]), "; ".join(c.title for c in p["required"]),
-                     "; ".join(c.title for c in p["completed"]), "; ".join(c.title for c in p["missing"]),
+                     "; ".join(c.title for c in p["completed"]), "; ".join(c.title for c in p.get("online", [])),
+                     "; ".join(c.title for c in p["missing"]),
                      _("yes") if p["trained"] else _("no")])
     return header, rows
 
@@ -44,7 +54,7 @@ def coverage_csv(report) -> str:
     writer = csv.writer(out)
     header, rows = people_rows(report)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
     return "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 (Chinese names) correctly
 
 
@@ -59,7 +69,7 @@ def coverage_xlsx(report) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(row)
+            ws.append([safe_cell(v) for v in row])
         for column in ws.columns:
             width = max(len(str(c.value or "")) for c in column)
             ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)

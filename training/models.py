@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -25,6 +26,14 @@ ACTIVE_STATUSES = [EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED, Enrolme
                    EnrolmentStatus.ABSENT]
 
 
+class Completion(models.TextChoices):
+    """How a course is completed: attending a session, finishing every online module, or either."""
+
+    OFFLINE = "offline", _("By attending a session")
+    ONLINE = "online", _("By finishing the online modules")
+    EITHER = "either", _("Either way")
+
+
 class Course(models.Model):
     """What people must learn. Required of members whose role AND department match (an empty list
     on one side matches everyone); a course with neither list is optional."""
@@ -33,6 +42,8 @@ class Course(models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=60)
+    completion = models.CharField(_("completed by"), max_length=10, choices=Completion.choices,
+                                  default=Completion.OFFLINE)
     required_roles = models.JSONField(_("required for roles"), default=list, blank=True)
     required_departments = models.ManyToManyField(
         "projects.Department", blank=True, related_name="required_courses", verbose_name=_("required for departments")
@@ -74,6 +85,86 @@ class CourseMaterial(models.Model):
 
     def get_project(self):
         return self.course.project
+
+
+class ModuleKind(models.TextChoices):
+    VIDEO = "video", _("Video")
+    MANUAL = "manual", pgettext_lazy("training module kind", "Manual")
+    LINK = "link", _("Link")
+
+
+class Module(models.Model):
+    """One piece of a course's online part: a video, a manual or a link, with an optional quiz.
+
+    The quiz has a pass mark (0-100 %) when passing it is required to complete the module."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=ModuleKind.choices)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    file = models.FileField(_("file"), upload_to="training/modules/%Y/%m/", blank=True, max_length=200)
+    minutes = models.PositiveIntegerField(_("minutes"), default=10)
+    pass_mark = models.PositiveSmallIntegerField(_("quiz pass mark (%)"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["course_id", "position", "id"]
+        verbose_name = _("online module")
+        verbose_name_plural = _("online modules")
+        constraints = [
+            models.CheckConstraint(condition=Q(pass_mark__isnull=True) | Q(pass_mark__lte=100),
+                                   name="module_pass_mark_percent"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_project(self):
+        return self.course.project
+
+
+class Question(models.Model):
+    """A quiz question: its choices and the index of the correct one (never shown to learners)."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="questions")
+    text = models.CharField(_("question"), max_length=500)
+    choices = models.JSONField(_("choices"), default=list)
+    correct = models.PositiveSmallIntegerField(_("correct choice"))
+    position = models.PositiveIntegerField(_("position"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["module_id", "position", "id"]
+        verbose_name = _("quiz question")
+        verbose_name_plural = _("quiz questions")
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class ModuleProgress(models.Model):
+    """One learner's progress in one module: opened, quiz results, completed."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="progress")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="module_progress")
+    started_at = models.DateTimeField(_("started at"))
+    quiz_attempts = models.PositiveIntegerField(_("quiz attempts"), default=0)
+    quiz_score = models.PositiveSmallIntegerField(_("best quiz score (%)"), null=True, blank=True)
+    quiz_passed_at = models.DateTimeField(_("quiz passed at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["module_id", "user_id"]
+        verbose_name = _("module progress")
+        verbose_name_plural = _("module progress")
+        constraints = [models.UniqueConstraint(fields=["module", "user"], name="module_progress_unique")]
+        indexes = [models.Index(fields=["user", "completed_at"], name="module_progress_user_done")]
+
+    def __str__(self):
+        return f"{self.user} · {self.module}"
 
 
 class Session(models.Model):
@@ -140,6 +231,41 @@ class Enrolment(models.Model):
 
     def get_project(self):
         return self.session.project
+
+
+class ImpactLevel(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class ChangeImpact(models.Model):
+    """What the new system changes for a group of staff (a department, a role, or a role in a department):
+    the area, how it changes, how hard it hits, and the actions (training, manuals, extra counter staff)."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="change_impacts")
+    department = models.ForeignKey("projects.Department", on_delete=models.CASCADE, null=True, blank=True,
+                                   related_name="change_impacts", verbose_name=_("department"))
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    area = models.CharField(_("area"), max_length=200, help_text=_("What changes, e.g. “cash deposit at the counter”."))
+    change = models.TextField(_("how it changes"))
+    impact = models.CharField(_("impact"), max_length=10, choices=ImpactLevel.choices)
+    actions = models.TextField(_("actions"), blank=True,
+                               help_text=_("Training, manuals, extra staff at the counter…"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project_id", "area", "id"]
+        verbose_name = _("change impact")
+        verbose_name_plural = _("change impacts")
+        constraints = [
+            models.CheckConstraint(condition=Q(department__isnull=False) | ~Q(role=""),
+                                   name="change_impact_names_a_group"),
+        ]
+
+    def __str__(self):
+        return self.area
 
 
 class CalendarToken(models.Model):

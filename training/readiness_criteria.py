@@ -25,3 +25,23 @@ def training_coverage(project, target):
                       "%(left)d still untrained.") % {"trained": trained, "required": required,
                                                        "left": required - trained},
     )
+
+
+@criterion(key="change_impacts_covered", label=gettext_lazy("High change impacts have required training"),
+           default_target=100, area="training", order=61)
+def change_impacts_covered(project, target):
+    """Every high impact of the new system on a department or role has a course required of those staff."""
+    high = selectors.change_impacts(project=project, level="high")
+    url = reverse("training:impacts", args=[project.pk])
+    if not high:
+        return Result(value=100, passed=True, url=url, display="—",
+                      explanation=_("No high change impact recorded."))
+    covered = sum(1 for i in high if i.covered)
+    pct = round(covered * 100 / len(high), 1)
+    missing = [i.area for i in high if not i.covered]
+    explanation = (_("%(covered)d of %(total)d high impacts have a required course.")
+                   % {"covered": covered, "total": len(high)})
+    if missing:
+        explanation += " " + _("Without one: %(areas)s.") % {"areas": ", ".join(missing[:5])}
+    return Result(value=pct, passed=pct >= float(target), url=url, display=f"{covered}/{len(high)}",
+                  explanation=explanation)

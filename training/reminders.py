@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,3 +58,50 @@ def sessions_soon(*, now):
             % {"course": session.course.title, "when": when, "where": where, "n": seats, "cap": session.capacity},
             dedupe_key=f"{KIND}:{session.pk}:trainer:{session.trainer_id}:{stamp}",
         )
+
+
+ONLINE_KIND = "training_online_not_started"
+ONLINE_LEAD = timedelta(days=7)
+
+
+@reminder_rule(ONLINE_KIND, label=gettext_lazy("Online training not started"), default_lead=ONLINE_LEAD)
+def online_not_started(*, now):
+    """A week (the lead time) before go-live: every learner with a required course that can be completed
+    online, not completed yet, and an online module of it never opened. Once per person and go-live date."""
+    from projects.models import Project
+
+    from .models import Completion, Module, ModuleProgress
+    from .selectors import coverage_report, with_people
+
+    projects = Project.objects.filter(go_live_at__gt=now, go_live_at__lte=now + timedelta(days=60))
+    for project in projects:
+        lead = lead_time(project.pk, ONLINE_KIND) or ONLINE_LEAD
+        if project.go_live_at > now + lead:
+            continue
+        online_courses = set(Module.objects.filter(course__project=project).exclude(
+            course__completion=Completion.OFFLINE).values_list("course_id", flat=True))
+        if not online_courses:
+            continue
+        modules = dict(Module.objects.filter(course_id__in=online_courses).values("course_id").annotate(
+            n=Count("id")).values_list("course_id", "n"))
+        opened = {}
+        for user_id, course_id, n in (ModuleProgress.objects.filter(module__course_id__in=online_courses)
+                                      .values("user_id", "module__course_id").annotate(n=Count("id"))
+                                      .values_list("user_id", "module__course_id", "n")):
+            opened[(user_id, course_id)] = n
+        waiting = []
+        for person in coverage_report(project=project)["untrained"]:
+            courses = [c for c in person["missing"] if c.pk in online_courses
+                       and opened.get((person["user_id"], c.pk), 0) < modules[c.pk]]
+            if courses:
+                waiting.append({**person, "courses": courses})
+        url = reverse("training:mine", args=[project.pk])
+        when = timezone.localtime(project.go_live_at).strftime("%Y-%m-%d")
+        for person in with_people(waiting):
+            yield Reminder(
+                recipient=person["user"], kind=ONLINE_KIND, project=project, url=url, due_at=project.go_live_at,
+                message=_("Go-live is on %(when)s and you have not started the online training of: %(courses)s. "
+                          "It can be done on your phone.")
+                % {"when": when, "courses": ", ".join(c.title for c in person["courses"])},
+                dedupe_key=f"{ONLINE_KIND}:{project.pk}:{person['user_id']}:{project.go_live_at:%Y%m%d}",
+            )

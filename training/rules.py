@@ -27,3 +27,4 @@ rules.add_perm("training.manage_courses", is_trainer)
 rules.add_perm("training.manage_sessions", is_trainer)  # create sessions
 rules.add_perm("training.run_session", runs_session)  # edit, roster, attendance, enrol or cancel others
 rules.add_perm("training.view_coverage", is_trainer)  # coverage report, exports, reminders
+rules.add_perm("training.manage_impacts", role_predicate("business", "trainer"))  # change impacts on staff

@@ -10,7 +10,20 @@ from django.utils import timezone
 from projects.access import member_project_ids, prime_roles
 from projects.models import Membership, Role
 
-from .models import SEAT_STATUSES, Course, CourseMaterial, Enrolment, EnrolmentStatus, Session
+from .models import (
+    SEAT_STATUSES,
+    ChangeImpact,
+    Completion,
+    Course,
+    CourseMaterial,
+    Enrolment,
+    EnrolmentStatus,
+    ImpactLevel,
+    Module,
+    ModuleProgress,
+    Question,
+    Session,
+)
 
 
 def completions(*, user, course):
@@ -134,10 +147,38 @@ def coverage_counts(*, project):
     return report["required_people"], report["trained_people"]
 
 
-def _completions(project):
-    """{(user id, course id)} of every course completion in the project."""
-    return set(Enrolment.objects.filter(session__project=project, status=EnrolmentStatus.ATTENDED)
-               .values_list("user_id", "session__course_id"))
+def online_completions(*, project, user_ids=None):
+    """{(user id, course id)} of everyone who finished every online module of a course (two queries)."""
+    totals = dict(Module.objects.filter(course__project=project).values("course_id")
+                  .annotate(n=Count("id")).values_list("course_id", "n"))
+    if not totals:
+        return set()
+    done = (ModuleProgress.objects.filter(module__course__project=project, completed_at__isnull=False)
+            .values("user_id", "module__course_id").annotate(n=Count("id")))
+    if user_ids is not None:
+        done = done.filter(user_id__in=user_ids)
+    return {(row["user_id"], row["module__course_id"]) for row in done
+            if row["n"] >= totals.get(row["module__course_id"], 0) > 0}
+
+
+def course_completions(*, project, courses_by_id, user_ids=None):
+    """{(user id, course id): "session" | "online"} of every course completion in the project.
+
+    Each course says what counts (`Course.completion`): attending a session (offline), finishing
+    all its online modules (online) or either. A session completion wins when both exist."""
+    sessions = Enrolment.objects.filter(session__project=project, status=EnrolmentStatus.ATTENDED)
+    if user_ids is not None:
+        sessions = sessions.filter(user_id__in=user_ids)
+    result = {}
+    for key in online_completions(project=project, user_ids=user_ids):
+        course = courses_by_id.get(key[1])
+        if course is not None and course.completion in (Completion.ONLINE, Completion.EITHER):
+            result[key] = "online"
+    for key in set(sessions.values_list("user_id", "session__course_id")):
+        course = courses_by_id.get(key[1])
+        if course is not None and course.completion in (Completion.OFFLINE, Completion.EITHER):
+            result[key] = "session"
+    return result
 
 
 def coverage_report(*, project, user_ids=None):
@@ -146,7 +187,7 @@ def coverage_report(*, project, user_ids=None):
     A person is trained when they completed every course required of them. Lean: the rows carry
     ids (`user_id`, `department_id`) and no model objects, so it stays fast with thousands of
     staff; `with_people(rows)` adds `user` and `department` to the rows a page or file shows.
-    Four queries, whatever the size of the project."""
+    Six queries, whatever the size of the project (online completions are counted in SQL)."""
     course_list = list(Course.objects.filter(project=project).prefetch_related("required_departments")
                        .order_by("title", "id"))
     rules = [(c, set(c.required_roles or []), {d.pk for d in c.required_departments.all()}) for c in course_list]
@@ -161,7 +202,7 @@ def coverage_report(*, project, user_ids=None):
         person = people.setdefault(user_id, {"user_id": user_id, "roles": set(), "department_id": None})
         person["roles"].add(role)
         person["department_id"] = person["department_id"] or department_id
-    done = _completions(project)
+    done = course_completions(project=project, courses_by_id={c.pk: c for c in course_list}, user_ids=user_ids)
     per_course = OrderedDict((c.pk, {"course": c, "required": 0, "completed": 0}) for c in course_list)
     rows = []
     for user_id, person in people.items():
@@ -170,11 +211,12 @@ def coverage_report(*, project, user_ids=None):
         if not required:
             continue
         completed = [c for c in required if (user_id, c.pk) in done]
+        online = [c for c in completed if done[(user_id, c.pk)] == "online"]
         missing = [c for c in required if (user_id, c.pk) not in done]
         for c in required:
             per_course[c.pk]["required"] += 1
             per_course[c.pk]["completed"] += (user_id, c.pk) in done
-        rows.append({**person, "required": required, "completed": completed, "missing": missing,
+        rows.append({**person, "required": required, "completed": completed, "online": online, "missing": missing,
                      "trained": not missing})
     names = dict(project.departments.values_list("pk", "name"))
     departments = OrderedDict()
@@ -226,8 +268,10 @@ def my_training(*, project, user, now=None):
     person = report["people"][0] if report["people"] else None
     booked_courses = {e.session.course_id for e in upcoming}
     todo = [{"course": c, "booked": c.pk in booked_courses} for c in (person["missing"] if person else [])]
+    online_done = person["online"] if person else []
     return {"upcoming": upcoming, "completed": completed, "missed": missed, "todo": todo,
-            "required": person["required"] if person else []}
+            "required": person["required"] if person else [], "online_done": online_done,
+            "online": online_progress(project=project, user=user)}
 
 
 def calendar_sessions(*, user, now=None):
@@ -239,3 +283,158 @@ def calendar_sessions(*, user, now=None):
     mine = Enrolment.objects.filter(session=OuterRef("pk"), user=user)
     return qs.select_related("course", "trainer", "project").annotate(
         my_status=Subquery(mine.values("status")[:1])).order_by("starts_at")
+
+
+# ------------------------------------------------------------------------------------- online modules
+
+def module_list_for_user(*, user):
+    """Online modules of every project the user belongs to, with their question count."""
+    if not user.is_authenticated:
+        return Module.objects.none()
+    return (Module.objects.filter(course__project_id__in=member_project_ids(user))
+            .select_related("course__project").annotate(question_count=Count("questions", distinct=True))
+            .order_by("course_id", "position", "id"))
+
+
+def module_get_for_user(*, user, pk, project=None, course=None) -> Module:
+    """The module if the user is a member of its project (and it belongs to `project`/`course`); else 404."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    qs = module_list_for_user(user=user).filter(pk=pk)
+    if project is not None:
+        qs = qs.filter(course__project=project)
+    if course is not None:
+        qs = qs.filter(course=course)
+    module = qs.first()
+    if module is None:
+        raise Http404
+    prime_roles(user, [module.course.project_id])
+    return module
+
+
+def quiz_questions(*, module):
+    return list(Question.objects.filter(module=module).order_by("position", "id"))
+
+
+def my_progress(*, user, modules):
+    """{module id: ModuleProgress} of `user` for `modules` (one query)."""
+    return {p.module_id: p for p in ModuleProgress.objects.filter(user=user, module__in=list(modules))}
+
+
+def online_progress(*, project, user):
+    """Per course with online modules: my state of each module (not started, started, quiz passed, done).
+
+    Three queries for any number of courses and modules."""
+    modules = list(Module.objects.filter(course__project=project).select_related("course")
+                   .annotate(question_count=Count("questions", distinct=True)).order_by("course__title", "position",
+                                                                                         "id"))
+    progress = my_progress(user=user, modules=modules)
+    per_course = OrderedDict()
+    for module in modules:
+        entry = per_course.setdefault(module.course_id, {"course": module.course, "modules": [], "done": 0,
+                                                         "minutes": 0})
+        p = progress.get(module.pk)
+        module.my_progress = p
+        module.my_state = ("done" if p and p.completed_at else "started" if p else "not_started")
+        entry["modules"].append(module)
+        entry["done"] += module.my_state == "done"
+        entry["minutes"] += module.minutes
+    for entry in per_course.values():
+        entry["total"] = len(entry["modules"])
+        entry["pct"] = round(entry["done"] * 100 / entry["total"]) if entry["total"] else 0
+    return list(per_course.values())
+
+
+def my_record(*, project, user):
+    """Every course of the project for one learner: completed (via a session or online), in progress, not started.
+
+    In progress: a seat or waitlist place in an upcoming session, or an online module opened."""
+    course_list = list(Course.objects.filter(project=project).order_by("title", "id"))
+    done = course_completions(project=project, courses_by_id={c.pk: c for c in course_list}, user_ids=[user.pk])
+    booked = set(Enrolment.objects.filter(user=user, session__project=project,
+                                          status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED])
+                 .values_list("session__course_id", flat=True))
+    started = set(ModuleProgress.objects.filter(user=user, module__course__project=project)
+                  .values_list("module__course_id", flat=True))
+    rows = []
+    for course in course_list:
+        via = done.get((user.pk, course.pk))
+        status = "completed" if via else "in_progress" if course.pk in booked | started else "not_started"
+        rows.append({"course": course, "status": status, "via": via})
+    return rows
+
+
+# --------------------------------------------------------------------------------------- change impact
+
+def _course_covers(course, roles, depts, impact):
+    """A required course covers an impact when it is required of the group the impact names:
+    the course's roles include the impact's role (or are empty) and its departments include the
+    impact's department (or are empty)."""
+    if not roles and not depts:
+        return False  # optional courses cover nobody
+    if impact.role and roles and impact.role not in roles:
+        return False
+    if not impact.role and roles:
+        return False  # a course for some roles does not cover a whole department
+    if impact.department_id and depts and impact.department_id not in depts:
+        return False
+    if not impact.department_id and depts:
+        return False  # a course for some departments does not cover a role everywhere
+    return True
+
+
+def change_impacts(*, project, level=None):
+    """Every change impact of the project with, beside it, the training of the staff it affects:
+    the required courses that cover it, how many people it affects and how many of them completed
+    every course required of them. A constant number of queries, whatever the number of impacts."""
+    items = list(ChangeImpact.objects.filter(project=project).select_related("department")
+                 .order_by("-impact", "area", "id"))
+    order = {ImpactLevel.HIGH: 0, ImpactLevel.MEDIUM: 1, ImpactLevel.LOW: 2}
+    items.sort(key=lambda i: (order.get(i.impact, 3), i.area.lower(), i.pk))
+    if level:
+        items = [i for i in items if i.impact == level]
+    course_rules = [(c, set(c.required_roles or []), {d.pk for d in c.required_departments.all()})
+                    for c in Course.objects.filter(project=project).prefetch_related("required_departments")
+                    .order_by("title", "id")]
+    people = {}
+    for user_id, role, department_id in Membership.objects.filter(project=project).values_list(
+            "user_id", "role", "department_id"):
+        person = people.setdefault(user_id, {"roles": set(), "department_id": None})
+        person["roles"].add(role)
+        person["department_id"] = person["department_id"] or department_id
+    report = coverage_report(project=project)
+    trained = {r["user_id"] for r in report["people"] if r["trained"]}
+    for item in items:
+        affected = [uid for uid, p in people.items()
+                    if (not item.role or item.role in p["roles"])
+                    and (not item.department_id or p["department_id"] == item.department_id)]
+        item.covering_courses = [c for c, roles, depts in course_rules if _course_covers(c, roles, depts, item)]
+        item.affected_count = len(affected)
+        item.trained_count = sum(1 for uid in affected if uid in trained)
+        item.trained_pct = round(item.trained_count * 100 / item.affected_count, 1) if item.affected_count else 0.0
+        item.role_label = Role(item.role).label if item.role in Role.values else ""
+        item.covered = bool(item.covering_courses)
+    return items
+
+
+def change_impact_list_for_user(*, user):
+    if not user.is_authenticated:
+        return ChangeImpact.objects.none()
+    return (ChangeImpact.objects.filter(project_id__in=member_project_ids(user))
+            .select_related("department", "project").order_by("project_id", "area", "id"))
+
+
+def work_items(*, project, user):
+    """The caller's open training work in the "my work" shape of the Wave 2 contract: one
+    `course_to_take` per required course not completed yet (in a session or online), due at go-live.
+
+    "My work" (`/api/v1/me/work/`) is not on main yet; this is what it lists for training."""
+    from django.urls import reverse
+
+    report = coverage_report(project=project, user_ids=[user.pk])
+    person = report["people"][0] if report["people"] else None
+    return [{"kind": "course_to_take", "id": course.pk, "title": course.title,
+             "url": reverse("training:course", args=[project.pk, course.pk]), "due_at": project.go_live_at}
+            for course in (person["missing"] if person else [])]

@@ -26,11 +26,18 @@ from .models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
     CalendarToken,
+    ChangeImpact,
+    Completion,
     Course,
     CourseMaterial,
     Enrolment,
     EnrolmentStatus,
+    ImpactLevel,
     Mode,
+    Module,
+    ModuleKind,
+    ModuleProgress,
+    Question,
     Session,
 )
 from .selectors import completions
@@ -48,7 +55,10 @@ def _name(user):
 
 # ---------------------------------------------------------------------------------------------- courses
 
-def _check_course_fields(*, project, title, duration_minutes, required_roles, required_departments):
+def _check_course_fields(*, project, title, duration_minutes, required_roles, required_departments,
+                         completion=Completion.OFFLINE):
+    if completion not in Completion.values:
+        raise DomainError(_("A course is completed offline, online or either way."), field="completion")
     if not (title or "").strip():
         raise DomainError(_("Give the course a title."), field="title")
     if duration_minutes is not None and duration_minutes < 1:
@@ -64,16 +74,17 @@ def _check_course_fields(*, project, title, duration_minutes, required_roles, re
 
 @transaction.atomic
 def course_create(*, actor, project, title, description="", duration_minutes=60, required_roles=(),
-                  required_departments=()) -> Course:
+                  required_departments=(), completion=Completion.OFFLINE) -> Course:
     title = (title or "").strip()
     required_roles, required_departments = list(required_roles or []), list(required_departments or [])
     _check_course_fields(project=project, title=title, duration_minutes=duration_minutes,
-                         required_roles=required_roles, required_departments=required_departments)
+                         required_roles=required_roles, required_departments=required_departments,
+                         completion=completion)
     if Course.objects.filter(project=project, title=title).exists():
         raise DomainError(_("This project already has a course called “%(title)s”.") % {"title": title},
                           field="title")
     course = Course(project=project, title=title, description=description, duration_minutes=duration_minutes,
-                    required_roles=sorted(set(required_roles)))
+                    required_roles=sorted(set(required_roles)), completion=completion)
     stamp(course, actor).save()
     if required_departments:
         course.required_departments.set(required_departments)
@@ -82,7 +93,7 @@ def course_create(*, actor, project, title, description="", duration_minutes=60,
 
 @transaction.atomic
 def course_update(*, actor, course, **changes) -> Course:
-    allowed = {"title", "description", "duration_minutes", "required_roles", "required_departments"}
+    allowed = {"title", "description", "duration_minutes", "required_roles", "required_departments", "completion"}
     check_fields(changes, allowed=allowed)
     course = Course.objects.select_for_update().get(pk=course.pk)
     if "title" in changes:
@@ -93,7 +104,8 @@ def course_update(*, actor, course, **changes) -> Course:
     _check_course_fields(project=course.project, title=changes.get("title", course.title),
                          duration_minutes=changes.get("duration_minutes", course.duration_minutes),
                          required_roles=changes.get("required_roles", course.required_roles),
-                         required_departments=list(departments or []))
+                         required_departments=list(departments or []),
+                         completion=changes.get("completion", course.completion))
     if "title" in changes and Course.objects.filter(project_id=course.project_id, title=changes["title"]) \
             .exclude(pk=course.pk).exists():
         raise DomainError(_("This project already has a course called “%(title)s”.") % {"title": changes["title"]},
@@ -468,3 +480,250 @@ def untrained_remind(*, actor, project, users, now=None) -> int:
         )
         sent += created is not None
     return sent
+
+
+# ------------------------------------------------------------------------------------- online modules
+
+def _check_module_fields(*, kind, url, file, minutes, pass_mark):
+    from django.conf import settings
+
+    if kind not in ModuleKind.values:
+        raise DomainError(_("Choose video, manual or link."), field="kind")
+    if minutes is None or minutes < 1:
+        raise DomainError(_("A module takes at least one minute."), field="minutes")
+    if pass_mark is not None and not 0 <= pass_mark <= 100:
+        raise DomainError(_("The pass mark is a percentage from 0 to 100."), field="pass_mark")
+    if url and not external_link_ok(url):
+        raise DomainError(_("A link starts with http://, https:// or / (a page of this intranet)."), field="url")
+    if file:
+        if kind == ModuleKind.LINK:
+            raise DomainError(_("A link module has no file: give its link."), field="file")
+        if file.size > settings.UPLOAD_MAX_BYTES:
+            raise DomainError(_("The file is larger than %(mb)d MB.")
+                              % {"mb": settings.UPLOAD_MAX_BYTES // 2 ** 20}, field="file")
+        problem = _material_type_problem(file)
+        if problem:
+            raise DomainError(problem, field="file")
+        if kind == ModuleKind.VIDEO and not file.name.lower().endswith(".mp4"):
+            raise DomainError(_("A video module takes an MP4 file (or a link to a hosted video)."), field="file")
+
+
+@transaction.atomic
+def module_create(*, actor, course, title, kind, url="", file=None, minutes=10, pass_mark=None) -> Module:
+    """Add an online module at the end of the course. A video or manual is a file or a link; a link, a link."""
+    title, url = (title or "").strip(), (url or "").strip()
+    if not title:
+        raise DomainError(_("Give the module a title."), field="title")
+    _check_module_fields(kind=kind, url=url, file=file, minutes=minutes, pass_mark=pass_mark)
+    if bool(file) == bool(url):
+        raise DomainError(_("Upload a file or give a link (one of the two)."), field="url")
+    Course.objects.select_for_update().filter(pk=course.pk).exists()  # positions stay unique under concurrency
+    last = course.modules.aggregate(m=Max("position"))["m"] or 0
+    module = Module(course=course, title=title, kind=kind, url=url, minutes=minutes, pass_mark=pass_mark,
+                    position=last + 1)
+    if file:
+        module.file.save(file.name, file, save=False)
+    stamp(module, actor).save()
+    return module
+
+
+@transaction.atomic
+def module_update(*, actor, module, **changes) -> Module:
+    check_fields(changes, allowed={"title", "kind", "url", "minutes", "pass_mark", "position"})
+    module = Module.objects.select_for_update().get(pk=module.pk)
+    if "title" in changes:
+        changes["title"] = (changes["title"] or "").strip()
+        if not changes["title"]:
+            raise DomainError(_("Give the module a title."), field="title")
+    if "url" in changes:
+        changes["url"] = (changes["url"] or "").strip()
+    merged = {f: changes.get(f, getattr(module, f)) for f in ("kind", "url", "minutes", "pass_mark")}
+    _check_module_fields(file=None, **merged)
+    if not merged["url"] and not module.file:
+        raise DomainError(_("Upload a file or give a link (one of the two)."), field="url")
+    if merged["kind"] == ModuleKind.LINK and module.file:
+        raise DomainError(_("A link module has no file: give its link."), field="kind")
+    if "position" in changes and (changes["position"] or 0) < 1:
+        raise DomainError(_("Positions start at 1."), field="position")
+    for field, value in changes.items():
+        setattr(module, field, value)
+    if changes:
+        stamp(module, actor).save(update_fields=list(changes))
+    return module
+
+
+@transaction.atomic
+def module_delete(*, actor, module) -> None:
+    name, storage = module.file.name, module.file.storage
+    stamp(module, actor).delete()
+    if name and not Module.objects.filter(file=name).exists():
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
+
+
+def _clean_choices(choices):
+    if not isinstance(choices, list | tuple):
+        raise DomainError(_("Give the choices as a list."), field="choices")
+    cleaned = [str(c).strip() for c in choices]
+    if len(cleaned) < 2 or any(not c for c in cleaned):
+        raise DomainError(_("A question needs at least two choices, none of them empty."), field="choices")
+    if len(cleaned) > 10 or any(len(c) > 300 for c in cleaned):
+        raise DomainError(_("At most 10 choices of at most 300 characters each."), field="choices")
+    if len(set(cleaned)) != len(cleaned):
+        raise DomainError(_("Two choices are the same."), field="choices")
+    return cleaned
+
+
+@transaction.atomic
+def question_add(*, actor, module, text, choices, correct) -> Question:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Write the question."), field="text")
+    if len(text) > 500:
+        raise DomainError(_("A question has at most 500 characters."), field="text")
+    choices = _clean_choices(choices)
+    if not isinstance(correct, int) or isinstance(correct, bool) or not 0 <= correct < len(choices):
+        raise DomainError(_("The correct answer is the number of a choice, from 0 to %(n)d.")
+                          % {"n": len(choices) - 1}, field="correct")
+    Module.objects.select_for_update().filter(pk=module.pk).exists()
+    last = module.questions.aggregate(m=Max("position"))["m"] or 0
+    question = Question(module=module, text=text, choices=choices, correct=correct, position=last + 1)
+    stamp(question, actor).save()
+    return question
+
+
+@transaction.atomic
+def question_delete(*, actor, question) -> None:
+    stamp(question, actor).delete()
+
+
+def _check_learner(*, user, module):
+    if not roles_of(user, module.course.project_id):
+        raise DomainError(_("%(name)s is not a member of this project.") % {"name": _name(user)}, code="permission")
+
+
+def _progress_for_update(*, user, module, now):
+    progress, _created = ModuleProgress.objects.select_for_update().get_or_create(
+        module=module, user=user, defaults={"started_at": now})
+    return progress
+
+
+@transaction.atomic
+def module_open(*, user, module, now=None) -> ModuleProgress:
+    """The learner opened the module (watched, read): their progress starts. Opening it again changes nothing."""
+    _check_learner(user=user, module=module)
+    now = now or timezone.now()
+    existing = ModuleProgress.objects.filter(module=module, user=user).first()
+    if existing is not None:
+        return existing
+    return stamp(_progress_for_update(user=user, module=module, now=now), user)
+
+
+@transaction.atomic
+def quiz_submit(*, user, module, answers, now=None) -> dict:
+    """Score the learner's answers (one choice index per question, in order). Returns {score, passed}.
+
+    Nothing is saved when the answers do not fit the quiz. Which answers were wrong is not told
+    (the correct choices never leave the server); the best score and the first pass are kept."""
+    _check_learner(user=user, module=module)
+    now = now or timezone.now()
+    questions = list(module.questions.order_by("position", "id"))
+    if not questions:
+        raise DomainError(_("This module has no quiz."), code="no_quiz")
+    if not isinstance(answers, list | tuple) or len(answers) != len(questions):
+        raise DomainError(_("Answer every question: %(n)d answers expected, one per question.")
+                          % {"n": len(questions)}, field="answers")
+    for number, (question, answer) in enumerate(zip(questions, answers, strict=True), start=1):
+        if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(question.choices):
+            raise DomainError(_("Answer %(k)d is not one of the question's choices (0 to %(n)d).")
+                              % {"k": number, "n": len(question.choices) - 1}, field="answers")
+    right = sum(1 for q, a in zip(questions, answers, strict=True) if q.correct == a)
+    score = round(right * 100 / len(questions))
+    passed = module.pass_mark is None or score >= module.pass_mark
+    progress = _progress_for_update(user=user, module=module, now=now)
+    progress.quiz_attempts += 1
+    progress.quiz_score = max(score, progress.quiz_score or 0)
+    if passed and progress.quiz_passed_at is None:
+        progress.quiz_passed_at = now
+    stamp(progress, user).save()
+    return {"score": score, "passed": passed}
+
+
+@transaction.atomic
+def module_complete(*, user, module, now=None) -> ModuleProgress:
+    """The learner marks the module done; refused while a quiz with a pass mark is not passed."""
+    _check_learner(user=user, module=module)
+    now = now or timezone.now()
+    progress = _progress_for_update(user=user, module=module, now=now)
+    if progress.completed_at is not None:
+        return progress
+    if module.pass_mark is not None and module.questions.exists() and progress.quiz_passed_at is None:
+        raise DomainError(_("Pass the quiz first: %(mark)d%% is needed (your best so far: %(best)s).")
+                          % {"mark": module.pass_mark,
+                             "best": "—" if progress.quiz_score is None else f"{progress.quiz_score}%"},
+                          code="quiz_not_passed")
+    progress.completed_at = now
+    stamp(progress, user).save()
+    return progress
+
+
+# --------------------------------------------------------------------------------------- change impact
+
+def _check_impact_fields(*, project, department, role, area, change, impact):
+    if department is None and not role:
+        raise DomainError(_("Name the department, the role, or both, that the change affects."), field="role")
+    if role and role not in Role.values:
+        raise DomainError(_("Unknown role “%(role)s”. Choose from: %(roles)s.")
+                          % {"role": role, "roles": ", ".join(Role.values)}, field="role")
+    if department is not None and department.project_id != project.pk:
+        raise DomainError(_("That department belongs to another project."), field="department")
+    if not area:
+        raise DomainError(_("Say which area changes."), field="area")
+    if len(area) > 200:
+        raise DomainError(_("An area has at most 200 characters."), field="area")
+    if not change:
+        raise DomainError(_("Say how it changes for these staff."), field="change")
+    if impact not in ImpactLevel.values:
+        raise DomainError(_("The impact is low, medium or high."), field="impact")
+
+
+@transaction.atomic
+def change_impact_create(*, actor, project, area, change, impact, actions="", department=None,
+                         role="") -> ChangeImpact:
+    if actor is not None and not actor.has_perm("training.manage_impacts", project):
+        raise DomainError(_("Only managers, business experts and trainers may record change impacts."),
+                          code="permission")
+    area, change, actions, role = (area or "").strip(), (change or "").strip(), (actions or "").strip(), role or ""
+    _check_impact_fields(project=project, department=department, role=role, area=area, change=change, impact=impact)
+    item = ChangeImpact(project=project, department=department, role=role, area=area, change=change, impact=impact,
+                        actions=actions)
+    stamp(item, actor).save()
+    return item
+
+
+@transaction.atomic
+def change_impact_update(*, actor, item, **changes) -> ChangeImpact:
+    check_fields(changes, allowed={"department", "role", "area", "change", "impact", "actions"})
+    item = ChangeImpact.objects.select_for_update().select_related("project").get(pk=item.pk)
+    if actor is not None and not actor.has_perm("training.manage_impacts", item.project):
+        raise DomainError(_("Only managers, business experts and trainers may change change impacts."),
+                          code="permission")
+    for key in ("area", "change", "actions"):
+        if key in changes:
+            changes[key] = (changes[key] or "").strip()
+    if "role" in changes:
+        changes["role"] = changes["role"] or ""
+    merged = {f: changes.get(f, getattr(item, f)) for f in ("department", "role", "area", "change", "impact")}
+    _check_impact_fields(project=item.project, **merged)
+    for field, value in changes.items():
+        setattr(item, field, value)
+    if changes:
+        stamp(item, actor).save(update_fields=list(changes))
+    return item
+
+
+@transaction.atomic
+def change_impact_delete(*, actor, item) -> None:
+    if actor is not None and not actor.has_perm("training.manage_impacts", item.project):
+        raise DomainError(_("Only managers, business experts and trainers may remove change impacts."),
+                          code="permission")
+    stamp(item, actor).delete()

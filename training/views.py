@@ -21,8 +21,27 @@ from projects.views_base import form_error, fragment_wanted, project_view, rende
 from readiness.registry import criterion_settings
 
 from . import calendar, exports, selectors, services
-from .forms import CatalogueFilterForm, CourseForm, EnrolOtherForm, MaterialForm, SessionForm
-from .models import CalendarToken, Course, CourseMaterial, EnrolmentStatus, Mode
+from .forms import (
+    CatalogueFilterForm,
+    ChangeImpactForm,
+    CourseForm,
+    EnrolOtherForm,
+    MaterialForm,
+    ModuleForm,
+    QuestionForm,
+    SessionForm,
+)
+from .models import (
+    CalendarToken,
+    ChangeImpact,
+    Course,
+    CourseMaterial,
+    EnrolmentStatus,
+    ImpactLevel,
+    Mode,
+    ModuleKind,
+    Question,
+)
 
 
 def _ctx(request, project, **extra):
@@ -174,6 +193,7 @@ def course_detail(request, project, course_id):
     course = selectors.course_get(project=project, pk=course_id)
     can_edit = request.user.has_perm("training.manage_courses", project)
     initial = {"title": course.title, "description": course.description, "duration_minutes": course.duration_minutes,
+               "completion": course.completion,
                "required_roles": course.required_roles,
                "required_departments": [d.pk for d in course.required_departments.all()]}
     form = CourseForm(request.POST or None, initial=initial, project=project) if can_edit else None
@@ -196,6 +216,7 @@ def course_detail(request, project, course_id):
     sessions = selectors.catalogue(project=project, user=request.user, course=course.pk, include_past=True)
     context = _ctx(request, project, course=course, form=form, can_edit=can_edit, sessions=sessions,
                    material_form=MaterialForm() if can_edit else None, history=_course_history(course),
+                   modules=_course_modules(request, course), module_form=ModuleForm() if can_edit else None,
                    roles=[Role(r).label for r in course.required_roles], tab="courses", now=timezone.now())
     return render(request, "training/course.html", context, status=status)
 
@@ -257,6 +278,152 @@ def material_download(request, project, material_id):
     if not material.file:
         raise Http404
     return FileResponse(material.file.open("rb"), as_attachment=True, filename=material.file.name.rsplit("/", 1)[-1])
+
+
+# ------------------------------------------------------------------------------------------ online modules
+
+def _course_modules(request, course):
+    modules = list(selectors.module_list_for_user(user=request.user).filter(course=course))
+    progress = selectors.my_progress(user=request.user, modules=modules)
+    for module in modules:
+        module.my_progress = progress.get(module.pk)
+    return modules
+
+
+@project_view("training.manage_courses")
+@require_POST
+def module_add(request, project, course_id):
+    course = selectors.course_get(project=project, pk=course_id)
+    form = ModuleForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            module = services.module_create(actor=request.user, course=course, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Module added. Add quiz questions on its page if it needs a quiz."))
+            return redirect("training:module", project.pk, course.pk, module.pk)
+    else:
+        messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e)
+                                          for f, e in form.errors.items()))
+    return redirect("training:course", project.pk, course.pk)
+
+
+def _module_context(request, project, module, **extra):
+    can_edit = request.user.has_perm("training.manage_courses", project)
+    progress = selectors.my_progress(user=request.user, modules=[module]).get(module.pk)
+    return _ctx(request, project, module=module, course=module.course, progress=progress, can_edit=can_edit,
+                questions=selectors.quiz_questions(module=module), tab="mine",
+                question_form=QuestionForm() if can_edit else None,
+                history=history_for(module) if can_edit else None, **extra)
+
+
+@project_view("training.view")
+def module_detail(request, project, course_id, module_id):
+    """The learner's page: watch or read, take the quiz, mark it done. Opening it starts the module."""
+    module = selectors.module_get_for_user(user=request.user, pk=module_id, project=project, course=course_id)
+    services.module_open(user=request.user, module=module)
+    return render(request, "training/module.html", _module_context(request, project, module))
+
+
+@project_view("training.view")
+@require_POST
+def module_quiz(request, project, course_id, module_id):
+    module = selectors.module_get_for_user(user=request.user, pk=module_id, project=project, course=course_id)
+    questions = selectors.quiz_questions(module=module)
+    answers, status, result, error = [], 200, None, None
+    for q in questions:
+        raw = request.POST.get(f"q{q.pk}", "")
+        answers.append(int(raw) if raw.isdigit() else None)
+    try:
+        if None in answers:
+            raise DomainError(_("Answer every question before submitting."), field="answers")
+        result = services.quiz_submit(user=request.user, module=module, answers=answers)
+    except DomainError as exc:
+        error, status = str(exc.message), 400
+    context = _module_context(request, project, module, result=result, quiz_error=error,
+                              answered={q.pk: a for q, a in zip(questions, answers, strict=True)})
+    if fragment_wanted(request):
+        response = render(request, "training/module.html#learner", context, status=status)
+        return trigger_client_event(response, "training-changed")
+    return render(request, "training/module.html", context, status=status)
+
+
+@project_view("training.view")
+@require_POST
+def module_complete(request, project, course_id, module_id):
+    module = selectors.module_get_for_user(user=request.user, pk=module_id, project=project, course=course_id)
+    try:
+        services.module_complete(user=request.user, module=module)
+    except DomainError as exc:
+        if fragment_wanted(request):
+            return render(request, "training/module.html#learner",
+                          _module_context(request, project, module, quiz_error=str(exc.message)), status=400)
+        messages.error(request, str(exc.message))
+        return redirect("training:module", project.pk, module.course_id, module.pk)
+    if fragment_wanted(request):
+        return trigger_client_event(render(request, "training/module.html#learner",
+                                           _module_context(request, project, module)), "training-changed")
+    messages.success(request, _("Module done."))
+    return redirect("training:mine", project.pk)
+
+
+@project_view("training.view")
+def module_file(request, project, module_id):
+    """The module's video or manual, only to members. Videos play in the page; manuals download."""
+    module = selectors.module_get_for_user(user=request.user, pk=module_id, project=project)
+    if not module.file:
+        raise Http404
+    video = module.kind == ModuleKind.VIDEO
+    response = FileResponse(module.file.open("rb"), as_attachment=not video,
+                            filename=module.file.name.rsplit("/", 1)[-1],
+                            content_type="video/mp4" if video else None)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@project_view("training.manage_courses")
+@require_POST
+def module_delete(request, project, course_id, module_id):
+    module = selectors.module_get_for_user(user=request.user, pk=module_id, project=project, course=course_id)
+    services.module_delete(actor=request.user, module=module)
+    messages.success(request, _("Module deleted."))
+    return redirect("training:course", project.pk, course_id)
+
+
+@project_view("training.manage_courses")
+@require_POST
+def question_add(request, project, course_id, module_id):
+    module = selectors.module_get_for_user(user=request.user, pk=module_id, project=project, course=course_id)
+    form = QuestionForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.question_add(actor=request.user, module=module, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+            status = 400
+        else:
+            form = QuestionForm()
+    else:
+        status = 400
+    context = _module_context(request, project, module)
+    context["question_form"] = form
+    template = "training/module.html#author" if fragment_wanted(request) else "training/module.html"
+    return render(request, template, context, status=status)
+
+
+@project_view("training.manage_courses")
+@require_POST
+def question_delete(request, project, course_id, module_id, question_id):
+    module = selectors.module_get_for_user(user=request.user, pk=module_id, project=project, course=course_id)
+    question = get_object_or_404(Question, pk=question_id, module=module)
+    services.question_delete(actor=request.user, question=question)
+    if fragment_wanted(request):
+        return render(request, "training/module.html#author", _module_context(request, project, module))
+    return redirect("training:module", project.pk, course_id, module.pk)
 
 
 # ------------------------------------------------------------------------------------------ sessions
@@ -415,3 +582,44 @@ def coverage_remind(request, project):
     else:
         messages.warning(request, _("Already reminded today: nobody was told twice."))
     return redirect("training:coverage", project.pk)
+
+
+# ------------------------------------------------------------------------------------------ change impact
+
+@project_view("training.view")
+def impacts(request, project):
+    """What the new system changes for each department and role, with the training coverage of those staff."""
+    can_edit = request.user.has_perm("training.manage_impacts", project)
+    form = ChangeImpactForm(request.POST or None, project=project) if can_edit else None
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.change_impact_create(actor=request.user, project=project, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+                status = 400
+            else:
+                messages.success(request, _("Change impact recorded."))
+                if not fragment_wanted(request):
+                    return redirect("training:impacts", project.pk)
+                form = ChangeImpactForm(project=project)
+        else:
+            status = 400
+    level = request.GET.get("impact") if request.GET.get("impact") in ImpactLevel.values else None
+    context = _ctx(request, project, items=selectors.change_impacts(project=project, level=level), form=form,
+                   can_edit=can_edit, level=level, levels=ImpactLevel.choices, tab="impacts")
+    response = render_page(request, "training/impacts.html", context, partial="table")
+    response.status_code = status
+    return response
+
+
+@project_view("training.manage_impacts")
+@require_POST
+def impact_delete(request, project, impact_id):
+    item = get_object_or_404(ChangeImpact, pk=impact_id, project=project)
+    services.change_impact_delete(actor=request.user, item=item)
+    messages.success(request, _("Change impact removed."))
+    return redirect("training:impacts", project.pk)

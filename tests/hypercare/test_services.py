@@ -189,10 +189,17 @@ def test_demo_seeds_pilot_incidents_feedback_and_a_retrospective_once():
     assert Lesson.objects.filter(project=project).count() == len(demo.ITEMS)
     assert LessonAction.objects.filter(project=project, status="open", due_date__lt=timezone.localdate()).exists()
     assert LessonAction.objects.filter(project=project, status="done").exists()
-    counts = (Defect.objects.count(), Feedback.objects.count(), Lesson.objects.count(), LessonAction.objects.count())
+    from hypercare.models import Complaint
+
+    complaints = Complaint.objects.filter(project=project)
+    assert complaints.count() == len(demo.COMPLAINTS)
+    assert {c.status for c in complaints} == {"open", "investigating", "resolved"}
+    assert complaints.filter(defect__isnull=False).count() == 6
+    counts = (Defect.objects.count(), Feedback.objects.count(), Lesson.objects.count(), LessonAction.objects.count(),
+              Complaint.objects.count())
     demo.seed(project=project, people=people)  # idempotent
     assert counts == (Defect.objects.count(), Feedback.objects.count(), Lesson.objects.count(),
-                      LessonAction.objects.count())
+                      LessonAction.objects.count(), Complaint.objects.count())
 
 
 def test_an_upgrade_renames_the_old_schedule_and_drops_jobs_whose_task_moved():

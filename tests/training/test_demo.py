@@ -32,3 +32,20 @@ def test_demo_plan_is_realistic_and_idempotent():
     assert booked_after == []
     demo.seed(project=project, people=people)
     assert Session.objects.filter(project=project).count() == 20
+
+
+def test_demo_has_online_modules_and_change_impacts():
+    from training.models import ChangeImpact, Module, ModuleProgress
+    from training.readiness_criteria import change_impacts_covered
+
+    project, people = project_demo.seed()
+    demo.seed(project=project, people=people)
+    assert Module.objects.filter(course__project=project).count() == 5
+    assert ModuleProgress.objects.filter(module__course__project=project, completed_at__isnull=False).exists()
+    staff = next(u for u in people["staff"] if u.username == "staff")
+    record = {r["course"].pk: r for r in selectors.my_record(project=project, user=staff)}
+    assert any(r["status"] == "in_progress" for r in record.values())
+    assert ChangeImpact.objects.filter(project=project).count() == 7
+    high = selectors.change_impacts(project=project, level="high")
+    assert [i.covered for i in high].count(False) == 1  # business experts: no course yet, a visible blocker
+    assert not change_impacts_covered(project, 100).passed

@@ -499,7 +499,7 @@ def test_admin_inline_removal_of_a_material_removes_its_file(client, project, se
     material, kept = _manual(course, setup["trainer"]), _manual(course, setup["trainer"], title="Slides")
     path = Path(material.file.path)
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    form = {"project": project.pk, "title": course.title, "description": "", "duration_minutes": 60,
+    form = {"project": project.pk, "title": course.title, "description": "", "duration_minutes": 60, "completion": "offline",
             "required_roles": '["staff"]', "materials-TOTAL_FORMS": 2, "materials-INITIAL_FORMS": 2,
             "materials-MIN_NUM_FORMS": 0, "materials-MAX_NUM_FORMS": 1000}
     for i, m in enumerate([kept, material]):  # the inline lists materials by title
