@@ -212,7 +212,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Email
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+# `log://` (the development default): one log line per batch of e-mails, nothing sent (projects/mail.py).
+environ.Env.EMAIL_SCHEMES.setdefault("log", "projects.mail.QuietConsoleBackend")
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="log://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="liftoff@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -406,8 +408,4 @@ SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]  # scraped on t
 SENDFILE_X_ACCEL = env.bool("SENDFILE_X_ACCEL", default=False)
 SENDFILE_X_ACCEL_PREFIX = env.str("SENDFILE_X_ACCEL_PREFIX", default="/protected-media/")
 
-# Development e-mail: one log line per batch instead of every message printed in full
-# (EMAIL_URL=consolemail:// prints them whole).
-if DEBUG and not env.str("EMAIL_URL", default=""):
-    EMAIL_BACKEND = "projects.mail.QuietConsoleBackend"
 # --- end Production (issue 15) -----------------------------------------------------------------

@@ -45,7 +45,8 @@ class RequestIdMiddleware:
 class RequestIdFilter(logging.Filter):
     def filter(self, record):
         if not hasattr(record, "request_id"):
-            record.request_id = request_id.get()
+            # django.request logs a 4xx/5xx after the middleware has returned: the request still knows.
+            record.request_id = getattr(getattr(record, "request", None), "request_id", None) or request_id.get()
         return True
 
 
@@ -81,3 +82,18 @@ def _task_finished(task=None, **kwargs):
             request_id.reset(token)
         except ValueError:  # set in another context (a pool that switched threads): just clear it
             request_id.set("-")
+
+
+class GunicornAccessFilter(logging.Filter):
+    """gunicorn's access records carry the request's atoms as their args: lift out the fields (and the
+    request id the app sent back) so the JSON line has them as keys."""
+
+    FIELDS = {"h": "remote_addr", "m": "method", "U": "path", "s": "status", "B": "bytes", "M": "duration_ms"}
+
+    def filter(self, record):
+        atoms = record.args if isinstance(record.args, dict) else {}
+        for atom, field in self.FIELDS.items():
+            if atom in atoms:
+                setattr(record, field, atoms[atom])
+        record.request_id = atoms.get("{x-request-id}o") or "-"
+        return True
