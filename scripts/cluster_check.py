@@ -151,7 +151,7 @@ def main():
     mail.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("LOCMEM_CACHE", "INSTANCE_NAME")}
     env.update(DEBUG="0", SECRET_KEY="cluster-check-secret-" + "c" * 40, ALLOWED_HOSTS=HOST, BEHIND_TLS_PROXY="1",
-               DATABASE_URL=args.database_url, REDIS_URL=args.redis_url, EMAIL_URL=f"filemail://{mail}",
+               DATABASE_URL=args.database_url, REDIS_URL=args.redis_url, EMAIL_URL=f"filemail:///{mail}",
                STATIC_ROOT=str(work / "static"), MEDIA_ROOT=str(work / "media"), WEB_CONCURRENCY="2",
                AXES_ENABLED="0", LOG_FORMAT="json", SITE_URL=f"https://{HOST}")
     db = urllib.parse.urlparse(args.database_url)
@@ -258,11 +258,11 @@ def main():
         seat_holders = Enrolment.objects.filter(session_id=data["session"], status="enrolled").count()
         duplicates = {who: n for who, n in mailed.items() if n > sent.get(who, 0)}
         missing = {who: n for who, n in sent.items() if mailed.get(who, 0) < n}
-        delivered_by = {label: (work / f"{label}.log").read_text().count("deliver_notification[")
-                        for label in ("worker1", "worker2")}
+        delivered_by = {label: len(re.findall(r"Task notifications\.tasks\.\w+\[[^]]+\] succeeded",
+                                              (work / f"{label}.log").read_text())) for label in ("worker1", "worker2")}
         print(f"Reminders: {reminders} reminder notifications (seat holders {seat_holders} + trainer) from 4 "
               f"concurrent sweeps; {sum(sent.values())} e-mails marked sent, {sum(mailed.values())} written; "
-              f"duplicates {len(duplicates)}, missing {len(missing)}; task lines per worker {delivered_by}",
+              f"duplicates {len(duplicates)}, missing {len(missing)}; tasks done per worker {delivered_by}",
               flush=True)
         if reminders != seat_holders + 1 or duplicates or missing or not sent:
             failures.append(f"reminders: {reminders}, duplicates {duplicates}, missing {missing}")
@@ -288,6 +288,15 @@ def main():
                   f"second beat running, {two} time(s) in the next {args.beat_seconds} s", flush=True)
             if one < 1 or two < 2 * one:
                 failures.append(f"beat: one {one}, two {two}")
+            # The doubled jobs did no harm: still every e-mail exactly once.
+            again = count_mail(mail)
+            sent_now = {row["recipient__email"]: row["n"] for row in Notification.objects.filter(email_status="sent")
+                        .values("recipient__email").annotate(n=Count("id"))}
+            twice = {who: n for who, n in again.items() if n > sent_now.get(who, 0)}
+            print(f"After two beats: {sum(sent_now.values())} e-mails marked sent, {sum(again.values())} written, "
+                  f"duplicates {len(twice)}", flush=True)
+            if twice:
+                failures.append(f"two beats sent twice: {twice}")
     finally:
         for process, log in processes.values():
             try:

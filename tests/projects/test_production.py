@@ -312,3 +312,54 @@ def test_seed_demo_with_the_flag_runs_with_debug_off(settings, project):
     call_command("seed_demo", "--if-empty", "--allow-without-debug", stdout=out)
     assert "already has projects" in out.getvalue()
 
+
+
+# ------------------------------------------------------------------------ deploy/
+
+def _env_example():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "deploy" / ".env.example").read_text()
+    pairs = [line.lstrip("# ").split("=", 1) for line in text.splitlines()
+             if "=" in line and not line.startswith("# ") or line.startswith("# DJANGO_")]
+    return {key.strip(): value for key, value in pairs}
+
+
+def test_every_variable_of_the_env_example_is_documented():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    undocumented = [key for key in _env_example() if f"`{key}`" not in docs
+                    and not (key.startswith("DJANGO_SUPERUSER_") and "`DJANGO_SUPERUSER_USERNAME`" in docs)]
+    assert undocumented == []
+
+
+def test_deploy_check_is_clean_with_the_env_example(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "LOCMEM_CACHE")}
+    env.update(_env_example())
+    env.update(SECRET_KEY="a-long-random-production-secret-" + "p" * 40, DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+               MEDIA_ROOT=str(tmp_path / "media"), STATIC_ROOT=str(tmp_path / "static"))
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_gunicorn_config_reads_its_settings_from_the_environment(monkeypatch, tmp_path):
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("PORT", "8159")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "counter_1.db").write_bytes(b"stale")
+    config = runpy.run_path(str(Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"))
+    assert (config["workers"], config["bind"], config["preload_app"]) == (3, "127.0.0.1:8159", True)
+    assert "{x-request-id}o" in config["access_log_format"]
+    assert not list((tmp_path / "metrics").iterdir())  # the figures of a previous run are gone
