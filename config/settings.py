@@ -388,7 +388,7 @@ LOGGING = {
                              "filters": ["request_id", "expected_errors"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "INFO"},
-                # Celery's own worker lines would otherwise be printed twice (its handler and ours).
+                # The worker does not install its own handlers (HIJACK off): its lines come through ours.
                 "celery": {"level": env.str("LOG_LEVEL", default="INFO")}},
 }
 MIDDLEWARE.insert(0, "projects.requestid.RequestIdMiddleware")

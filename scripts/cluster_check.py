@@ -29,6 +29,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +39,7 @@ PASSWORD = "cluster-check-password-2026"
 
 SETUP = """
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from projects.models import Project
@@ -270,24 +271,41 @@ def main():
                             .splitlines() if '"request_id": "' in line and '"request_id": "-"' not in line)
         print(f"Worker log lines carrying a request or task id: {rid_in_worker}", flush=True)
 
-        # 3. One beat, then two.
+        # 3. One beat, then two: how often each beat sent the every-minute escalation, minute by minute.
         if args.beat_seconds:
-            def sends(label):
-                return len(re.findall(r"Sending due task .*notifications\.tasks\.escalate",
-                                      (work / f"{label}.log").read_text()))
+            from django.utils import timezone
 
-            base = sends("beat1")
-            time.sleep(args.beat_seconds)
-            one = sends("beat1") - base
+            def sends_per_minute(since, until):
+                per_minute = Counter()
+                for label in ("beat1", "beat2"):
+                    path = work / f"{label}.log"
+                    if not path.exists():
+                        continue
+                    for line in path.read_text().splitlines():
+                        if "Sending due task" in line and "notifications.tasks.escalate" in line:
+                            at = datetime.strptime(json.loads(line)["time"], "%Y-%m-%d %H:%M:%S,%f")  # local time
+                            if since < at < until:
+                                per_minute[at.strftime("%H:%M")] += 1
+                return per_minute
+
+            def local_now():
+                return timezone.localtime().replace(tzinfo=None)
+
+            phase1_from = local_now()
+            time.sleep(args.beat_seconds)  # holds at least one minute boundary
+            phase1_until = local_now()
             start("beat2", [str(BIN / "celery"), "-A", "config", "beat", "-l", "INFO",
                             "--schedule", str(work / "beat2-schedule")])
-            base1, base2 = sends("beat1"), 0
-            time.sleep(args.beat_seconds)
-            two = (sends("beat1") - base1) + (sends("beat2") - base2)
-            print(f"Beat: in {args.beat_seconds} s one beat sent the every-minute escalation {one} time(s); with a "
-                  f"second beat running, {two} time(s) in the next {args.beat_seconds} s", flush=True)
-            if one < 1 or two < 2 * one:
-                failures.append(f"beat: one {one}, two {two}")
+            # The second beat's start-up (it may send at once what it thinks is due) is left out.
+            phase2_from = local_now() + timedelta(seconds=20)
+            time.sleep(args.beat_seconds + 20)
+            phase2_until = local_now() - timedelta(seconds=3)  # both beats have logged a boundary before this
+            one = sends_per_minute(phase1_from, phase1_until)
+            two = sends_per_minute(phase2_from, phase2_until)
+            print(f"Beat: with one beat the every-minute escalation was sent {sorted(one.values())} time(s) per "
+                  f"minute; with a second beat running, {sorted(two.values())} time(s) per minute", flush=True)
+            if not one or set(one.values()) != {1} or not two or set(two.values()) != {2}:
+                failures.append(f"beat: one {dict(one)}, two {dict(two)}")
             # The doubled jobs did no harm: still every e-mail exactly once.
             again = count_mail(mail)
             sent_now = {row["recipient__email"]: row["n"] for row in Notification.objects.filter(email_status="sent")

@@ -48,7 +48,6 @@ def test_a_worker_of_one_instance_never_takes_the_tasks_of_another(tmp_path):
                                  "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
                                 cwd=ROOT, env=env_b, stdout=worker_log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-    queue_a = None
     try:
         for _ in range(300):
             if "ready." in (tmp_path / "worker-b.log").read_text():
@@ -72,5 +71,5 @@ def test_a_worker_of_one_instance_never_takes_the_tasks_of_another(tmp_path):
         os.killpg(worker_b.pid, 15)
         worker_b.wait(timeout=30)
         worker_log.close()
-        if queue_a:
-            broker.delete(queue_a)
+        for key in broker.scan_iter(f"*{tag}-*"):  # the queues and kombu's bindings of both test instances
+            broker.delete(key)
