@@ -29,6 +29,12 @@ max_requests_jitter = 200
 # Trust X-Forwarded-* only from the proxy in front (nginx on the same host by default).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proc_name = "liftoff-web"
+# gunicorn's control socket (gunicornc) defaults to one path per user: two nodes on one machine would
+# share it. Off unless GUNICORN_CONTROL_SOCKET names a path of this node's own.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
 
 # One access line per request, with the request id the app sent back (X-Request-ID).
 accesslog = "-"

@@ -362,4 +362,5 @@ def test_the_gunicorn_config_reads_its_settings_from_the_environment(monkeypatch
     config = runpy.run_path(str(Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"))
     assert (config["workers"], config["bind"], config["preload_app"]) == (3, "127.0.0.1:8159", True)
     assert "{x-request-id}o" in config["access_log_format"]
+    assert config["control_socket_disable"] is True  # two nodes on one machine never share a control socket
     assert not list((tmp_path / "metrics").iterdir())  # the figures of a previous run are gone
