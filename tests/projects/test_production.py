@@ -115,10 +115,11 @@ def test_token_endpoint_is_throttled_normally_and_never_500_with_redis_down(requ
     user = UserFactory(username="ops-bot")
     user.set_password("a-long-password-2026")
     user.save()
+    api.get("/healthz")  # the first request of a process imports the URL conf: not what is timed here
     started = time.monotonic()
     responses = [api.post("/api/v1/auth/token/", {"username": "ops-bot", "password": "a-long-password-2026"},
                           format="json") for _ in range(3)]
-    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert [r.status_code for r in responses] == [200, 200, 200], [r.content[:300] for r in responses]
     assert all(r["Content-Type"] == "application/json" and r.json()["token"] for r in responses)
     assert time.monotonic() - started < 3, "a hanging Redis must cost one short timeout, not 5 s a request"
 
