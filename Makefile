@@ -30,7 +30,7 @@ check-messages: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	@DEBUG=$${DEBUG:-1} $(PYTHON) manage.py migrate --noinput -v0
-	@DEBUG=$${DEBUG:-1} $(PYTHON) manage.py seed_demo --if-empty
+	@DEBUG=$${DEBUG:-1} $(PYTHON) manage.py seed_demo --if-empty --allow-without-debug
 	@DEBUG=$${DEBUG:-1} $(PYTHON) manage.py setup_schedules
 	@DEBUG=$${DEBUG:-1} PORT=$(PORT) $(PYTHON) scripts/run.py
 

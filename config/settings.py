@@ -100,11 +100,16 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout keep the web process, the worker and beat from tripping over
-    # each other's locks on a developer machine.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
-    )
+    # The embedded default must hold under load (gunicorn workers, the Celery worker and beat write
+    # at once): WAL lets readers run beside the one writer; IMMEDIATE takes the write lock when a
+    # transaction starts, so two writers queue on the busy timeout instead of one failing with
+    # "database is locked" when it upgrades a read lock; synchronous=NORMAL is safe with WAL.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={};".format(
+            env.int("SQLITE_BUSY_TIMEOUT", default=20) * 1000),
+    })
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections (a new PostgreSQL connection per request costs more than most queries),
 # checked before reuse so a restarted database never hands out a dead one.
@@ -114,16 +119,41 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
+
+# --- Production (issue 15): instance name, fault-tolerant cache --------------------------------
+def _instance_name(database):
+    """A short name for this installation, for the cache key prefix and the Celery queue: two
+    instances on one Redis never read each other's keys or consume each other's tasks."""
+    import hashlib
+    import re
+
+    name = str(database.get("NAME") or "liftoff")
+    if database["ENGINE"].endswith("sqlite3"):
+        # Two clones have the same file name: the folder and a hash of the full path tell them apart.
+        path = Path(name).resolve()
+        name = f"{path.parent.name}-{hashlib.sha256(str(path).encode()).hexdigest()[:6]}"
+    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")[:40] or "liftoff"
+
+
+INSTANCE_NAME = env.str("INSTANCE_NAME", default="") or _instance_name(DATABASES["default"])
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache"
         if env.bool("LOCMEM_CACHE", default=False)
-        else "django.core.cache.backends.redis.RedisCache",
+        else "projects.cache.FaultTolerantRedisCache",
         "LOCATION": REDIS_URL,
+        "KEY_PREFIX": INSTANCE_NAME,
+        # Redis down or hanging costs at most this long, then the cache behaves as a miss.
+        "OPTIONS": {"socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.25),
+                    "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.25),
+                    "retry_on_timeout": False},
     }
 }
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     CACHES["default"].pop("LOCATION")
+    CACHES["default"].pop("OPTIONS")
+# --- end Production (issue 15) -----------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -163,7 +193,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")  # collectstatic writes here
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -182,7 +212,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Email
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+# `log://` (the development default): one log line per batch of e-mails, nothing sent (projects/mail.py).
+environ.Env.EMAIL_SCHEMES.setdefault("log", "projects.mail.QuietConsoleBackend")
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="log://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="liftoff@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -337,11 +369,55 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- Production (issue 15): queues, logs, request ids, metrics, protected downloads -------------
+# Each instance has its own Celery queue (and control/event exchanges): a worker only ever takes
+# the tasks of the instance whose database it was started against.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default=INSTANCE_NAME)
+CELERY_CONTROL_EXCHANGE = f"{INSTANCE_NAME}.control"
+CELERY_EVENT_EXCHANGE = f"{INSTANCE_NAME}.events"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING below (JSON in production)
+
+# Logs: JSON lines in production, plain text for developers; each line has the request id
+# (X-Request-ID, also given to the Celery tasks a request queues). Expected 4xx are one line.
+from pythonjsonlogger.core import RESERVED_ATTRS as JSON_LOG_RESERVED_ATTRS  # noqa: E402
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "projects.requestid.RequestIdFilter"},
+        "expected_errors": {"()": "projects.requestid.ExpectedErrorsFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+                 "reserved_attrs": [*JSON_LOG_RESERVED_ATTRS, "request"]},  # the request object: not JSON
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id", "expected_errors"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "INFO"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "INFO"},
+                # The worker does not install its own handlers (HIJACK off): its lines come through ours.
+                "celery": {"level": env.str("LOG_LEVEL", default="INFO")}},
 }
+MIDDLEWARE.insert(0, "projects.requestid.RequestIdMiddleware")
+
+# Prometheus metrics (django-prometheus): /metrics for ops only (a bearer token or a staff login).
+# Under gunicorn set PROMETHEUS_MULTIPROC_DIR (deploy/gunicorn.conf.py and `make run` do) so every
+# worker's figures are summed.
+INSTALLED_APPS.append("django_prometheus")
+MIDDLEWARE.insert(1, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
+                  "django_prometheus.middleware.PrometheusAfterMiddleware")
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]  # scraped on the internal network
+
+# Member-only downloads (attachments, screenshots, materials): the view checks membership, then
+# hands the file to nginx with X-Accel-Redirect when SENDFILE_X_ACCEL is on (deploy/nginx.conf).
+SENDFILE_X_ACCEL = env.bool("SENDFILE_X_ACCEL", default=False)
+SENDFILE_X_ACCEL_PREFIX = env.str("SENDFILE_X_ACCEL_PREFIX", default="/protected-media/")
+
+# --- end Production (issue 15) -----------------------------------------------------------------

@@ -6,12 +6,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from projects import metrics as project_metrics
 from projects import views as project_views
 from projects.auth_views import LoginView
 
 urlpatterns = [
     path("healthz", project_views.healthz, name="healthz"),
     path("readyz", project_views.readyz, name="readyz"),
+    path("metrics", project_metrics.metrics, name="metrics"),  # ops only (METRICS_TOKEN or staff)
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

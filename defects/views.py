@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from projects.audit import history_for
+from projects.downloads import protected_file_response
 from projects.errors import DomainError
 from projects.views_base import form_error, fragment_wanted, project_view, render_page
 
@@ -316,16 +317,8 @@ def attachment_download(request, project, defect_id, attachment_id):
     """Attachments are served only here, to members who may see the defect; never from MEDIA_URL."""
     attachment = selectors.attachment_get_for_user(user=request.user, project=project, defect_pk=defect_id,
                                                    pk=attachment_id)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return protected_file_response(attachment.file, filename=attachment.original_name,
+                                   content_type=attachment.content_type)
 
 
 @project_view("defects.triage")

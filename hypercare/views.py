@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from defects import charts as defect_charts
 from projects import hooks
 from projects.api_base import require
 from projects.audit import history_for
+from projects.downloads import protected_file_response
 from projects.errors import DomainError
 from projects.safety import local_path
 from projects.views_base import form_error, fragment_wanted, project_view, render_page
@@ -214,18 +214,8 @@ def feedback_answer(request, project, feedback_id):
 @project_view("hypercare.feedback")
 def feedback_screenshot(request, project, feedback_id):
     feedback = selectors.feedback_get_for_user(user=request.user, pk=feedback_id, project=project)
-    if not feedback.screenshot:
-        raise Http404
-    try:
-        handle = feedback.screenshot.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=feedback.screenshot_name,
-                            content_type=feedback.screenshot_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return protected_file_response(feedback.screenshot, filename=feedback.screenshot_name,
+                                   content_type=feedback.screenshot_type)
 
 
 # ------------------------------------------------------------------ lessons learned

@@ -92,3 +92,42 @@ def test_a_database_of_the_previous_release_upgrades_in_place():
         assert not {("projects", "lesson"), ("defects", "feedback")} & labels
     finally:
         _migrate(_head())
+
+
+UPGRADE_STEPS = [["migrate", "--noinput"], ["setup_schedules"], ["collectstatic", "--noinput", "-v0"]]
+
+
+def test_upgrade_script_runs_the_tested_steps_in_order():
+    """deploy/upgrade.sh and the test below must not drift apart."""
+    from pathlib import Path
+
+    script = (Path(__file__).resolve().parents[1] / "deploy" / "upgrade.sh").read_text()
+    positions = [script.index("manage.py " + " ".join(step)) for step in UPGRADE_STEPS]
+    assert positions == sorted(positions)
+    assert script.index("manage.py backup") < positions[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_procedure_from_the_previous_release(tmp_path, settings):
+    """What deploy/upgrade.sh does to the database, on the previous release's schema: every row
+    survives, the schedules are installed once, static files collected, nothing left to migrate."""
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    try:
+        ids = _seed_previous_release(_migrate(PREVIOUS_RELEASE))
+        connection.close()
+        for step in UPGRADE_STEPS:
+            call_command(*step)
+        call_command("setup_schedules")  # twice, as a second upgrade would: still one row per job
+        from readiness.models import GoNoGoDecision
+
+        assert GoNoGoDecision.objects.get(pk=ids["decision"]).final_verdict == "no_go"
+        names = list(PeriodicTask.objects.values_list("name", flat=True))
+        assert len(names) == len(set(names)) >= 4
+        assert (tmp_path / "static" / "css" / "liftoff.css").exists()
+        executor = MigrationExecutor(connection)
+        assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
+    finally:
+        _migrate(_head())

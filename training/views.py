@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django_htmx.http import trigger_client_event
 
 from projects.api_base import require
 from projects.audit import history_for
+from projects.downloads import protected_file_response
 from projects.errors import DomainError
 from projects.models import Department, Role
 from projects.people import display_name
@@ -275,9 +276,7 @@ def material_download(request, project, material_id):
         if not external_link_ok(material.link):  # stored before links were checked: never follow it
             raise Http404
         return redirect(material.link)
-    if not material.file:
-        raise Http404
-    return FileResponse(material.file.open("rb"), as_attachment=True, filename=material.file.name.rsplit("/", 1)[-1])
+    return protected_file_response(material.file, filename=material.file.name.rsplit("/", 1)[-1])
 
 
 # ------------------------------------------------------------------------------------------ online modules
@@ -375,13 +374,8 @@ def module_file(request, project, module_id):
     if not module.file:
         raise Http404
     video = module.kind == ModuleKind.VIDEO
-    response = FileResponse(module.file.open("rb"), as_attachment=not video,
-                            filename=module.file.name.rsplit("/", 1)[-1],
-                            content_type="video/mp4" if video else None)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return protected_file_response(module.file, filename=module.file.name.rsplit("/", 1)[-1], inline=video,
+                                   content_type="video/mp4" if video else None)
 
 
 @project_view("training.manage_courses")

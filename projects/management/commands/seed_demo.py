@@ -1,7 +1,8 @@
 from importlib import import_module
 from importlib.util import find_spec
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from projects import demo
@@ -17,10 +18,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when any project exists already.")
+        parser.add_argument("--allow-without-debug", action="store_true",
+                            help="Load the demo (and its accounts with a published password) even with DEBUG off. "
+                                 "`make run` passes it; never use it on a production database.")
 
     def handle(self, *args, **options):
         from projects.models import Project
 
+        if not settings.DEBUG and not options["allow_without_debug"]:
+            # The demo accounts share a password printed in the README: never on a real instance by accident.
+            raise CommandError(
+                "seed_demo creates demo accounts whose password is published in the README, and DEBUG is off, "
+                "so this looks like a production instance: nothing was loaded. For a real start run "
+                "`manage.py migrate` and `manage.py createsuperuser` (docs/operations.md). To load the demo "
+                "anyway (a trial machine), pass --allow-without-debug."
+            )
         if options["if_empty"] and Project.objects.exists():
             self.stdout.write("Database already has projects; demo data not loaded.")
             return
