@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_base import HistoryAdmin
 from .models import Department, FeedToken, Membership, Milestone, OnCallShift, Project, Responsibility
 
 
@@ -11,7 +11,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(HistoryAdmin):
     list_display = ["code", "name", "phase", "go_live_at", "window_start", "window_end"]
     list_filter = ["phase"]
     search_fields = ["code", "name"]
@@ -19,14 +19,14 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(HistoryAdmin):
     list_display = ["name", "project"]
     list_filter = ["project"]
     search_fields = ["name"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
     list_display = ["user", "project", "role", "department", "job_title"]
     list_filter = ["project", "role"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "job_title"]
@@ -35,14 +35,14 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(HistoryAdmin):
     list_display = ["name", "project", "planned_date", "forecast_date", "actual_date", "owner"]
     list_filter = ["project", "phase"]
     list_select_related = ["project", "owner"]
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(SimpleHistoryAdmin):
+class ResponsibilityAdmin(HistoryAdmin):
     list_display = ["area", "user", "raci", "project"]
     list_filter = ["project", "raci"]
     search_fields = ["area"]
@@ -50,7 +50,7 @@ class ResponsibilityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OnCallShift)
-class OnCallShiftAdmin(SimpleHistoryAdmin):
+class OnCallShiftAdmin(HistoryAdmin):
     list_display = ["user", "tier", "starts_at", "ends_at", "project"]
     list_filter = ["project", "tier"]
     list_select_related = ["project", "user"]

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from projects.admin_base import HistoryAdmin
 
 from . import services
 from .models import CalendarToken, Course, CourseMaterial, Enrolment, Session
@@ -11,7 +12,7 @@ class MaterialInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(SimpleHistoryAdmin):
+class CourseAdmin(HistoryAdmin):
     list_display = ["title", "project", "duration_minutes", "required_roles"]
     list_filter = ["project"]
     search_fields = ["title"]
@@ -31,7 +32,7 @@ class CourseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CourseMaterial)
-class CourseMaterialAdmin(SimpleHistoryAdmin):
+class CourseMaterialAdmin(HistoryAdmin):
     list_display = ["title", "course", "file", "link"]
     list_select_related = ["course"]
 
@@ -51,7 +52,7 @@ class EnrolmentInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(SimpleHistoryAdmin):
+class SessionAdmin(HistoryAdmin):
     list_display = ["course", "starts_at", "ends_at", "mode", "capacity", "trainer", "project"]
     list_filter = ["project", "mode"]
     list_select_related = ["course", "trainer", "project"]
@@ -61,7 +62,7 @@ class SessionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(SimpleHistoryAdmin):
+class EnrolmentAdmin(HistoryAdmin):
     list_display = ["user", "session", "status", "waitlist_position", "created_at"]
     list_filter = ["status", "session__project"]
     list_select_related = ["user", "session__course"]
