@@ -11,4 +11,8 @@ ROUTES = [
     ("shifts", api.ShiftViewSet, "shift"),
 ]
 
-urlpatterns = [path("auth/token/", api.obtain_token, name="api-token")]
+urlpatterns = [
+    path("auth/token/", api.obtain_token, name="api-token"),
+    path("auth/token/rotate/", api.rotate_token, name="api-token-rotate"),
+    path("auth/token/revoke/", api.revoke_token, name="api-token-revoke"),
+]

@@ -8,10 +8,18 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.contrib.auth.signals import user_login_failed
+
         from . import (
             calendar,  # noqa: F401  registers the rota and milestone calendar feeds
             hooks,
         )
+        from .api_fields import install
+        from .security import record_login_failure
+
+        install()  # serializer bounds and visible-only relations for every app (projects.api_fields)
+
+        user_login_failed.connect(record_login_failure, dispatch_uid="liftoff-login-failure-per-ip")
 
         hooks.nav_item(key="home", label=_("Home"), url_name="projects:home", order=10)
         hooks.nav_item(key="team", label=_("Team"), url_name="projects:roster", order=80)

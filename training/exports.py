@@ -1,12 +1,10 @@
 """Coverage report as CSV and Excel (same rows, same columns)."""
 
-import csv
-import io
-
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from projects.exports import csv_text, sheet_append, workbook_bytes
 from projects.models import Role
 from projects.people import display_name
 
@@ -40,12 +38,8 @@ def department_rows(report):
 
 
 def coverage_csv(report) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
     header, rows = people_rows(report)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 (Chinese names) correctly
+    return csv_text(header, rows)
 
 
 def coverage_xlsx(report) -> bytes:
@@ -55,15 +49,13 @@ def coverage_xlsx(report) -> bytes:
     for index, (title, (header, rows)) in enumerate(sheets):
         ws = wb.active if index == 0 else wb.create_sheet()
         ws.title = title[:31]
-        ws.append(header)
+        sheet_append(ws, header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(row)
+            sheet_append(ws, row)
         for column in ws.columns:
             width = max(len(str(c.value or "")) for c in column)
             ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
         ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
