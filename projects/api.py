@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import (
     action,
     api_view,
@@ -42,10 +43,20 @@ def _token_of(request):
     return request.auth
 
 
+class _CredentialsOnly(BaseAuthentication):
+    """The token endpoint reads no credentials but its own; a wrong password is a 401 (Token realm)."""
+
+    def authenticate(self, request):
+        return None
+
+    def authenticate_header(self, request):
+        return "Token"
+
+
 @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, **ERRORS_AUTH},
                auth=[])
 @api_view(["POST"])
-@authentication_classes([])
+@authentication_classes([_CredentialsOnly])
 @permission_classes([AllowAny])
 @throttle_classes([LoginFailureThrottle])
 def obtain_token(request):
