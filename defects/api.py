@@ -104,7 +104,8 @@ class DefectViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.ListModelMi
         qs = DefectTransition.objects.filter(defect=defect).select_related("actor")
         return Response(TransitionRecordSerializer(qs, many=True).data)
 
-    @extend_schema(request=CommentSerializer, responses=CommentSerializer(many=True))
+    @extend_schema(methods=["GET"], responses=CommentSerializer(many=True))
+    @extend_schema(methods=["POST"], request=CommentSerializer, responses={201: CommentSerializer})
     @action(detail=True, methods=["get", "post"])
     def comments(self, request, pk=None):
         defect = self.get_object()
@@ -116,7 +117,9 @@ class DefectViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.ListModelMi
                        text=serializer.validated_data["text"])
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=AttachmentSerializer, responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["POST"], request={"multipart/form-data": AttachmentSerializer},
+                   responses={201: AttachmentSerializer})
     @action(detail=True, methods=["get", "post"])
     def attachments(self, request, pk=None):
         defect = self.get_object()

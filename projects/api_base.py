@@ -1,7 +1,7 @@
 """Shared DRF plumbing: pagination, the error format, and permission helpers."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -54,6 +54,9 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": _("The request body is too large.")},
                         status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation):  # too many fields, a malformed multipart body...
+        return Response({"detail": _("The request could not be read: %(why)s") % {"why": exc}},
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     elif isinstance(exc, DjangoPermissionDenied):
@@ -130,11 +133,11 @@ class ProjectScopedViewSet:
         # never a 500 from a missing perform_service_* hook.
         super().__init_subclass__(**kwargs)
         dropped = set()
-        if not callable(getattr(cls, "perform_service_update", None)):
+        if not callable(getattr(cls, "perform_service_update", None)) and cls.update is ProjectScopedViewSet.update:
             dropped |= {"put", "patch"}
         if not getattr(cls, "supports_put", True):
             dropped.add("put")
-        if not callable(getattr(cls, "perform_service_destroy", None)):
+        if not callable(getattr(cls, "perform_service_destroy", None)) and cls.destroy is ProjectScopedViewSet.destroy:
             dropped.add("delete")
         if dropped:
             cls.http_method_names = [m for m in cls.http_method_names if m not in dropped]

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core import validators
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
+from django.utils.translation import gettext as _
 from rest_framework import relations, serializers
 
 BIGINT = (-(2**63), 2**63 - 1)
@@ -123,12 +124,38 @@ def _scoped_model(model):
     return model is get_user_model() or _project_path(model) is not None
 
 
+class YearRangeValidator:
+    """Dates and times a bank's project can mean (a year-309 go-live has no RFC 3339 offset either)."""
+
+    low, high = 1900, 2999
+
+    def __call__(self, value):
+        if not self.low <= value.year <= self.high:
+            raise serializers.ValidationError(_("Enter a date between the years %(low)d and %(high)d.")
+                                              % {"low": self.low, "high": self.high})
+
+
+def _describe_read_only(field, model_field):
+    # DRF drops allow_blank/allow_null from fields named in Meta.read_only_fields; the schema
+    # must still say that "" (a blank choice) or null can come back.
+    if model_field is None:
+        return
+    if isinstance(field, serializers.ChoiceField) and model_field.blank:
+        field.allow_blank = True
+    if model_field.null:
+        field.allow_null = True
+
+
 def tighten(serializer, fields):
     model = getattr(getattr(serializer, "Meta", None), "model", None)
-    for field in fields.values():
+    for name, field in fields.items():
+        # Fields are bound (and get their `source`) after get_fields: fall back to the name.
+        model_field = _model_field(model, field.source or name)
         if field.read_only:
+            _describe_read_only(field, model_field)
             continue
-        model_field = _model_field(model, field.source)
+        if isinstance(field, (serializers.DateTimeField, serializers.DateField)):
+            field.validators.append(YearRangeValidator())
         if isinstance(field, serializers.IntegerField):
             _bound_integer(field, model_field)
         elif isinstance(field, serializers.CharField):
@@ -138,12 +165,14 @@ def tighten(serializer, fields):
 
 
 def install():
-    original = serializers.Serializer.get_fields
-    if getattr(original, "_liftoff", False):
-        return
+    # ModelSerializer builds its fields without calling Serializer.get_fields: wrap both.
+    for cls in (serializers.Serializer, serializers.ModelSerializer):
+        original = cls.__dict__["get_fields"]
+        if getattr(original, "_liftoff", False):
+            continue
 
-    def get_fields(self):
-        return tighten(self, original(self))
+        def get_fields(self, _original=original):
+            return tighten(self, _original(self))
 
-    get_fields._liftoff = True
-    serializers.Serializer.get_fields = get_fields
+        get_fields._liftoff = True
+        cls.get_fields = get_fields
