@@ -23,3 +23,14 @@ class LoginView(auth_views.LoginView):
         if login_blocked(request):
             return lockout_response(request)
         return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change; every API token of the person is revoked with the old password."""
+
+    def form_valid(self, form):
+        from .services import api_tokens_revoke_for_user
+
+        response = super().form_valid(form)
+        api_tokens_revoke_for_user(user=form.user)
+        return response
