@@ -383,7 +383,7 @@ class SecurityFindingViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.Li
         return self._answer(call(services.finding_decline_acceptance, actor=request.user, finding=finding,
                                  **serializer.validated_data))
 
-    @extend_schema(request=FindingToDefectSerializer, responses=DefectSerializer)
+    @extend_schema(request=FindingToDefectSerializer, responses={201: DefectSerializer, 200: DefectSerializer})
     @action(detail=True, methods=["post"], url_path="to-defect")
     def to_defect(self, request, pk=None):
         """File a security defect from the finding (once)."""

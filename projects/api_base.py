@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -54,6 +55,10 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": _("The request body is too large.")},
                         status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, IntegrityError):
+        # A constraint the service did not check first (two requests racing): a conflict, never a 500.
+        return Response({"detail": _("This conflicts with an existing record; reload and try again.")},
+                        status=status.HTTP_409_CONFLICT)
     if isinstance(exc, SuspiciousOperation):  # too many fields, a malformed multipart body...
         return Response({"detail": _("The request could not be read: %(why)s") % {"why": exc}},
                         status=status.HTTP_400_BAD_REQUEST)
@@ -114,6 +119,7 @@ ERRORS_AUTH = {400: _error("Bad input: `detail` and the field's name say what to
 ERRORS = {**ERRORS_AUTH, 403: _error("A member of the project without the role for this."),
           404: _error("No such object, or not in one of your projects (the same answer)."),
           405: _error("The resource does not support this method."),
+          409: _error("Conflicts with an existing record (e.g. two requests at once)."),
           413: _error("The request body is over the limit.")}
 
 

@@ -7,7 +7,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 
 from .api_base import ERRORS
 
-BODY_METHODS = {"POST", "PUT", "PATCH"}
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def _paginates(view) -> bool:
@@ -31,7 +31,7 @@ class AutoSchema(SpectacularAutoSchema):
         responses = super()._get_response_bodies(direction)
         codes = [400, 401, 403, 404, 429]
         if self.method in BODY_METHODS:
-            codes.append(413)
+            codes += [409, 413]
         for code in codes:
             if str(code) not in responses:
                 responses[str(code)] = self._get_response_for_code(ERRORS[code], str(code), direction=direction)
