@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .admin_base import HistoryAdmin
-from .models import Department, FeedToken, Membership, Milestone, OnCallShift, Project, Responsibility
+from .models import ApiToken, Department, FeedToken, Membership, Milestone, OnCallShift, Project, Responsibility
 
 
 class MembershipInline(admin.TabularInline):
@@ -67,4 +68,32 @@ class FeedTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "created_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens: looked at and revoked here, never issued or edited (only a digest is stored)."""
+
+    list_display = ["prefix", "user", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "prefix"]
+    list_select_related = ["user"]
+    fields = readonly_fields = ["user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        from .services import api_token_revoke
+
+        for token in queryset:
+            api_token_revoke(token=token)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -98,3 +98,16 @@ def test_defect_status_is_not_editable_in_the_admin(rf, project, users):
     request = rf.get("/")
     request.user = UserFactory.build(is_staff=True, is_superuser=True)
     assert "status" in admin.site._registry[Defect].get_readonly_fields(request, defect)
+
+
+def test_api_tokens_are_revoked_in_the_admin_never_edited(superuser_client):
+    from projects.models import ApiToken
+    from projects.services import api_token_issue
+
+    token, _key = api_token_issue(user=UserFactory())
+    changelist = reverse("admin:projects_apitoken_changelist")
+    assert superuser_client.get(changelist).status_code == 200
+    assert superuser_client.post(reverse("admin:projects_apitoken_add"), {}).status_code == 403
+    superuser_client.post(changelist, {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is not None and ApiToken.objects.count() == 1
