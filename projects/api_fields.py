@@ -5,15 +5,14 @@ may not see: one rule for every serializer of every app, installed once (project
   `integer` for an IntegerField, `bigint` for ids and everything else): 10¹² seats is a 400
   that names the field, not a 500 from the database.
 - A writable string without a `max_length` gets its model column's.
-- A primary-key relation (single or many) only finds objects of the caller's projects (and people
-  who share a project with the caller): an id of another project's object is "does not exist",
+- A primary-key relation (single or many) only finds objects of the caller's projects: an id of
+  another project's object is "does not exist",
   exactly like an id that was never used, so the API cannot be used to learn what exists.
 
 DRF has no setting for a serializer base class, so this wraps `Serializer.get_fields` (the one
 place every serializer builds its fields) rather than asking every app to inherit from a new base.
 """
 
-from django.contrib.auth import get_user_model
 from django.core import validators
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
@@ -83,10 +82,7 @@ def _project_path(model):
 
 def visible_queryset(queryset, user):
     """`queryset` cut to what `user` may see; None when the model is not project-scoped."""
-    model = queryset.model
-    if model is get_user_model():
-        return queryset.filter(memberships__project__memberships__user=user).distinct()
-    path = _project_path(model)
+    path = _project_path(queryset.model)
     if path is None:
         return None
     return queryset.filter(**{path: user}).distinct()
@@ -121,7 +117,9 @@ _VISIBLE = {}
 
 
 def _scoped_model(model):
-    return model is get_user_model() or _project_path(model) is not None
+    # People are not project objects: the bank's directory is shared (members are added by id), and
+    # the services say "not a member of this project" without naming any other project.
+    return _project_path(model) is not None
 
 
 class YearRangeValidator:
