@@ -145,3 +145,18 @@ def test_the_milestone_date_filter_is_not_an_oracle_either(api, outsider, projec
     Milestone.objects.create(project=project, name="Go-live", planned_date=date(2027, 1, 1))
     api.force_authenticate(outsider)
     assert api.get("/api/v1/milestones/", {"project": project.pk}).status_code == 404
+
+
+def _list_routes():
+    from config.api import router
+
+    return sorted(prefix for prefix, viewset, _ in router.registry if hasattr(viewset, "list"))
+
+
+@pytest.mark.parametrize("prefix", _list_routes())
+def test_every_list_answers_the_same_for_a_missing_and_an_invisible_project(api, outsider, project, prefix):
+    api.force_authenticate(outsider)
+    invisible = api.get(f"/api/v1/{prefix}/", {"project": project.pk})
+    missing = api.get(f"/api/v1/{prefix}/", {"project": 999999})
+    assert invisible.status_code == missing.status_code, prefix
+    assert invisible.json() == missing.json(), prefix
