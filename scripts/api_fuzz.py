@@ -55,7 +55,12 @@ def database_url(tmp):
     return urlunsplit(parts._replace(path="/" + name))
 
 
+def _stop(signum, frame):
+    raise SystemExit(128 + signum)  # run the `finally` below: never leave the server behind
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop)
     tmp = tempfile.mkdtemp(prefix="liftoff-fuzz-")
     env = {**os.environ, "LOG_LEVEL": "ERROR", "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1", "LOCMEM_CACHE": "1",
            "DATABASE_URL": database_url(tmp), "MEDIA_ROOT": f"{tmp}/media", "CONN_MAX_AGE": "0",
