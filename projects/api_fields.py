@@ -137,6 +137,10 @@ def _describe_read_only(field, model_field):
     # DRF drops allow_blank/allow_null from fields named in Meta.read_only_fields; the schema
     # must still say that "" (a blank choice) or null can come back.
     if model_field is None:
+        # A computed number or time (a property, an annotation) is null when there is nothing to compute.
+        if isinstance(field, (serializers.IntegerField, serializers.FloatField, serializers.DecimalField,
+                              serializers.DateTimeField, serializers.DateField, serializers.DurationField)):
+            field.allow_null = True
         return
     if isinstance(field, serializers.ChoiceField) and model_field.blank:
         field.allow_blank = True
