@@ -8,7 +8,17 @@ from django.conf import settings
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """Object ids are numbers: `/test-cases/abc/` does not match a route (a JSON 404, never a 500).
+    A viewset keyed otherwise sets `lookup_value_regex`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._default_value_pattern = "[0-9]+"
+
+
+router = Router()
 extra = []
 for app in settings.LIFTOFF_APPS:
     if find_spec(f"{app}.api_urls") is None:

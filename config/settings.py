@@ -421,3 +421,34 @@ SENDFILE_X_ACCEL = env.bool("SENDFILE_X_ACCEL", default=False)
 SENDFILE_X_ACCEL_PREFIX = env.str("SENDFILE_X_ACCEL_PREFIX", default="/protected-media/")
 
 # --- end Production (issue 15) -----------------------------------------------------------------
+
+# --- Security hardening (issue 16; README "Security") -----------------------------------------
+# How many proxies of ours stand in front of the app (nginx = 1). X-Forwarded-For is believed only
+# that far (projects.security.client_ip), for DRF throttles and django-axes alike.
+LIFTOFF_TRUSTED_PROXIES = env.int("LIFTOFF_TRUSTED_PROXIES", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = LIFTOFF_TRUSTED_PROXIES
+AXES_CLIENT_IP_CALLABLE = "projects.security.client_ip"
+AXES_USERNAME_CALLABLE = "projects.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "projects.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Failed log-ins per address (any usernames) within AXES_COOLOFF_HOURS before it is refused.
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=30)
+# simple-history: the history of every object is evidence; nobody reverts it (projects.admin_base).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+# Imports (runbook sheets, JUnit, scans): refused over these limits with a message saying so.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
+# API tokens (projects.models.ApiToken): expire, rotate, revocable; a password change ends them.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=7 * 24)
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    # Token first: its WWW-Authenticate header makes unauthenticated requests a 401, not a 403.
+    "projects.authentication.ApiTokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "projects.schema.AutoSchema"  # documents the 4xx answers
+# ?project=<id>: the same 404 for a project that does not exist and one the caller cannot see.
+REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["projects.api_base.ProjectFilterBackend",
+                                             *REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"][1:]]
+# Every answer under /api/ is JSON, whatever the status; bodies over the limit are a 413 there.
+MIDDLEWARE.insert(1, "projects.middleware.ApiJsonErrorsMiddleware")
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=DATA_UPLOAD_MAX_MEMORY_SIZE)

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from projects.admin_base import AppendOnlyAdmin, HistoryAdmin
 
 from .models import (
     Defect,
@@ -18,28 +19,28 @@ from .models import (
 
 
 @admin.register(TestCycle)
-class TestCycleAdmin(SimpleHistoryAdmin):
+class TestCycleAdmin(HistoryAdmin):
     list_display = ["name", "project", "kind", "scope", "planned_start", "planned_end", "status"]
     list_filter = ["project", "kind", "status", "scope"]
     search_fields = ["name"]
 
 
 @admin.register(TestCase)
-class TestCaseAdmin(SimpleHistoryAdmin):
+class TestCaseAdmin(HistoryAdmin):
     list_display = ["code", "title", "project", "kind", "active", "automation_key"]
     list_filter = ["project", "kind", "active"]
     search_fields = ["code", "title", "automation_key"]
 
 
 @admin.register(TestResult)
-class TestResultAdmin(SimpleHistoryAdmin):
+class TestResultAdmin(HistoryAdmin):
     list_display = ["case", "cycle", "status", "executed_by", "executed_at"]
     list_filter = ["status", "cycle__project"]
     list_select_related = ["case", "cycle", "executed_by"]
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(SimpleHistoryAdmin):
+class SlaPolicyAdmin(HistoryAdmin):
     list_display = ["project", "severity", "triage_hours", "fix_hours"]
     list_filter = ["project"]
 
@@ -50,35 +51,37 @@ class CommentInline(admin.TabularInline):
 
 
 @admin.register(Defect)
-class DefectAdmin(SimpleHistoryAdmin):
+class DefectAdmin(HistoryAdmin):
     list_display = ["number", "title", "project", "severity", "category", "status", "assignee", "created_at"]
     list_filter = ["project", "status", "severity", "category", "found_in"]
     search_fields = ["title", "steps", "actual_result"]
     list_select_related = ["project", "assignee"]
     raw_id_fields = ["duplicate_of", "test_result", "cycle", "requirement"]
+    # The workflow goes through defect_transition (which writes the DefectTransition row), never here.
+    readonly_fields = ["number", "status", "reject_reason", "duplicate_of"]
     inlines = [CommentInline]
 
 
 @admin.register(DefectTransition)
-class DefectTransitionAdmin(SimpleHistoryAdmin):
+class DefectTransitionAdmin(AppendOnlyAdmin):
     list_display = ["defect", "from_status", "to_status", "actor", "at"]
     list_select_related = ["defect", "actor"]
 
 
 @admin.register(DefectComment)
-class DefectCommentAdmin(SimpleHistoryAdmin):
+class DefectCommentAdmin(HistoryAdmin):
     list_display = ["defect", "author", "created_at"]
     list_select_related = ["defect", "author"]
 
 
 @admin.register(DefectAttachment)
-class DefectAttachmentAdmin(SimpleHistoryAdmin):
+class DefectAttachmentAdmin(HistoryAdmin):
     list_display = ["original_name", "defect", "content_type", "size", "uploaded_by", "uploaded_at"]
     list_select_related = ["defect", "uploaded_by"]
 
 
 @admin.register(PerfTarget)
-class PerfTargetAdmin(SimpleHistoryAdmin):
+class PerfTargetAdmin(HistoryAdmin):
     list_display = ["transaction", "project", "p95_ms", "min_tps", "max_error_rate", "requirement"]
     list_filter = ["project"]
     search_fields = ["transaction"]
@@ -96,7 +99,7 @@ class PerfResultInline(admin.TabularInline):
 
 
 @admin.register(PerfRun)
-class PerfRunAdmin(SimpleHistoryAdmin):
+class PerfRunAdmin(HistoryAdmin):
     list_display = ["name", "project", "tool", "cycle", "imported_at", "imported_by"]
     list_filter = ["project", "tool"]
     search_fields = ["name"]
@@ -106,7 +109,7 @@ class PerfRunAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SecurityFinding)
-class SecurityFindingAdmin(SimpleHistoryAdmin):
+class SecurityFindingAdmin(HistoryAdmin):
     """Findings are edited here only in their wording: severity (and so the fix date), CVSS, the workflow and
     risk acceptance (a second person's approval) go through the pages and the API, so they are read-only."""
 

@@ -104,7 +104,8 @@ class DefectViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.ListModelMi
         qs = DefectTransition.objects.filter(defect=defect).select_related("actor")
         return Response(TransitionRecordSerializer(qs, many=True).data)
 
-    @extend_schema(request=CommentSerializer, responses=CommentSerializer(many=True))
+    @extend_schema(methods=["GET"], responses=CommentSerializer(many=True))
+    @extend_schema(methods=["POST"], request=CommentSerializer, responses={201: CommentSerializer})
     @action(detail=True, methods=["get", "post"])
     def comments(self, request, pk=None):
         defect = self.get_object()
@@ -116,7 +117,9 @@ class DefectViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.ListModelMi
                        text=serializer.validated_data["text"])
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=AttachmentSerializer, responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["GET"], responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["POST"], request={"multipart/form-data": AttachmentSerializer},
+                   responses={201: AttachmentSerializer})
     @action(detail=True, methods=["get", "post"])
     def attachments(self, request, pk=None):
         defect = self.get_object()
@@ -380,7 +383,7 @@ class SecurityFindingViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.Li
         return self._answer(call(services.finding_decline_acceptance, actor=request.user, finding=finding,
                                  **serializer.validated_data))
 
-    @extend_schema(request=FindingToDefectSerializer, responses=DefectSerializer)
+    @extend_schema(request=FindingToDefectSerializer, responses={201: DefectSerializer, 200: DefectSerializer})
     @action(detail=True, methods=["post"], url_path="to-defect")
     def to_defect(self, request, pk=None):
         """File a security defect from the finding (once)."""

@@ -15,6 +15,7 @@ from notifications.services import notify
 from projects.access import has_role
 from projects.audit import stamp
 from projects.errors import DomainError
+from projects.imports import check_rows
 from projects.models import Project
 from projects.people import display_name
 
@@ -781,6 +782,7 @@ def junit_import(*, actor, cycle, upload) -> dict:
     if cycle.status == CycleStatus.DONE:
         raise DomainError(_("This cycle is done; reopen it (status running) to import more results."), field="file")
     rows = _parsed(imports.parse_junit, _read_upload(upload))
+    check_rows(len(rows))
     keys = [r.key for r in rows]
     by_key = {c.automation_key: c for c in TestCase.objects.filter(project=project, automation_key__in=keys)}
     kind = cycle.kind if cycle.kind in (CycleKind.FUNCTIONAL, CycleKind.REGRESSION) else CycleKind.FUNCTIONAL
@@ -1201,6 +1203,7 @@ def findings_import(*, actor, project, tool, upload) -> dict:
         raise DomainError(_("Choose the tool that wrote the file: %(tools)s.")
                           % {"tools": ", ".join(imports.FINDING_PARSERS)}, field="tool")
     rows = _parsed(imports.FINDING_PARSERS[tool], _read_upload(upload))
+    check_rows(len(rows))
     _lock_numbering(project)
     known = {f.fingerprint: f for f in SecurityFinding.objects.filter(
         project=project, fingerprint__in=[r.fingerprint for r in rows])}

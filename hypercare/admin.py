@@ -1,13 +1,14 @@
 """Admin of hypercare: staff feedback, daily report subscriptions, lessons learned and actions."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from projects.admin_base import HistoryAdmin
 
 from .models import Complaint, Feedback, HypercareReportSubscription, Lesson, LessonAction, LessonVote
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(SimpleHistoryAdmin):
+class FeedbackAdmin(HistoryAdmin):
     list_display = ["__str__", "project", "category", "submitter", "status", "outcome", "created_at"]
     list_filter = ["project", "category", "status", "outcome"]
     search_fields = ["text", "answer"]
@@ -16,13 +17,13 @@ class FeedbackAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(HypercareReportSubscription)
-class HypercareReportSubscriptionAdmin(SimpleHistoryAdmin):
+class HypercareReportSubscriptionAdmin(HistoryAdmin):
     list_display = ["project", "user", "created_at"]
     list_filter = ["project"]
 
 
 @admin.register(Lesson)
-class LessonAdmin(SimpleHistoryAdmin):
+class LessonAdmin(HistoryAdmin):
     list_display = ["text", "kind", "project", "author", "created_at"]
     list_filter = ["project", "kind"]
     search_fields = ["text"]
@@ -36,7 +37,7 @@ class LessonVoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(LessonAction)
-class LessonActionAdmin(SimpleHistoryAdmin):
+class LessonActionAdmin(HistoryAdmin):
     list_display = ["title", "project", "owner", "due_date", "status"]
     list_filter = ["project", "status"]
     search_fields = ["title"]
@@ -44,7 +45,7 @@ class LessonActionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(SimpleHistoryAdmin):
+class ComplaintAdmin(HistoryAdmin):
     list_display = ["key", "project", "received_at", "channel", "category", "status", "customers_affected", "owner"]
     list_filter = ["status", "channel", "project"]
     list_select_related = ["project", "owner"]

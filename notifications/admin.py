@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
+
+from projects.admin_base import HistoryAdmin
 
 from .models import (
     Alert,
@@ -45,7 +46,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(SimpleHistoryAdmin):
+class NotificationPreferenceAdmin(HistoryAdmin):
     list_display = ["user", "language", "email_enabled", "email_mode", "digest_hour", "quiet_start", "quiet_end"]
     list_filter = ["language", "email_enabled", "email_mode"]
     search_fields = ["user__username"]
@@ -54,14 +55,14 @@ class NotificationPreferenceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReminderSetting)
-class ReminderSettingAdmin(SimpleHistoryAdmin):
+class ReminderSettingAdmin(HistoryAdmin):
     list_display = ["project", "kind", "enabled", "lead_hours"]
     list_filter = ["project", "enabled", "kind"]
     list_select_related = ["project"]
 
 
 @admin.register(Channel)
-class ChannelAdmin(SimpleHistoryAdmin):
+class ChannelAdmin(HistoryAdmin):
     """Chat channels. The secret is set on the channel's page or through the API and never shown."""
 
     list_display = ["name", "project", "kind", "language", "active", "has_secret"]
@@ -111,7 +112,7 @@ class ChannelSendAdmin(admin.ModelAdmin):
 
 
 @admin.register(EscalationPolicy)
-class EscalationPolicyAdmin(SimpleHistoryAdmin):
+class EscalationPolicyAdmin(HistoryAdmin):
     list_display = ["name", "project", "created_at"]
     list_filter = ["project"]
     search_fields = ["name"]
@@ -128,7 +129,7 @@ class AlertEventInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(SimpleHistoryAdmin):
+class AlertAdmin(HistoryAdmin):
     """Alerts are acknowledged and resolved on their page or through the API; here they are looked at."""
 
     list_display = ["title", "project", "severity", "status", "triggered_at", "level", "next_escalation_at",

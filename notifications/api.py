@@ -4,7 +4,7 @@
 
 import django_filters
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -208,6 +208,8 @@ class AlertViewSet(_ProjectListMixin, mixins.ListModelMixin, mixins.RetrieveMode
     def get_object(self):
         return selectors.alert_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
 
+    @extend_schema(responses={201: AlertSerializer, 200: OpenApiResponse(
+        AlertSerializer, description="The same alert was already open: it is returned, not duplicated.")})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,7 +1,18 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry, Department, FeedToken, Membership, Milestone, OnCallShift, Project, Responsibility
+from .admin_base import HistoryAdmin
+from .models import (
+    ApiToken,
+    AuditEntry,
+    Department,
+    FeedToken,
+    Membership,
+    Milestone,
+    OnCallShift,
+    Project,
+    Responsibility,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -11,7 +22,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(HistoryAdmin):
     list_display = ["code", "name", "phase", "go_live_at", "window_start", "window_end"]
     list_filter = ["phase"]
     search_fields = ["code", "name"]
@@ -19,14 +30,14 @@ class ProjectAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(HistoryAdmin):
     list_display = ["name", "project"]
     list_filter = ["project"]
     search_fields = ["name"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
     list_display = ["user", "project", "role", "department", "job_title"]
     list_filter = ["project", "role"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "job_title"]
@@ -35,14 +46,14 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(HistoryAdmin):
     list_display = ["name", "project", "planned_date", "forecast_date", "actual_date", "owner"]
     list_filter = ["project", "phase"]
     list_select_related = ["project", "owner"]
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(SimpleHistoryAdmin):
+class ResponsibilityAdmin(HistoryAdmin):
     list_display = ["area", "user", "raci", "project"]
     list_filter = ["project", "raci"]
     search_fields = ["area"]
@@ -50,7 +61,7 @@ class ResponsibilityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(OnCallShift)
-class OnCallShiftAdmin(SimpleHistoryAdmin):
+class OnCallShiftAdmin(HistoryAdmin):
     list_display = ["user", "tier", "starts_at", "ends_at", "project"]
     list_filter = ["project", "tier"]
     list_select_related = ["project", "user"]
@@ -79,6 +90,25 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["object_repr", "object_id", "actor__username"]
     date_hierarchy = "at"
     list_select_related = ["project", "actor"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens: looked at and revoked here, never issued or edited (only a digest is stored)."""
+
+    list_display = ["prefix", "user", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "prefix"]
+    list_select_related = ["user"]
+    fields = readonly_fields = ["user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        from .services import api_token_revoke
+
+        for token in queryset:
+            api_token_revoke(token=token)
 
     def has_add_permission(self, request):
         return False

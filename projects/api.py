@@ -8,17 +8,23 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.decorators import action, api_view, permission_classes, throttle_classes
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Throttled, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
 from . import selectors, services
-from .api_base import ProjectScopedViewSet, require
+from .api_base import ERRORS_AUTH, ProjectScopedViewSet, call, require
 from .audit import audit_rows
-from .models import Department, Membership, Milestone, OnCallShift, Responsibility
+from .models import ApiToken, Department, Membership, Milestone, OnCallShift, Responsibility
+from .security import LoginFailureThrottle
 from .serializers import (
     AuditEntrySerializer,
     DepartmentSerializer,
@@ -32,24 +38,65 @@ from .serializers import (
 )
 
 
-class TokenThrottle(AnonRateThrottle):
-    scope = "token"
+def _token_response(token, key, code=status.HTTP_200_OK):
+    return Response({"token": key, "expires_at": token.expires_at}, status=code)
 
 
-@extend_schema(request=TokenRequestSerializer, responses=TokenSerializer)
+def _token_of(request):
+    if not isinstance(request.auth, ApiToken):
+        raise ValidationError({"detail": _("Send the token itself: Authorization: Token <key>.")})
+    return request.auth
+
+
+class _CredentialsOnly(BaseAuthentication):
+    """The token endpoint reads no credentials but its own; a wrong password is a 401 (Token realm)."""
+
+    def authenticate(self, request):
+        return None
+
+    def authenticate_header(self, request):
+        return "Token"
+
+
+@extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, **ERRORS_AUTH},
+               auth=[])
 @api_view(["POST"])
+@authentication_classes([_CredentialsOnly])
 @permission_classes([AllowAny])
-@throttle_classes([TokenThrottle])
+@throttle_classes([LoginFailureThrottle])
 def obtain_token(request):
-    """Exchange a username and password for an API token (locked out like the login page)."""
+    """Exchange a username and password for an API token that expires (`expires_at`).
+
+    Failed attempts count against the caller's address (successful ones never do) and lock the
+    username like the login page."""
     serializer = TokenRequestSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     user = authenticate(request._request, username=serializer.validated_data["username"],
                         password=serializer.validated_data["password"])
+    if getattr(request._request, "axes_locked_out", False):
+        raise Throttled(detail=_("Too many failed log-in attempts. Try again later."))
     if user is None or not user.is_active:
         raise AuthenticationFailed(_("Unable to log in with the username and password given."))
-    token, _created = Token.objects.get_or_create(user=user)
-    return Response({"token": token.key})
+    token, key = services.api_token_issue(user=user)
+    return _token_response(token, key)
+
+
+@extend_schema(request=None, responses={200: TokenSerializer, **ERRORS_AUTH})
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def rotate_token(request):
+    """Revoke the token this request carries and return a fresh one."""
+    token, key = call(services.api_token_rotate, token=_token_of(request))
+    return _token_response(token, key)
+
+
+@extend_schema(request=None, responses={204: None, **ERRORS_AUTH})
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def revoke_token(request):
+    """Revoke the token this request carries; it answers 401 from now on."""
+    services.api_token_revoke(token=_token_of(request))
+    return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

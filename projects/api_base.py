@@ -1,10 +1,14 @@
 """Shared DRF plumbing: pagination, the error format, and permission helpers."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import pagination, status
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import pagination, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -48,6 +52,16 @@ def exception_handler(exc, context):
     """Every error is JSON with a human `detail`; field errors also sit under the field's name."""
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": _("The request body is too large.")},
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, IntegrityError):
+        # A constraint the service did not check first (two requests racing): a conflict, never a 500.
+        return Response({"detail": _("This conflicts with an existing record; reload and try again.")},
+                        status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, SuspiciousOperation):  # too many fields, a malformed multipart body...
+        return Response({"detail": _("The request could not be read: %(why)s") % {"why": exc}},
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     elif isinstance(exc, DjangoPermissionDenied):
@@ -88,6 +102,27 @@ def require(user, rule, obj):
         raise DjangoPermissionDenied(_("You do not have permission to do this in this project."))
 
 
+class ErrorSerializer(serializers.Serializer):
+    """Every 4xx/5xx answer under /api/: a sentence for a person; field errors under the field's name."""
+
+    detail = serializers.CharField()
+
+
+def _error(description):
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+# The error answers documented on every operation (projects.schema adds them); views may add more.
+ERRORS_AUTH = {400: _error("Bad input: `detail` and the field's name say what to change."),
+               401: _error("Not logged in, or the token is invalid, expired or revoked."),
+               429: _error("Too many requests or failed log-ins; see Retry-After.")}
+ERRORS = {**ERRORS_AUTH, 403: _error("A member of the project without the role for this."),
+          404: _error("No such object, or not in one of your projects (the same answer)."),
+          405: _error("The resource does not support this method."),
+          409: _error("Conflicts with an existing record (e.g. two requests at once)."),
+          413: _error("The request body is over the limit.")}
+
+
 class ProjectScopedViewSet:
     """Mixin for viewsets of objects that belong to a project.
 
@@ -98,6 +133,20 @@ class ProjectScopedViewSet:
     """
 
     rule = "projects.manage"
+
+    def __init_subclass__(cls, **kwargs):
+        # Only the methods a resource supports are routed (and documented): the rest is a 405,
+        # never a 500 from a missing perform_service_* hook.
+        super().__init_subclass__(**kwargs)
+        dropped = set()
+        if not callable(getattr(cls, "perform_service_update", None)) and cls.update is ProjectScopedViewSet.update:
+            dropped |= {"put", "patch"}
+        if not getattr(cls, "supports_put", True):
+            dropped.add("put")
+        if not callable(getattr(cls, "perform_service_destroy", None)) and cls.destroy is ProjectScopedViewSet.destroy:
+            dropped.add("delete")
+        if dropped:
+            cls.http_method_names = [m for m in cls.http_method_names if m not in dropped]
 
     def project_from_request(self):
         from .selectors import project_get_for_user
@@ -134,6 +183,19 @@ class ProjectScopedViewSet:
         require(request.user, self.rule, instance)
         self.perform_service_destroy(instance=instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProjectFilterBackend(DjangoFilterBackend):
+    """`?project=<id>`: a project that does not exist and one the caller is not a member of get the
+    same 404, on every list (the filters' own choice check would tell them apart)."""
+
+    def filter_queryset(self, request, queryset, view):
+        raw = request.query_params.get("project")
+        if raw not in (None, "") and request.user.is_authenticated:
+            from .selectors import project_get_for_user
+
+            project_get_for_user(user=request.user, pk=raw)
+        return super().filter_queryset(request, queryset, view)
 
 
 class ProjectFilterMixin:

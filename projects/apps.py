@@ -8,6 +8,7 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.contrib.auth.signals import user_login_failed
         from simple_history.signals import post_create_historical_record
 
         from . import (
@@ -15,6 +16,12 @@ class ProjectsConfig(AppConfig):
             calendar,  # noqa: F401  registers the rota and milestone calendar feeds
             hooks,
         )
+        from .api_fields import install
+        from .security import record_login_failure
+
+        install()  # serializer bounds and visible-only relations for every app (projects.api_fields)
+
+        user_login_failed.connect(record_login_failure, dispatch_uid="liftoff-login-failure-per-ip")
 
         post_create_historical_record.connect(audit.record, dispatch_uid="projects-audit-log")
 

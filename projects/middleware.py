@@ -40,3 +40,40 @@ class VaryOnHtmxMiddleware:
         response = self.get_response(request)
         patch_vary_headers(response, ("HX-Request",))
         return response
+
+
+class ApiJsonErrorsMiddleware:
+    """Everything under /api/ answers JSON, whatever produced the error: an unknown route (Django's
+    404), a method the resolver refuses, CSRF, the axes lock-out, a server error. A body over
+    API_MAX_BODY_BYTES is refused with a 413 before it is read. DRF's own errors are JSON already
+    (projects.api_base.exception_handler); this is the net under everything else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        from django.http import JsonResponse
+        from django.utils.translation import gettext as _
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.API_MAX_BODY_BYTES:
+            return JsonResponse({"detail": _("The request body is too large (at most %(mb)s MB).")
+                                 % {"mb": round(settings.API_MAX_BODY_BYTES / 1048576, 1)}}, status=413)
+        response = self.get_response(request)
+        if response.status_code < 400 or "json" in response.get("Content-Type", ""):
+            return response
+        messages = {404: _("Not found."), 405: _("This method is not allowed here."),
+                    403: _("You do not have permission to do this."), 413: _("The request body is too large."),
+                    429: _("Too many requests. Try again later.")}
+        detail = messages.get(response.status_code) or (
+            _("Server error. It has been logged.") if response.status_code >= 500 else _("Bad request."))
+        json_response = JsonResponse({"detail": str(detail)}, status=response.status_code)
+        for header in ("Retry-After", "Allow", "WWW-Authenticate"):
+            if header in response:
+                json_response[header] = response[header]
+        return json_response

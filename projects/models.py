@@ -245,3 +245,28 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.model} {self.object_id} {self.action}"
+class ApiToken(models.Model):
+    """A credential for the REST API (`Authorization: Token <key>`).
+
+    Only a SHA-256 digest of the key is kept (the key is shown once, when issued). A token expires
+    `API_TOKEN_TTL_HOURS` after it was issued, is revoked by `POST /api/v1/auth/token/revoke/` or
+    by rotation, and stops working when its owner's password changes (`password_hash` is the
+    session hash of the password it was issued under)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    prefix = models.CharField(_("prefix"), max_length=8, help_text=_("The first characters of the key, to tell "
+                                                                     "tokens apart."))
+    password_hash = models.CharField(max_length=128, editable=False)
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"

@@ -28,12 +28,5 @@ def external_link_ok(value):
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-UNSAFE_CELL_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """A spreadsheet cell that is never run as a formula: text starting with = + - @, tab or CR gets
-    a leading apostrophe (numbers and dates are left alone). Every CSV and Excel export uses it."""
-    if isinstance(value, str) and value.startswith(UNSAFE_CELL_START):
-        return "'" + value
-    return value
+# Spreadsheet cells: one neutraliser for every export (projects.exports), kept importable from here.
+from .exports import safe_cell  # noqa: E402, F401

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from .audit import stamp
 from .errors import DomainError, check_fields
 from .models import (
+    ApiToken,
     Department,
     FeedToken,
     Membership,
@@ -287,3 +288,64 @@ def feed_token_regenerate(*, user) -> FeedToken:
         token.token = secrets.token_urlsafe(32)
         token.save(update_fields=["token"])
     return token
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+def _token_digest(key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(*, user) -> tuple[ApiToken, str]:
+    """A new token for `user`: (the row, the key to hand over once). Expires after API_TOKEN_TTL_HOURS."""
+    import secrets
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, digest=_token_digest(key), prefix=key[:8], password_hash=user.get_session_auth_hash(),
+        expires_at=timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS))
+    return token, key
+
+
+def api_token_find(*, key: str):
+    """The live token for `key` (not revoked, not expired, owner active, password unchanged) or None."""
+    from django.utils import timezone
+    from django.utils.crypto import constant_time_compare
+
+    token = ApiToken.objects.select_related("user").filter(digest=_token_digest(key)).first()
+    if token is None or token.revoked_at is not None or token.expires_at <= timezone.now():
+        return None
+    if not token.user.is_active or not constant_time_compare(token.password_hash, token.user.get_session_auth_hash()):
+        return None
+    return token
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> None:
+    from django.utils import timezone
+
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def api_token_rotate(*, token: ApiToken) -> tuple[ApiToken, str]:
+    """Revoke `token` and issue its owner a fresh one (a long-running integration renews itself)."""
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is not None:
+        raise DomainError(_("This token was already revoked."), code="permission")
+    api_token_revoke(token=locked)
+    return api_token_issue(user=locked.user)
+
+
+def api_tokens_revoke_for_user(*, user) -> int:
+    """Revoke every live token of `user` (a password change, a departure)."""
+    from django.utils import timezone
+
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())

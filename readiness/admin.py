@@ -2,7 +2,8 @@
 the evidence is frozen and a sign-off or a final decision never changes, here or anywhere."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from projects.admin_base import AppendOnlyAdmin, AppendOnlyModelAdmin, HistoryAdmin
 
 from .models import (
     GoNoGoDecision,
@@ -35,7 +36,7 @@ class SignOffInline(admin.TabularInline):
 
 
 @admin.register(GoNoGoDecision)
-class GoNoGoDecisionAdmin(SimpleHistoryAdmin):
+class GoNoGoDecisionAdmin(AppendOnlyAdmin):
     """Read-only: the evidence is frozen and a final decision may never be edited, here or anywhere."""
 
     list_display = ["title", "project", "meeting_at", "status", "final_verdict", "score", "ready"]
@@ -43,47 +44,23 @@ class GoNoGoDecisionAdmin(SimpleHistoryAdmin):
     list_select_related = ["project"]
     inlines = [SignOffInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # view only: no edit and no history "revert" of a decision or a signature
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(GoNoGoSignOff)
-class GoNoGoSignOffAdmin(SimpleHistoryAdmin):
+class GoNoGoSignOffAdmin(AppendOnlyAdmin):
     list_display = ["decision", "role", "user", "verdict", "signed_at"]
     list_filter = ["verdict", "role"]
     list_select_related = ["decision", "user"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # view only: no edit and no history "revert" of a decision or a signature
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SignatureFailure)
-class SignatureFailureAdmin(admin.ModelAdmin):
+class SignatureFailureAdmin(AppendOnlyModelAdmin):
     list_display = ["user", "decision", "attempted_at"]
     list_select_related = ["user", "decision"]
     readonly_fields = ["user", "decision", "attempted_at"]
 
 
 @admin.register(Risk)
-class RiskAdmin(SimpleHistoryAdmin):
+class RiskAdmin(HistoryAdmin):
     """The register, searchable, with its history, for auditors. View-only: risks are entered, edited
     and moved on the register page or the API, where the owner rules and the score are kept."""
 
@@ -124,7 +101,7 @@ class MeetingActionInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(HistoryAdmin):
     """Minutes, searchable, with their history. View-only: meetings are minuted on the meetings page
     or the API (attendees must be members, one stand-up a day)."""
 
@@ -146,7 +123,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(MeetingAction)
-class MeetingActionAdmin(SimpleHistoryAdmin):
+class MeetingActionAdmin(HistoryAdmin):
     list_display = ["text", "project", "owner", "due", "status"]
     list_filter = ["project", "status"]
     search_fields = ["text"]

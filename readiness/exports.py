@@ -6,6 +6,7 @@ from io import BytesIO, StringIO
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from projects.exports import sheet_append, workbook_bytes
 from projects.safety import safe_cell
 
 from .selectors import evidence_blockers
@@ -20,12 +21,12 @@ def blockers_xlsx(decision, *, request=None) -> bytes:
     ws = wb.active
     ws.title = _("Blockers")[:31]
     bold = Font(bold=True)
-    ws.append([decision.project.name])
-    ws.append([decision.title, decision.meeting_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M")])
-    ws.append([_("Score"), decision.score, _("Ready"), _("Yes") if decision.ready else _("No")])
+    sheet_append(ws, [decision.project.name])
+    sheet_append(ws, [decision.title, decision.meeting_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M")])
+    sheet_append(ws, [_("Score"), decision.score, _("Ready"), _("Yes") if decision.ready else _("No")])
     ws.append([])
     header = [_("Criterion"), _("Area"), _("Value"), _("Target"), _("Mandatory"), _("Weight"), _("Why"), _("Link")]
-    ws.append(header)
+    sheet_append(ws, header)
     for cell in ws[ws.max_row]:
         cell.font = bold
     ws["A1"].font = Font(bold=True, size=14)
@@ -33,13 +34,11 @@ def blockers_xlsx(decision, *, request=None) -> bytes:
         url = c.get("url") or ""
         if url and request is not None:
             url = request.build_absolute_uri(url)
-        ws.append([c["display_label"], c.get("area", ""), c.get("display") or c["value"], c["target"],
+        sheet_append(ws, [c["display_label"], c.get("area", ""), c.get("display") or c["value"], c["target"],
                    _("Yes") if c.get("mandatory") else _("No"), c.get("weight", 1), c.get("explanation", ""), url])
     for column, width in zip("ABCDEFGH", [44, 14, 12, 10, 11, 8, 60, 50], strict=True):
         ws.column_dimensions[column].width = width
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def gonogo_pdf(decision, *, rows, evidence_rows, blockers, recorded_in="", printed_at=None) -> bytes:

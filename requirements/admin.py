@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from projects.admin_base import AppendOnlyAdmin, HistoryAdmin
 
 from .models import (
     Answer,
@@ -15,26 +16,13 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    """Decisions and version snapshots are records: nobody edits or deletes them, not even in the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class QuestionInline(admin.TabularInline):
     model = Question
     extra = 0
 
 
 @admin.register(Survey)
-class SurveyAdmin(SimpleHistoryAdmin):
+class SurveyAdmin(HistoryAdmin):
     list_display = ["title", "project", "method", "status", "due_date", "owner"]
     list_filter = ["project", "method", "status"]
     search_fields = ["title"]
@@ -43,7 +31,7 @@ class SurveyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(SimpleHistoryAdmin):
+class QuestionAdmin(HistoryAdmin):
     list_display = ["text", "survey", "kind", "required", "order"]
     list_filter = ["kind"]
     list_select_related = ["survey"]
@@ -55,7 +43,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(SimpleHistoryAdmin):
+class SurveyResponseAdmin(HistoryAdmin):
     list_display = ["survey", "respondent", "department", "submitted_at"]
     list_filter = ["survey"]
     list_select_related = ["survey", "respondent", "department"]
@@ -63,19 +51,19 @@ class SurveyResponseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(SimpleHistoryAdmin):
+class AnswerAdmin(HistoryAdmin):
     list_display = ["question", "response", "text", "scale"]
     list_select_related = ["question", "response"]
 
 
 @admin.register(Interview)
-class InterviewAdmin(SimpleHistoryAdmin):
+class InterviewAdmin(HistoryAdmin):
     list_display = ["held_on", "interviewees", "survey", "department", "interviewer"]
     list_select_related = ["survey", "department", "interviewer"]
 
 
 @admin.register(Requirement)
-class RequirementAdmin(SimpleHistoryAdmin):
+class RequirementAdmin(HistoryAdmin):
     list_display = ["code", "title", "project", "department", "priority", "status", "version", "author"]
     list_filter = ["project", "status", "priority"]
     search_fields = ["code", "title"]
@@ -84,25 +72,25 @@ class RequirementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RequirementVersion)
-class RequirementVersionAdmin(ReadOnlyAdmin):
+class RequirementVersionAdmin(AppendOnlyAdmin):
     list_display = ["requirement", "number", "title", "created_by", "created_at"]
     list_select_related = ["requirement", "created_by"]
 
 
 @admin.register(RequirementReview)
-class RequirementReviewAdmin(ReadOnlyAdmin):
+class RequirementReviewAdmin(AppendOnlyAdmin):
     list_display = ["requirement", "version", "decision", "reviewer", "decided_at"]
     list_filter = ["decision"]
     list_select_related = ["requirement", "reviewer"]
 
 
 @admin.register(RequirementConflict)
-class RequirementConflictAdmin(SimpleHistoryAdmin):
+class RequirementConflictAdmin(HistoryAdmin):
     list_display = ["first", "second", "status", "project", "created_at"]
     list_filter = ["project", "status"]
     list_select_related = ["first", "second", "project"]
 
 
 @admin.register(RequirementSequence)
-class RequirementSequenceAdmin(ReadOnlyAdmin):
+class RequirementSequenceAdmin(AppendOnlyAdmin):
     list_display = ["project", "last_number"]

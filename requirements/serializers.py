@@ -40,10 +40,14 @@ class RequirementReviewSerializer(serializers.ModelSerializer):
 
 
 class RequirementSerializer(serializers.ModelSerializer):
+    def get_open_conflicts(self, obj) -> int | None:
+        return getattr(obj, "open_conflicts", None)
+
     priority = PriorityField(choices=Priority.choices, required=False, default=Priority.SHOULD)
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False,
                                                     allow_null=True)
-    open_conflicts = serializers.IntegerField(read_only=True, required=False)
+    # Annotated by the list selector; null where the object was not loaded through it.
+    open_conflicts = serializers.SerializerMethodField()
 
     class Meta:
         model = Requirement
@@ -102,7 +106,10 @@ class SurveySerializer(serializers.ModelSerializer):
     method = serializers.ChoiceField(choices=SurveyMethod.choices, default=SurveyMethod.QUESTIONNAIRE)
     departments = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), many=True, required=False)
     questions = QuestionSerializer(many=True, read_only=True)
-    response_count = serializers.IntegerField(read_only=True, required=False)
+    response_count = serializers.SerializerMethodField()
+
+    def get_response_count(self, obj) -> int | None:
+        return getattr(obj, "response_count", None)
 
     class Meta:
         model = Survey

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from projects.admin_base import AppendOnlyModelAdmin, HistoryAdmin
 
 from .models import (
     ContingencyPlan,
@@ -18,7 +19,7 @@ from .models import (
 
 
 @admin.register(WorkItem)
-class WorkItemAdmin(SimpleHistoryAdmin):
+class WorkItemAdmin(HistoryAdmin):
     list_display = ["title", "project", "phase", "owner", "due_at", "status"]
     list_filter = ["project", "phase", "status"]
     search_fields = ["title"]
@@ -33,14 +34,14 @@ class StepInline(admin.TabularInline):
 
 
 @admin.register(Runbook)
-class RunbookAdmin(SimpleHistoryAdmin):
+class RunbookAdmin(HistoryAdmin):
     list_display = ["name", "project", "kind"]
     list_filter = ["project", "kind"]
     inlines = [StepInline]
 
 
 @admin.register(Step)
-class StepAdmin(SimpleHistoryAdmin):
+class StepAdmin(HistoryAdmin):
     list_display = ["title", "runbook", "order", "category", "owner", "planned_minutes"]
     list_filter = ["runbook__project", "category"]
     search_fields = ["title"]
@@ -49,33 +50,38 @@ class StepAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Run)
-class RunAdmin(SimpleHistoryAdmin):
+class RunAdmin(HistoryAdmin):
     list_display = ["__str__", "project", "kind", "number", "status", "planned_start", "finished_at"]
     list_filter = ["project", "kind", "status"]
 
 
 @admin.register(RunStep)
-class RunStepAdmin(SimpleHistoryAdmin):
+class RunStepAdmin(HistoryAdmin):
     list_display = ["title", "run", "status", "owner", "actual_start", "actual_end"]
     list_filter = ["status", "run__project"]
-    raw_id_fields = ["owner", "started_by", "finished_by", "run"]
+    raw_id_fields = ["owner", "run"]
+    # Who ran a step and the checkpoint's go/no-go are records of the run.
+    readonly_fields = ["status", "started_by", "finished_by", "decision"]
 
 
 @admin.register(MigrationCheck)
-class MigrationCheckAdmin(SimpleHistoryAdmin):
+class MigrationCheckAdmin(HistoryAdmin):
     list_display = ["entity", "run", "source_count", "target_count", "source_total", "target_total", "status"]
     list_filter = ["project", "status"]
     raw_id_fields = ["run", "checked_by", "backup_confirmed_by", "restore_tested_by"]
 
 
 @admin.register(ContingencyPlan)
-class ContingencyPlanAdmin(SimpleHistoryAdmin):
+class ContingencyPlanAdmin(HistoryAdmin):
     list_display = ["project", "status", "decision_owner", "point_of_no_return_at"]
-    raw_id_fields = ["decision_owner", "manager_approved_by", "business_approved_by"]
+    raw_id_fields = ["decision_owner", "rollback_runbook"]
+    # Approvals go through the services (two people, the plan frozen after); never typed in here.
+    readonly_fields = ["status", "manager_approved_by", "manager_approved_at", "business_approved_by",
+                       "business_approved_at"]
 
 
 @admin.register(CutoverIssue)
-class CutoverIssueAdmin(SimpleHistoryAdmin):
+class CutoverIssueAdmin(HistoryAdmin):
     """Issues are filed and moved on from the board or the API (the transitions are view-only here)."""
 
     list_display = ["number", "title", "run", "severity", "status", "owner", "opened_at", "resolved_at"]
@@ -87,24 +93,17 @@ class CutoverIssueAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(admin.ModelAdmin):
-    """The war-room timeline is append-only: looked at here, never edited."""
+class TimelineEventAdmin(AppendOnlyModelAdmin):
+    """The war-room timeline is append-only: looked at here, never edited or deleted."""
 
     list_display = ["at", "run", "kind", "actor", "text"]
     list_filter = ["kind", "run__project"]
     search_fields = ["text"]
     list_select_related = ["run", "run__runbook", "actor"]
-    readonly_fields = ["run", "at", "kind", "run_step", "issue", "actor", "text"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ContingencyScenario)
-class ContingencyScenarioAdmin(SimpleHistoryAdmin):
+class ContingencyScenarioAdmin(HistoryAdmin):
     list_display = ["trigger", "project", "owner", "rollback_runbook"]
     list_filter = ["project"]
     search_fields = ["trigger", "response"]
@@ -112,14 +111,14 @@ class ContingencyScenarioAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Drill)
-class DrillAdmin(SimpleHistoryAdmin):
+class DrillAdmin(HistoryAdmin):
     list_display = ["held_at", "scenario", "project", "outcome", "run"]
     list_filter = ["project", "outcome"]
     raw_id_fields = ["scenario", "run", "recorded_by"]
 
 
 @admin.register(MigrationEntity)
-class MigrationEntityAdmin(SimpleHistoryAdmin):
+class MigrationEntityAdmin(HistoryAdmin):
     list_display = ["name", "project", "source", "target", "owner", "order"]
     list_filter = ["project"]
     search_fields = ["name", "source", "target"]

@@ -184,7 +184,7 @@ class CutoverIssueSerializer(serializers.ModelSerializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     owner = serializers.IntegerField(source="owner_id", min_value=1, max_value=2 ** 53, required=False,
                                      allow_null=True)
-    resolution_minutes = serializers.IntegerField(read_only=True)
+    resolution_minutes = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = CutoverIssue

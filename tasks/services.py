@@ -1011,6 +1011,10 @@ def drill_update(*, actor, drill, **changes) -> Drill:
     drill = Drill.objects.select_for_update().get(pk=drill.pk)
     merged = {f: changes.get(f, getattr(drill, f)) for f in ("scenario", "held_at", "outcome", "run")}
     _check_drill(project=drill.project, **merged)
+    if merged["run"] is not None and Drill.objects.filter(run=merged["run"], scenario=merged["scenario"]) \
+            .exclude(pk=drill.pk).exists():
+        raise DomainError(_("This rehearsal already has a drill of that scenario; edit that one instead."),
+                          field="scenario")
     for key, value in changes.items():
         setattr(drill, key, (value or "").strip() if key == "notes" else value)
     stamp(drill, actor).save(update_fields=list(changes) or None)

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from projects.admin_base import HistoryAdmin
 
 from . import services
 from .models import (
@@ -21,7 +22,7 @@ class MaterialInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(SimpleHistoryAdmin):
+class CourseAdmin(HistoryAdmin):
     list_display = ["title", "project", "duration_minutes", "required_roles"]
     list_filter = ["project"]
     search_fields = ["title"]
@@ -41,7 +42,7 @@ class CourseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CourseMaterial)
-class CourseMaterialAdmin(SimpleHistoryAdmin):
+class CourseMaterialAdmin(HistoryAdmin):
     list_display = ["title", "course", "file", "link"]
     list_select_related = ["course"]
 
@@ -61,7 +62,7 @@ class EnrolmentInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(SimpleHistoryAdmin):
+class SessionAdmin(HistoryAdmin):
     list_display = ["course", "starts_at", "ends_at", "mode", "capacity", "trainer", "project"]
     list_filter = ["project", "mode"]
     list_select_related = ["course", "trainer", "project"]
@@ -71,7 +72,7 @@ class SessionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(SimpleHistoryAdmin):
+class EnrolmentAdmin(HistoryAdmin):
     list_display = ["user", "session", "status", "waitlist_position", "created_at"]
     list_filter = ["status", "session__project"]
     list_select_related = ["user", "session__course"]
@@ -92,7 +93,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Module)
-class ModuleAdmin(SimpleHistoryAdmin):
+class ModuleAdmin(HistoryAdmin):
     list_display = ["title", "course", "kind", "minutes", "pass_mark", "position"]
     list_filter = ["kind", "course__project"]
     list_select_related = ["course"]
@@ -104,7 +105,7 @@ class ModuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ModuleProgress)
-class ModuleProgressAdmin(SimpleHistoryAdmin):
+class ModuleProgressAdmin(HistoryAdmin):
     """Learners' progress: read-only here (it is what the learners did)."""
 
     list_display = ["user", "module", "started_at", "quiz_score", "quiz_passed_at", "completed_at"]
@@ -117,7 +118,7 @@ class ModuleProgressAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ChangeImpact)
-class ChangeImpactAdmin(SimpleHistoryAdmin):
+class ChangeImpactAdmin(HistoryAdmin):
     list_display = ["area", "project", "department", "role", "impact"]
     list_filter = ["impact", "project"]
     list_select_related = ["project", "department"]

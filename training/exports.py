@@ -1,23 +1,12 @@
 """Coverage report as CSV and Excel (same rows, same columns)."""
 
-import csv
-import io
-
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from projects.exports import csv_text, sheet_append, workbook_bytes
 from projects.models import Role
 from projects.people import display_name
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _role_labels(roles):
@@ -50,12 +39,8 @@ def department_rows(report):
 
 
 def coverage_csv(report) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
     header, rows = people_rows(report)
-    writer.writerow(header)
-    writer.writerows([safe_cell(v) for v in row] for row in rows)
-    return "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 (Chinese names) correctly
+    return csv_text(header, rows)
 
 
 def coverage_xlsx(report) -> bytes:
@@ -65,15 +50,13 @@ def coverage_xlsx(report) -> bytes:
     for index, (title, (header, rows)) in enumerate(sheets):
         ws = wb.active if index == 0 else wb.create_sheet()
         ws.title = title[:31]
-        ws.append(header)
+        sheet_append(ws, header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([safe_cell(v) for v in row])
+            sheet_append(ws, row)
         for column in ws.columns:
             width = max(len(str(c.value or "")) for c in column)
             ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
         ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
