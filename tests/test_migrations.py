@@ -17,9 +17,14 @@ PREVIOUS_RELEASE = [
 
 
 def _migrate(targets):
-    """Migrate (backwards or forwards) to `targets`; the models as they are then."""
-    executor = MigrationExecutor(connection)
-    return executor.migrate(targets).apps
+    """Migrate (backwards or forwards) to `targets`; the models as they are then.
+
+    The state is rebuilt from the targets rather than taken from `migrate()`'s return value: after
+    unapplying migrations of several apps at once, that value can hold models of migrations that
+    are no longer applied."""
+    MigrationExecutor(connection).migrate(targets)
+    nodes = [(app, name) for app, name in targets if name]
+    return MigrationExecutor(connection).loader.project_state(nodes, at_end=True).apps
 
 
 def _head():
