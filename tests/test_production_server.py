@@ -29,7 +29,7 @@ SETUP = """
 import json
 from datetime import timedelta
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from projects.services import api_token_issue
 from projects.models import Project
 from tests.projects.factories import member
 from training import services
@@ -42,7 +42,7 @@ course = services.course_create(actor=trainer, project=project, title="Teller ba
 start = timezone.now() + timedelta(days=3)
 session = services.session_create(actor=trainer, course=course, starts_at=start, ends_at=start + timedelta(hours=2),
                                   capacity=10, mode="offline", location="Room 1", trainer=None, signup_deadline=None)
-tokens = [Token.objects.create(user=member(project, "staff")).key for _ in range(50)]
+tokens = [api_token_issue(user=member(project, "staff"))[1] for _ in range(50)]
 user = member(project, "staff")
 user.set_password("a-long-password-2026"); user.username = "loadtester"; user.save()
 print(json.dumps({"session": session.pk, "tokens": tokens}))
