@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Department, FeedToken, Membership, Milestone, OnCallShift, Project, Responsibility
+from .models import Department, DirectoryProfile, FeedToken, Membership, Milestone, OnCallShift, Project, Responsibility
 
 
 class MembershipInline(admin.TabularInline):
@@ -68,3 +68,11 @@ class FeedTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(DirectoryProfile)
+class DirectoryProfileAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "department", "source", "synced_at"]
+    list_filter = ["source"]
+    search_fields = ["user__username", "user__last_name", "department"]
+    readonly_fields = ["synced_at"]

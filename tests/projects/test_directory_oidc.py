@@ -1,0 +1,68 @@
+"""OIDC single sign-on: off unless configured; the login page shows its button when on."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from projects.directory import OIDCBackend
+from projects.models import DirectoryProfile
+
+User = get_user_model()
+
+
+@pytest.fixture
+def oidc(settings):
+    settings.OIDC_ENABLED = True
+    settings.OIDC_PROVIDER_NAME = "Bank SSO"
+    settings.OIDC_RP_CLIENT_ID = "liftoff"
+    settings.OIDC_RP_CLIENT_SECRET = "s3cret"
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = "https://sso.bank.example/authorize"
+    settings.OIDC_OP_TOKEN_ENDPOINT = "https://sso.bank.example/token"
+    settings.OIDC_OP_USER_ENDPOINT = "https://sso.bank.example/userinfo"
+    settings.OIDC_OP_JWKS_ENDPOINT = "https://sso.bank.example/jwks"
+    return settings
+
+
+def test_off_by_default_no_button_and_the_urls_are_404(client, db):
+    page = client.get(reverse("login"))
+    assert b"Sign in with" not in page.content
+    assert client.get("/oidc/authenticate/").status_code == 404
+    assert client.get("/oidc/callback/").status_code == 404
+
+
+def test_on_the_login_page_has_the_button_and_it_sends_to_the_provider(client, db, oidc):
+    page = client.get(reverse("login"))
+    assert b"Sign in with Bank SSO" in page.content
+    response = client.get("/oidc/authenticate/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("https://sso.bank.example/authorize?")
+    assert "client_id=liftoff" in response["Location"]
+
+
+def test_backend_creates_or_updates_by_username_with_name_email_department(db, oidc):
+    backend = OIDCBackend()
+    claims = {"preferred_username": "zhangwei", "given_name": "伟", "family_name": "张",
+              "email": "zw@bank.example", "department": "Cards"}
+    assert backend.verify_claims(claims)
+    assert not backend.verify_claims({"email": "x@bank.example"})
+    user = backend.create_user(claims)
+    assert not user.has_usable_password()
+    assert (user.username, user.last_name, user.email) == ("zhangwei", "张", "zw@bank.example")
+    assert DirectoryProfile.objects.get(user=user).department == "Cards"
+    assert list(backend.filter_users_by_claims(claims)) == [user]
+    backend.update_user(user, {**claims, "email": "new@bank.example", "department": "Loans"})
+    user.refresh_from_db()
+    assert user.email == "new@bank.example"
+    assert DirectoryProfile.objects.get(user=user).department == "Loans"
+
+
+def test_settings_refuse_a_half_configured_provider(monkeypatch):
+    import subprocess
+    import sys
+
+    env = {"DEBUG": "1", "OIDC_CLIENT_ID": "liftoff", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']="
+                          "'config.settings'; from django.conf import settings; settings.INSTALLED_APPS"],
+                         env=env, capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "OIDC_AUTHORIZATION_ENDPOINT" in out.stderr
