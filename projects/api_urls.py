@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, imports_views
 
 # Registered on the shared router in config/api.py.
 ROUTES = [
@@ -11,4 +11,9 @@ ROUTES = [
     ("shifts", api.ShiftViewSet, "shift"),
 ]
 
-urlpatterns = [path("auth/token/", api.obtain_token, name="api-token")]
+urlpatterns = [
+    path("auth/token/", api.obtain_token, name="api-token"),
+    path("projects/<str:pk>/imports/<slug:kind>/", imports_views.import_api, name="api-import"),
+    path("projects/<str:pk>/imports/<slug:kind>/template/", imports_views.import_template_api,
+         name="api-import-template"),
+]

@@ -11,6 +11,7 @@ class ProjectsConfig(AppConfig):
         from . import (
             calendar,  # noqa: F401  registers the rota and milestone calendar feeds
             hooks,
+            import_kinds,  # noqa: F401  registers the people and milestone imports
         )
 
         hooks.nav_item(key="home", label=_("Home"), url_name="projects:home", order=10)
