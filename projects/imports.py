@@ -27,7 +27,6 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from projects.access import has_role
 from projects.errors import DomainError
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -49,12 +48,12 @@ class ImportKind:
     label: object
     columns: list
     row: Callable  # row(*, actor, project, values, context) -> (CREATED|UPDATED|UNCHANGED, summary)
-    roles: tuple = ()  # roles besides manager that may import this kind
+    rule: str = "projects.import"  # the django-rules permission (object: the project) to import this kind
     prepare: Callable = field(default=lambda *, project: {})  # lookups shared by every row
     natural_key: str = "title"  # the column that identifies a row; duplicates in one file are refused
 
     def allowed(self, user, project) -> bool:
-        return has_role(user, project, *self.roles) if self.roles else has_role(user, project)
+        return user.has_perm(self.rule, project)
 
 
 _KINDS: dict = {}

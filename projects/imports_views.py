@@ -66,10 +66,13 @@ def import_template_api(request, pk, kind):
 
 
 @login_required
-def import_page(request, pk, kind="people"):
+def import_page(request, pk, kind=None):
     """Choose a kind and a file; a dry run shows every row's outcome and every bad row, then import for real."""
     project = project_get_for_user(user=request.user, pk=pk)
     request.project = project
+    available = [k for k in imports.kinds() if k.allowed(request.user, project)]
+    if kind is None and available:
+        kind = available[0].key
     kind, allowed = _kind_for(request.user, project, kind)
     if not allowed:
         raise DjangoPermissionDenied
@@ -83,7 +86,6 @@ def import_page(request, pk, kind="people"):
             problem = exc.message
         except DomainError as exc:  # pragma: no cover - permission was checked above
             raise DjangoPermissionDenied(exc.message) from exc
-    available = [k for k in imports.kinds() if k.allowed(request.user, project)]
     return render_page(request, "projects/import.html", {
         "project": project, "kind": kind, "kinds": available, "result": result, "problem": problem,
     }, partial="result")

@@ -35,3 +35,6 @@ rules.add_perm("projects.view", is_member)
 rules.add_perm("projects.manage", is_manager)  # project settings, roster, milestones, RACI
 rules.add_perm("projects.manage_rota", role_predicate("ops"))
 rules.add_perm("projects.create", is_staff_user)
+# Imports (projects.imports): each kind names its rule; managers import everything, ops work items too.
+rules.add_perm("projects.import", is_manager)
+rules.add_perm("projects.import_page", role_predicate("ops"))  # sees the import page (some kind is open)

@@ -42,7 +42,7 @@ def workitem_row(*, actor, project, values, context):
 
 
 WORK_ITEMS = imports.register(imports.ImportKind(
-    key="work-items", label=gettext_lazy("work items"), row=workitem_row, prepare=_context, roles=("ops",),
+    key="work-items", label=gettext_lazy("work items"), row=workitem_row, prepare=_context, rule="tasks.import_work_items",
     columns=[
         Column("title", gettext_lazy("title"), "标题", True),
         Column("owner", gettext_lazy("owner"), "负责人", False, gettext_lazy("a member's username")),

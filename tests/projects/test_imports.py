@@ -247,3 +247,16 @@ def test_page_queries_do_not_grow_with_the_project(client, project, manager):
     with CaptureQueriesContext(connection) as many:
         client.get(page)
     assert len(one) == len(many)
+
+
+def test_team_tabs_link_the_import_page_for_those_who_may_import(client, project, manager):
+    ops, tester = member(project, "ops"), member(project, "tester")
+    roster = reverse("projects:roster", args=[project.pk])
+    link = reverse("projects:import", args=[project.pk]).encode()
+    client.force_login(tester)
+    assert link not in client.get(roster).content
+    client.force_login(ops)
+    assert link in client.get(roster).content
+    page = client.get(link.decode())
+    assert page.status_code == 200 and page.context["kind"].key == "work-items"
+    assert [k.key for k in page.context["kinds"]] == ["work-items"]
