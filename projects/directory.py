@@ -9,7 +9,9 @@ memberships in projects that have a department of that name.
 
 import logging
 
+import requests
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django_python3_ldap.utils import clean_ldap_name, format_search_filters
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -71,6 +73,15 @@ def ldap_sync_user(user, ldap_attributes, **_kwargs) -> None:
 
 class OIDCBackend(OIDCAuthenticationBackend):
     """mozilla-django-oidc, matching people by username (the directory's key), not by e-mail."""
+
+    def authenticate(self, request, **kwargs):
+        """A code the provider refuses, a bad signature or a wrong nonce is a failed sign-in (back to
+        the login page saying so), never a server error."""
+        try:
+            return super().authenticate(request, **kwargs)
+        except (requests.RequestException, SuspiciousOperation) as exc:
+            log.warning("single sign-on refused: %s", exc)
+            return None
 
     def _username(self, claims):
         return str(claims.get(settings.OIDC_USERNAME_CLAIM) or "").strip()[:150]

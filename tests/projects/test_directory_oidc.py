@@ -66,3 +66,53 @@ def test_settings_refuse_a_half_configured_provider(monkeypatch):
                          env=env, capture_output=True, text=True)
     assert out.returncode != 0
     assert "OIDC_AUTHORIZATION_ENDPOINT" in out.stderr
+
+
+@pytest.fixture
+def provider(settings):
+    from tests.projects.fake_oidc import CLIENT_ID, CLIENT_SECRET, FakeProvider
+
+    server = FakeProvider().start()
+    settings.OIDC_ENABLED = True
+    settings.OIDC_PROVIDER_NAME = "Bank SSO"
+    settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = CLIENT_ID, CLIENT_SECRET
+    settings.OIDC_RP_SIGN_ALGO = "RS256"
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = server.url + "/authorize"
+    settings.OIDC_OP_TOKEN_ENDPOINT = server.url + "/token"
+    settings.OIDC_OP_USER_ENDPOINT = server.url + "/userinfo"
+    settings.OIDC_OP_JWKS_ENDPOINT = server.url + "/jwks"
+    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "projects.directory.OIDCBackend"]
+    yield server
+    server.stop()
+
+
+def _sign_in(client, provider, claims):
+    from urllib.parse import parse_qs, urlparse
+
+    start = client.get("/oidc/authenticate/?next=/")
+    query = parse_qs(urlparse(start["Location"]).query)
+    code = provider.grant(query["nonce"][0], claims)  # the person signs in at the provider
+    return client.get("/oidc/callback/", {"code": code, "state": query["state"][0]})
+
+
+def test_single_sign_on_round_trip_against_a_real_http_provider(client, db, provider):
+    claims = {"preferred_username": "zhaoli", "given_name": "丽", "family_name": "赵", "email": "zl@bank.example",
+              "department": "Cards"}
+    response = _sign_in(client, provider, claims)
+    assert response.status_code == 302 and response["Location"] == "/"
+    user = User.objects.get(username="zhaoli")
+    assert (user.last_name, user.email, user.has_usable_password()) == ("赵", "zl@bank.example", False)
+    assert client.get(reverse("projects:list")).status_code == 200
+    client.logout()
+    _sign_in(client, provider, claims)  # the second sign-in finds the same user
+    assert User.objects.filter(username="zhaoli").count() == 1
+
+
+def test_a_forged_code_signs_nobody_in(client, db, provider):
+    from urllib.parse import parse_qs, urlparse
+
+    query = parse_qs(urlparse(client.get("/oidc/authenticate/")["Location"]).query)
+    response = client.get("/oidc/callback/", {"code": "made-up", "state": query["state"][0]})
+    assert response.status_code == 302 and "sso=failed" in response["Location"]
+    assert b"did not sign you in" in client.get(response["Location"]).content
+    assert not User.objects.exclude(username="").exists()
