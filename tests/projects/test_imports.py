@@ -260,3 +260,27 @@ def test_team_tabs_link_the_import_page_for_those_who_may_import(client, project
     page = client.get(link.decode())
     assert page.status_code == 200 and page.context["kind"].key == "work-items"
     assert [k.key for k in page.context["kinds"]] == ["work-items"]
+
+
+def test_a_launch_of_real_size_imports_and_the_second_time_changes_nothing(api, project, manager):
+    """500 people, 300 requirements, 400 test cases, 100 work items, 20 milestones (scripts/bench_import.py times it)."""
+    from projects.import_samples import SIZES, rows, workbook
+
+    def send(kind, table):
+        upload = SimpleUploadedFile(f"{kind}.xlsx", workbook(table))
+        response = post(api, manager, project, kind, upload)
+        assert response.status_code == 200, response.json()["errors"][:3]
+        return response.json()
+
+    tables = {"people": rows("people", SIZES["people"]), "requirements": rows("requirements", SIZES["requirements"]),
+              "work-items": rows("work-items", SIZES["work-items"], owner=manager.username),
+              "milestones": rows("milestones", SIZES["milestones"])}
+    for kind, table in tables.items():
+        assert send(kind, table)["created"] == SIZES[kind]
+    codes = list(Requirement.objects.filter(project=project).values_list("code", flat=True))
+    tables["test-cases"] = rows("test-cases", SIZES["test-cases"], requirement_codes=codes)
+    assert send("test-cases", tables["test-cases"])["created"] == 400
+    assert User.objects.filter(username__startswith="p0").count() == 500
+    for kind, table in tables.items():
+        again = send(kind, table)
+        assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, SIZES[kind])
