@@ -140,7 +140,7 @@ def read_table(kind, upload) -> list:
     if upload.size > _max_bytes():
         raise FileError(_("The file is %(size)s MB; the largest accepted is %(max)s MB. Split it into smaller files.")
                         % {"size": round(upload.size / 1048576, 1), "max": round(_max_bytes() / 1048576, 1)},
-                        field="file")
+                        field="file", code="too_large")
     raw = upload.read()
     if not raw.strip():
         raise FileError(_("The file is empty."), field="file")

@@ -51,7 +51,8 @@ def import_api(request, pk, kind):
                                     upload=request.FILES.get("file"), dry_run=_truthy(request.query_params.get("dry_run")))
     except imports.FileError as exc:
         return Response({"created": 0, "updated": 0, "detail": str(exc.message),
-                         "errors": [{"row": None, "column": "", "message": str(exc.message)}]}, status=400)
+                         "errors": [{"row": None, "column": "", "message": str(exc.message)}]},
+                        status=413 if exc.code == "too_large" else 400)
     return Response(result.as_dict(), status=200 if result.ok else 400)
 
 

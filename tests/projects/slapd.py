@@ -73,13 +73,6 @@ def _ldif():
 
 
 def _free_port():
-    for port in range(8181, 8190):  # this workplace's ports for issue 18
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -94,6 +87,17 @@ class Slapd:
         self.proc = None
 
     def start(self):
+        """Start on a free port; another process may take the port first (pytest -n), so try again."""
+        for attempt in range(5):
+            try:
+                return self._start()
+            except RuntimeError:
+                if attempt == 4:
+                    raise
+                self.port = _free_port()
+                self.url = f"ldap://127.0.0.1:{self.port}"
+
+    def _start(self):
         conf = self.dir / "slapd.conf"
         conf.write_text(CONF.format(dir=self.dir, suffix=SUFFIX, rootdn=ROOT_DN, rootpw=ROOT_PW))
         self.proc = subprocess.Popen([SLAPD, "-f", str(conf), "-h", self.url + "/", "-d", "0"],
@@ -107,7 +111,8 @@ class Slapd:
                     break
             time.sleep(0.05)
         else:
-            self.stop()
+            self.proc.kill()
+            self.proc.wait()
             raise RuntimeError("slapd did not listen within 10 s")
         ldif = self.dir / "seed.ldif"
         ldif.write_text(_ldif(), encoding="utf-8")
