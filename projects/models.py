@@ -214,11 +214,10 @@ class FeedToken(models.Model):
 class DirectorySource(models.TextChoices):
     LDAP = "ldap", _("LDAP / Active Directory")
     OIDC = "oidc", _("Single sign-on (OIDC)")
-    IMPORT = "import", _("Import")
 
 
 class DirectoryProfile(models.Model):
-    """What the bank's directory (or an import) says about a person beyond Django's user fields.
+    """What the bank's directory says about a person beyond Django's user fields.
 
     The department is the directory's text; memberships take the project's department of that
     name when the person signs in (projects.directory.apply_department).

@@ -116,3 +116,18 @@ def test_a_forged_code_signs_nobody_in(client, db, provider):
     assert response.status_code == 302 and "sso=failed" in response["Location"]
     assert b"did not sign you in" in client.get(response["Location"]).content
     assert not User.objects.exclude(username="").exists()
+
+
+def test_login_page_says_to_use_the_bank_account_when_ldap_is_on(client, db, settings):
+    assert b"your bank account" not in client.get(reverse("login")).content
+    settings.LDAP_AUTH_URL = ["ldap://127.0.0.1:1"]
+    assert b"your bank account" in client.get(reverse("login")).content
+
+
+def test_ldap_server_down_is_a_failed_login_not_an_error(client, db, settings):
+    settings.LDAP_AUTH_URL = ["ldap://127.0.0.1:1"]
+    settings.LDAP_AUTH_SEARCH_BASE = "ou=people,dc=x"
+    settings.LDAP_AUTH_CONNECT_TIMEOUT = 1
+    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "django_python3_ldap.auth.LDAPBackend"]
+    response = client.post(reverse("login"), {"username": "someone", "password": "whatever-pass-1"})
+    assert response.status_code == 200 and not User.objects.filter(username="someone").exists()
