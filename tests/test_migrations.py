@@ -19,7 +19,12 @@ PREVIOUS_RELEASE = [
 def _migrate(targets):
     """Migrate (backwards or forwards) to `targets`; the models as they are then."""
     executor = MigrationExecutor(connection)
-    return executor.migrate(targets).apps
+    executor.migrate(targets)
+    # The models at exactly these targets. (What `migrate` returns after a backwards run is the state
+    # before the last migration it undid, which depends on how the plan happens to order the apps:
+    # a new migration anywhere changed it.)
+    executor.loader.build_graph()
+    return executor.loader.project_state([t for t in targets if t[1] is not None], at_end=True).apps
 
 
 def _head():
