@@ -167,6 +167,66 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
+
+# Directory sign-in (docs/configuration.md, "Directory sign-in"). Both are off unless configured;
+# local accounts keep working either way, and django-axes (first backend) throttles every login.
+# LDAP / Active Directory via django-python3-ldap (pure Python: the install stays pip-only).
+LDAP_AUTH_URL = env.list("LDAP_URL", default=[])
+LDAP_AUTH_USE_TLS = env.bool("LDAP_START_TLS", default=False)
+LDAP_AUTH_SEARCH_BASE = env.str("LDAP_SEARCH_BASE", default="")
+LDAP_AUTH_OBJECT_CLASS = env.str("LDAP_USER_OBJECT_CLASS", default="inetOrgPerson")
+LDAP_AUTH_USER_FIELDS = {
+    "username": env.str("LDAP_ATTR_USERNAME", default="uid"),
+    "first_name": env.str("LDAP_ATTR_FIRST_NAME", default="givenName"),
+    "last_name": env.str("LDAP_ATTR_LAST_NAME", default="sn"),
+    "email": env.str("LDAP_ATTR_EMAIL", default="mail"),
+}
+LDAP_AUTH_USER_LOOKUP_FIELDS = ("username",)
+LDAP_AUTH_CLEAN_USER_DATA = "projects.directory.ldap_clean_user_data"
+LDAP_AUTH_FORMAT_SEARCH_FILTERS = "projects.directory.ldap_search_filters"
+LDAP_AUTH_SYNC_USER_RELATIONS = "projects.directory.ldap_sync_user"
+LDAP_AUTH_ACTIVE_DIRECTORY_DOMAIN = env.str("LDAP_AD_DOMAIN", default="") or None
+LDAP_AUTH_FORMAT_USERNAME = (
+    "django_python3_ldap.utils.format_username_active_directory_principal"
+    if LDAP_AUTH_ACTIVE_DIRECTORY_DOMAIN else "django_python3_ldap.utils.format_username_openldap"
+)
+LDAP_AUTH_CONNECTION_USERNAME = env.str("LDAP_BIND_USERNAME", default="") or None
+LDAP_AUTH_CONNECTION_PASSWORD = env.str("LDAP_BIND_PASSWORD", default="") or None
+LDAP_AUTH_CONNECT_TIMEOUT = env.int("LDAP_TIMEOUT", default=5)
+LDAP_AUTH_RECEIVE_TIMEOUT = env.int("LDAP_TIMEOUT", default=5)
+# Only members of this group (its DN; matched with memberOf) may sign in; empty = everybody found.
+LIFTOFF_LDAP_REQUIRE_GROUP = env.str("LDAP_REQUIRE_GROUP", default="")
+LIFTOFF_LDAP_DEPARTMENT_ATTR = env.str("LDAP_ATTR_DEPARTMENT", default="department")
+if LDAP_AUTH_URL:
+    if not LDAP_AUTH_SEARCH_BASE:
+        raise ImproperlyConfigured("LDAP_URL is set: set LDAP_SEARCH_BASE too (e.g. ou=people,dc=bank,dc=cn).")
+    AUTHENTICATION_BACKENDS.append("django_python3_ldap.auth.LDAPBackend")
+
+# OpenID Connect single sign-on via mozilla-django-oidc: on when OIDC_CLIENT_ID is set.
+OIDC_ENABLED = bool(env.str("OIDC_CLIENT_ID", default=""))
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_USERINFO_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_JWKS_ENDPOINT", default="")
+OIDC_USERNAME_CLAIM = env.str("OIDC_USERNAME_CLAIM", default="preferred_username")
+OIDC_DEPARTMENT_CLAIM = env.str("OIDC_DEPARTMENT_CLAIM", default="department")
+OIDC_CREATE_USER = env.bool("OIDC_CREATE_USER", default=True)
+OIDC_VERIFY_SSL = env.bool("OIDC_VERIFY_SSL", default=True)
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
+if OIDC_ENABLED:
+    missing = [name for name, value in [
+        ("OIDC_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT), ("OIDC_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+        ("OIDC_USERINFO_ENDPOINT", OIDC_OP_USER_ENDPOINT),
+        ("OIDC_JWKS_ENDPOINT", OIDC_OP_JWKS_ENDPOINT if OIDC_RP_SIGN_ALGO.startswith("RS") else "x"),
+    ] if not value]
+    if missing:
+        raise ImproperlyConfigured("OIDC_CLIENT_ID is set: set " + ", ".join(missing) + " too.")
+    AUTHENTICATION_BACKENDS.append("projects.directory.OIDCBackend")
 LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -3,8 +3,10 @@ from importlib.util import find_spec
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import Http404
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from mozilla_django_oidc import views as oidc_views
 
 from projects import metrics as project_metrics
 from projects import views as project_views
@@ -25,6 +27,21 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", include("projects.urls")),
 ]
+
+
+def _when_sso_on(view):
+    """Single sign-on (OIDC) answers only when configured; otherwise its URLs are a 404."""
+    def wrapped(request, *args, **kwargs):
+        if not settings.OIDC_ENABLED:
+            raise Http404
+        return view(request, *args, **kwargs)
+    return wrapped
+
+
+urlpatterns.insert(0, path("oidc/authenticate/", _when_sso_on(oidc_views.OIDCAuthenticationRequestView.as_view()),
+                           name="oidc_authentication_init"))
+urlpatterns.insert(0, path("oidc/callback/", _when_sso_on(oidc_views.OIDCAuthenticationCallbackView.as_view()),
+                           name="oidc_authentication_callback"))
 
 # Each app's pages live under its own prefix; an app without urls.py is skipped.
 for app in settings.LIFTOFF_APPS:

@@ -11,4 +11,4 @@ class DefectsConfig(AppConfig):
         from projects import hooks
 
         hooks.nav_item(key="testing", label=_("Testing"), url_name="defects:list", order=30)
-        from . import readiness_criteria, rules  # noqa: F401 - register criteria and permission rules
+        from . import import_kinds, readiness_criteria, rules  # noqa: F401 - register the import, criteria, rules

@@ -15,7 +15,7 @@ from notifications.services import notify
 from projects.access import has_role
 from projects.audit import stamp
 from projects.errors import DomainError
-from projects.imports import check_rows
+from projects.import_limits import check_rows
 from projects.models import Project
 from projects.people import display_name
 

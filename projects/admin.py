@@ -6,6 +6,7 @@ from .models import (
     ApiToken,
     AuditEntry,
     Department,
+    DirectoryProfile,
     FeedToken,
     Membership,
     Milestone,
@@ -127,3 +128,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DirectoryProfile)
+class DirectoryProfileAdmin(HistoryAdmin):
+    list_display = ["user", "department", "source", "synced_at"]
+    list_filter = ["source"]
+    search_fields = ["user__username", "user__last_name", "department"]
+    readonly_fields = ["synced_at"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, imports_views
 
 # Registered on the shared router in config/api.py.
 ROUTES = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("audit.csv", api.audit_csv, name="audit-csv"),
     path("auth/token/rotate/", api.rotate_token, name="api-token-rotate"),
     path("auth/token/revoke/", api.revoke_token, name="api-token-revoke"),
+    path("projects/<str:pk>/imports/<slug:kind>/", imports_views.import_api, name="api-import"),
+    path("projects/<str:pk>/imports/<slug:kind>/template/", imports_views.import_template_api,
+         name="api-import-template"),
 ]

@@ -15,6 +15,7 @@ class ProjectsConfig(AppConfig):
             audit,
             calendar,  # noqa: F401  registers the rota and milestone calendar feeds
             hooks,
+            import_kinds,  # noqa: F401  registers the people and milestone imports
         )
         from .api_fields import install
         from .security import record_login_failure

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from .security import USERNAME_MAX, lockout_response, login_blocked
 
@@ -17,6 +19,15 @@ class LoginView(auth_views.LoginView):
     with too many failures across usernames is refused outright (projects.security)."""
 
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = settings.OIDC_ENABLED
+        context["oidc_provider"] = settings.OIDC_PROVIDER_NAME or _("single sign-on")
+        context["sso_failed"] = self.request.GET.get("sso") == "failed"
+        context["directory_enabled"] = bool(settings.LDAP_AUTH_URL)
+        return context
+
     authentication_form = LoginForm
 
     def post(self, request, *args, **kwargs):

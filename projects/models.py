@@ -270,3 +270,29 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
+
+
+class DirectorySource(models.TextChoices):
+    LDAP = "ldap", _("LDAP / Active Directory")
+    OIDC = "oidc", _("Single sign-on (OIDC)")
+
+
+class DirectoryProfile(models.Model):
+    """What the bank's directory says about a person beyond Django's user fields.
+
+    The department is the directory's text; memberships take the project's department of that
+    name when the person signs in (projects.directory.apply_department).
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="directory_profile")
+    department = models.CharField(_("department"), max_length=120, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=DirectorySource.choices)
+    synced_at = models.DateTimeField(_("synced at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("directory profile")
+        verbose_name_plural = _("directory profiles")
+
+    def __str__(self):
+        return f"{self.user} · {self.department}"

@@ -38,3 +38,6 @@ rules.add_perm("projects.manage_rota", role_predicate("ops"))
 rules.add_perm("projects.see_contacts", role_predicate("ops"))
 rules.add_perm("projects.create", is_staff_user)
 rules.add_perm("projects.audit_view", is_manager)  # the project-wide audit log and its CSV export
+# Imports (projects.imports): each kind names its rule; managers import everything, ops work items too.
+rules.add_perm("projects.import", is_manager)
+rules.add_perm("projects.import_page", role_predicate("ops"))  # sees the import page (some kind is open)

@@ -1,6 +1,7 @@
 """Every write to projects, members, milestones, RACI and rota goes through here."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -349,3 +350,42 @@ def api_tokens_revoke_for_user(*, user) -> int:
     from django.utils import timezone
 
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def split_full_name(full_name: str) -> tuple[str, str]:
+    """(first_name, last_name): 王建国 → (建国, 王) as people.display_name shows it back; "Na Li" → (Na, Li)."""
+    full_name = " ".join(str(full_name or "").split())
+    if not full_name:
+        return "", ""
+    if " " in full_name:
+        first, last = full_name.rsplit(" ", 1)
+        return first, last
+    if any("\u4e00" <= ch <= "\u9fff" for ch in full_name):
+        return full_name[1:], full_name[:1]
+    return full_name, ""
+
+
+@transaction.atomic
+def person_create(*, actor, username, full_name="", email=""):
+    """A person who signs in through the bank's directory (or gets a password reset): no usable password."""
+    User = get_user_model()
+    username = str(username or "").strip()
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        raise DomainError(_("“%(u)s” is not a valid username: letters, digits and @ . + - _ only, no spaces.")
+                          % {"u": username}, field="username") from None
+    if len(username) > 150:
+        raise DomainError(_("A username has at most 150 characters."), field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("The username %(u)s is taken.") % {"u": username}, field="username")
+    first, last = split_full_name(full_name)
+    user = User(username=username, first_name=first[:150], last_name=last[:150], email=(email or "").strip())
+    user.set_unusable_password()
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise DomainError(" ".join(m for ms in exc.message_dict.values() for m in ms),
+                          field=next(iter(exc.message_dict))) from None
+    user.save()
+    return user

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import imports_views, views
 
 app_name = "projects"
 
@@ -26,6 +26,9 @@ urlpatterns = [
     path("projects/<int:pk>/team/rota/", views.rota, name="rota"),
     path("projects/<int:pk>/team/rota/<int:shift_id>/delete/", views.shift_delete, name="shift_delete"),
     path("projects/<int:pk>/calendars/", views.calendars, name="calendars"),
+    path("projects/<int:pk>/import/", imports_views.import_page, name="import"),
+    path("projects/<int:pk>/import/<slug:kind>/", imports_views.import_page, name="import_kind"),
+    path("projects/<int:pk>/import/<slug:kind>/template.xlsx", imports_views.import_template, name="import_template"),
     path("calendar/<str:token>/my-shifts.ics", views.my_shifts_feed, name="my_shifts_feed"),
     path("calendar/<str:token>/projects/<int:project_id>/<slug:key>.ics", views.project_feed, name="project_feed"),
 ]

@@ -11,4 +11,4 @@ class RequirementsConfig(AppConfig):
         from projects import hooks
 
         hooks.nav_item(key="requirements", label=_("Requirements"), url_name="requirements:list", order=20)
-        from . import readiness_criteria, rules  # noqa: F401  registers rules and readiness criteria
+        from . import import_kinds, readiness_criteria, rules  # noqa: F401  registers the import, rules, criteria

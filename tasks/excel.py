@@ -6,7 +6,7 @@ from openpyxl.styles import Font
 
 from projects.errors import DomainError
 from projects.exports import sheet_append, unescape_cell, workbook_bytes
-from projects.imports import check_rows, check_size
+from projects.import_limits import check_rows, check_size
 
 COLUMNS = ["title", "category", "owner", "minutes", "depends on"]
 ALIASES = {"title": "title", "category": "category", "owner": "owner", "minutes": "minutes",

@@ -31,6 +31,7 @@ is_ops = role_predicate("ops")
 is_manager = role_predicate()
 
 rules.add_perm("tasks.view", is_member)
+rules.add_perm("tasks.import_work_items", is_ops)  # the work-item import (managers and ops)
 rules.add_perm("tasks.edit", is_ops)  # runbooks, steps, runs, reconciliation checks, work items
 rules.add_perm("tasks.execute_step", is_ops | (is_member & owns_step))  # object: RunStep
 rules.add_perm("tasks.update_item", is_ops | (is_member & owns_item))  # object: WorkItem
