@@ -194,6 +194,9 @@ LDAP_AUTH_CONNECTION_USERNAME = env.str("LDAP_BIND_USERNAME", default="") or Non
 LDAP_AUTH_CONNECTION_PASSWORD = env.str("LDAP_BIND_PASSWORD", default="") or None
 LDAP_AUTH_CONNECT_TIMEOUT = env.int("LDAP_TIMEOUT", default=5)
 LDAP_AUTH_RECEIVE_TIMEOUT = env.int("LDAP_TIMEOUT", default=5)
+# Try each directory server once per sign-in: ldap3's default (True) retries forever, so a directory
+# that is down would hold the worker (and a CPU) until it comes back; now it is a failed sign-in.
+LDAP_AUTH_POOL_ACTIVE = env.int("LDAP_POOL_ATTEMPTS", default=1)
 # Only members of this group (its DN; matched with memberOf) may sign in; empty = everybody found.
 LIFTOFF_LDAP_REQUIRE_GROUP = env.str("LDAP_REQUIRE_GROUP", default="")
 LIFTOFF_LDAP_DEPARTMENT_ATTR = env.str("LDAP_ATTR_DEPARTMENT", default="department")
