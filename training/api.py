@@ -247,7 +247,9 @@ class ModuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         services.module_delete(actor=request.user, module=module)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=QuestionAuthorSerializer, responses=QuestionAuthorSerializer(many=True))
+    # A learner's questions have no `correct`; trainers and managers get it too (an extra property).
+    @extend_schema(methods=["GET"], responses=QuestionSerializer(many=True))
+    @extend_schema(methods=["POST"], request=QuestionAuthorSerializer, responses={201: QuestionAuthorSerializer})
     @action(detail=True, methods=["get", "post"])
     def questions(self, request, pk=None):
         """GET: the quiz (learners never get `correct`). POST {text, choices, correct}: trainers, managers."""

@@ -1,5 +1,6 @@
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from projects.models import Department, Role
@@ -113,6 +114,7 @@ class ModuleSerializer(serializers.ModelSerializer):
         return reverse("training:module_file", args=[obj.course.project_id, obj.pk])
 
 
+@extend_schema_serializer(component_name="QuizQuestion")  # "Question" is the survey's (requirements)
 class QuestionSerializer(serializers.ModelSerializer):
     """What a learner sees of a question: never the correct choice."""
 
@@ -124,6 +126,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         read_only_fields = ["position"]
 
 
+@extend_schema_serializer(component_name="QuizQuestionAuthor")
 class QuestionAuthorSerializer(QuestionSerializer):
     """For trainers and managers: the correct choice too."""
 
