@@ -109,9 +109,8 @@ def credentials(project):
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.sessions.backends.db import SessionStore
-    from rest_framework.authtoken.models import Token
-
     from projects.scale import MANAGER
+    from projects.services import api_token_issue
 
     user = get_user_model().objects.get(username=MANAGER)
     session = SessionStore()
@@ -119,9 +118,9 @@ def credentials(project):
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    token, _ = Token.objects.get_or_create(user=user)
+    _token, key = api_token_issue(user=user)
     return user, {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}, \
-        {"Authorization": f"Token {token.key}"}
+        {"Authorization": f"Token {key}"}
 
 
 def in_process(user, path, headers, repeat=0):

@@ -445,7 +445,7 @@ def rehearsal_comparison(*, runbook, over_only=False, page=None):
 
     Counts cover every step; `rows` is one page (`page_obj`) of them, or of those that ran over
     their plan in some rehearsal with `over_only`."""
-    steps = list(runbook.steps.only("id", "title", "planned_minutes", "order").order_by("order", "id"))
+    steps = list(runbook.steps.only("id", "runbook_id", "title", "planned_minutes", "order").order_by("order", "id"))
     runs = list(runbook.runs.filter(kind=RunKind.REHEARSAL).order_by("number"))
     actual = defaultdict(dict)
     for run_id, source, start, end in RunStep.objects.filter(
