@@ -109,6 +109,7 @@ def credentials(project):
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.sessions.backends.db import SessionStore
+
     from projects.scale import MANAGER
     from projects.services import api_token_issue
 
