@@ -70,7 +70,16 @@ def _cache(location):
 @pytest.mark.parametrize("redis_fixture", ["dead_redis", "hanging_redis"])
 def test_the_cache_behaves_as_a_miss_and_logs_the_outage_once(request, redis_fixture, caplog):
     broken = _cache(request.getfixturevalue(redis_fixture))
-    started = time.monotonic()
+    asked = []  # calls that reached Redis; how long they take is scripts/bench_cache_outage.py's to print
+    real_call = broken._call
+
+    def counting_call(method, miss, *args, **kwargs):
+        def counted(*a, **kw):
+            asked.append(method.__name__)
+            return method(*a, **kw)
+        return real_call(counted, miss, *args, **kwargs)
+
+    broken._call = counting_call
     with caplog.at_level(logging.WARNING, logger="projects.cache"):
         assert broken.get("k", "fallback") == "fallback"
         broken.set("k", 1)
@@ -81,9 +90,8 @@ def test_the_cache_behaves_as_a_miss_and_logs_the_outage_once(request, redis_fix
         broken.delete("k")
         with pytest.raises(ValueError):
             broken.incr("k")
-    elapsed = time.monotonic() - started
-    # One socket timeout at most, then the breaker answers without asking Redis.
-    assert elapsed < 4 * TIMEOUT + 0.5, elapsed
+    # One call waits for the socket timeout, then the breaker answers without asking Redis.
+    assert asked == ["get"], asked
     outage_lines = [r for r in caplog.records if r.name == "projects.cache"]
     assert len(outage_lines) == 1 and outage_lines[0].exc_info is None
     assert broken.is_down
