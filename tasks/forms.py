@@ -141,9 +141,13 @@ class RunForm(forms.Form):
     planned_start = forms.DateTimeField(label=_("Planned start"), required=False, widget=DateTimeInput(),
                                         help_text=_("Empty: now for a rehearsal, the window start for production."))
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, runbooks=None, **kwargs):
+        """`runbooks`: the page's list of them, already loaded, to offer without asking again."""
         super().__init__(*args, **kwargs)
         self.fields["runbook"].queryset = project.runbooks.order_by("kind", "name")
+        if runbooks is not None:
+            self.fields["runbook"].choices = [("", self.fields["runbook"].empty_label),
+                                              *((r.pk, str(r)) for r in sorted(runbooks, key=lambda r: (r.kind, r.name)))]
 
 
 class StepActionForm(forms.Form):
