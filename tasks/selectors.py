@@ -187,7 +187,8 @@ def runbook_plan(*, runbook, steps=None):
     plan = schedule(nodes, planned_start=zero, now=zero)
     return {"critical": set(plan.planned_critical_path),
             "minutes": round((plan.planned_finish - zero).total_seconds() / 60),
-            "sum_minutes": sum(minutes for _, minutes, _, _ in rows), "count": len(rows)}
+            "sum_minutes": sum(minutes for _, minutes, _, _ in rows), "count": len(rows),
+            "ids": [pk for pk, _, _, _ in sorted(rows, key=lambda r: (r[2], r[0]))]}
 
 
 # ---------------------------------------------------------------- runs and forecasts

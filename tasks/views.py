@@ -193,9 +193,10 @@ def _runbook_context(request, project, runbook, **extra):
                                    per_page=RUNBOOK_PAGE, count=plan["count"])
     can_edit = request.user.has_perm("tasks.edit", project)
     return _ctx(runbook=runbook, steps=page.object_list, page=page, plan=plan, can_edit=can_edit,
-                step_form=extra.pop("step_form", None) or (StepForm(runbook=runbook) if can_edit else None),
+                step_form=extra.pop("step_form", None) or (StepForm(runbook=runbook, step_ids=plan["ids"])
+                                                           if can_edit else None),
                 import_form=extra.pop("import_form", None) or (ImportForm() if can_edit else None),
-                run_form=RunForm(project=project, initial={"runbook": runbook}) if can_edit else None,
+                run_form=RunForm(project=project, runbooks=[runbook], initial={"runbook": runbook}) if can_edit else None,
                 runs=runbook.runs.order_by("kind", "number"), **extra)
 
 
