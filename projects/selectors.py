@@ -421,7 +421,7 @@ def portfolio(*, user, now=None) -> dict:
                     .order_by("go_live_at", "name")) if user.is_authenticated else []
     scores = hooks.scores_for(projects)
     ids = [p.pk for p in projects]
-    conflicts = conflicts_of(hooks.duties(ids, now)) if len(ids) > 1 else []
+    conflicts = conflicts_of(hooks.duties(ids, now))
     people = get_user_model().objects.in_bulk({c["user"] for c in conflicts})
     by_id = {p.pk: p for p in projects}
     rows = []
