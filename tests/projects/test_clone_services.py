@@ -16,7 +16,7 @@ from tasks import services as task_services
 from tasks.models import ContingencyScenario, Run, Runbook, Step
 from tests.defects.factories import file_defect
 from tests.projects.factories import DepartmentFactory, MilestoneFactory, ProjectFactory, UserFactory, member
-from tests.tasks.factories import runbook, run, step
+from tests.tasks.factories import run, runbook, step
 from tests.training.factories import make_course, make_session
 from training import services as training_services
 from training.models import Course, Module, Question, Session
