@@ -52,7 +52,7 @@ class PortfolioProjectSerializer(serializers.Serializer):
     go_live_at = serializers.DateTimeField()
     score = serializers.IntegerField(allow_null=True, help_text="Readiness score 0-100 (null: not computed yet).")
     ready = serializers.BooleanField(allow_null=True)
-    blockers = serializers.IntegerField(allow_null=True, help_text="Readiness criteria that do not pass.")
+    blockers = serializers.IntegerField(allow_null=True, help_text="Mandatory readiness criteria that do not pass.")
 
 
 class PortfolioConflictSerializer(serializers.Serializer):

@@ -538,7 +538,7 @@ def portfolio_scores(projects, live_limit=None) -> dict:
     queries), else it is evaluated (and cached) for at most `live_limit` projects per request; the
     rest show their latest daily snapshot (one query for all of them; `as_of` says the day), or
     nothing until a dashboard or the daily job has computed them. `blockers` counts the criteria that
-    do not pass (as the scorecard's blockers)."""
+    are the mandatory criteria that do not pass (the dashboard's blockers)."""
     live_limit = PORTFOLIO_LIVE_SCORECARDS if live_limit is None else live_limit
     out, missing = {}, []
     for project in projects:
@@ -557,10 +557,15 @@ def portfolio_scores(projects, live_limit=None) -> dict:
                   .values_list("project_id", "date", "score", "ready", "criteria"))
         for project_id, day, score, ready, criteria in latest:
             if project_id not in out:
-                out[project_id] = {"score": score, "ready": ready, "as_of": day,
-                                   "blockers": sum(1 for c in criteria or [] if not c.get("passed"))}
+                out[project_id] = {"score": score, "ready": ready, "as_of": day, "blockers": _blockers(criteria)}
     return out
 
 
+def _blockers(criteria):
+    """Mandatory criteria that do not pass (the glossary's blockers: 阻碍项)."""
+    return sum(1 for c in criteria or [] if not c.get("passed") and c.get("mandatory", True))
+
+
 def _portfolio_row(frozen):
-    return {"score": frozen["score"], "ready": frozen["ready"], "blockers": len(frozen["blockers"]), "as_of": None}
+    return {"score": frozen["score"], "ready": frozen["ready"], "blockers": _blockers(frozen["criteria"]),
+            "as_of": None}
