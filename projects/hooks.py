@@ -19,6 +19,13 @@
     hooks.page_panel(page="lessons", key="cutover_issues", template="tasks/_lessons_issues.html",
                      func=lambda request, project: {...} or None)
 
+    @hooks.clone_part(key="runbooks", label=_("Runbooks"), count=lambda source: ..., order=30)
+    def copy(source, target, actor):       # a new project from a template: copy what the app owns
+        return rows_created
+
+    hooks.project_scores(func)              # (projects) -> {id: {score, ready, blockers}} for the portfolio
+    hooks.duty_source(key="cutover")(func)  # (project_ids, since) -> [Duty]: who is busy when (conflicts)
+
 Navigation items are shown in `order`; a URL name that does not resolve is skipped (so an app
 can be switched off). A home panel that crashes is logged and left out: another app's bug must
 not take the project home down.
