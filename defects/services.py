@@ -1239,3 +1239,19 @@ def findings_import(*, actor, project, tool, upload) -> dict:
             updated += 1
         stamp(finding, actor).save(update_fields=fields)
     return {"created": created, "updated": updated, "reopened": reopened, "total": len(rows)}
+
+
+# ----- project from a template (projects.hooks.clone_part) ---------------------------------------
+
+def slas_copy(source, target, actor) -> int:
+    """Clone part: the SLA hours per severity (the severities without a row keep the defaults)."""
+    n = 0
+    for policy in SlaPolicy.objects.filter(project=source):
+        stamp(SlaPolicy(project=target, severity=policy.severity, triage_hours=policy.triage_hours,
+                        fix_hours=policy.fix_hours), actor).save()
+        n += 1
+    return n
+
+
+def slas_count(source) -> int:
+    return SlaPolicy.objects.filter(project=source).count()

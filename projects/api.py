@@ -30,6 +30,8 @@ from .serializers import (
     DepartmentSerializer,
     MembershipSerializer,
     MilestoneSerializer,
+    PortfolioSerializer,
+    ProjectCloneSerializer,
     ProjectSerializer,
     ResponsibilitySerializer,
     ShiftSerializer,
@@ -128,6 +130,19 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         serializer.is_valid(raise_exception=True)
         project = services.project_update(actor=request.user, project=project, **serializer.validated_data)
         return Response(self.get_serializer(project).data)
+
+    @extend_schema(request=ProjectCloneSerializer, responses={201: ProjectSerializer})
+    @action(detail=True, methods=["post"], serializer_class=ProjectCloneSerializer)
+    def clone(self, request, pk=None):
+        """A new project from this one as a template: runbooks and steps, courses, RACI areas, SLA, readiness
+        targets, go/no-go roles and contingency scenarios; no people, defects, runs or answers. For a manager
+        of this project who is a staff user; the caller becomes the new project's manager."""
+        source = self.get_object()
+        require(request.user, "projects.clone", source)
+        serializer = ProjectCloneSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        project = call(services.project_clone, source=source, actor=request.user, **serializer.validated_data)
+        return Response(ProjectSerializer(project, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MembershipSerializer, responses=MembershipSerializer(many=True))
     @action(detail=True, methods=["get", "post"], serializer_class=MembershipSerializer)
@@ -300,3 +315,13 @@ def audit_csv(request):
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{project.code}-audit.csv"'
     return response
+
+
+@extend_schema(responses=PortfolioSerializer)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def portfolio(request):
+    """Every launch the caller is a member of, with its readiness, and the conflicts among them: the
+    same person on call or owning cutover steps in overlapping windows of two projects, from now on."""
+    data = selectors.portfolio(user=request.user)
+    return Response(PortfolioSerializer(data).data)

@@ -14,6 +14,7 @@ ROUTES = [
 
 urlpatterns = [
     path("auth/token/", api.obtain_token, name="api-token"),
+    path("portfolio/", api.portfolio, name="api-portfolio"),
     path("audit.csv", api.audit_csv, name="audit-csv"),
     path("auth/token/rotate/", api.rotate_token, name="api-token-rotate"),
     path("auth/token/revoke/", api.revoke_token, name="api-token-revoke"),

@@ -16,6 +16,8 @@ class ProjectsConfig(AppConfig):
             calendar,  # noqa: F401  registers the rota and milestone calendar feeds
             hooks,
             import_kinds,  # noqa: F401  registers the people and milestone imports
+            selectors,
+            services,
         )
         from .api_fields import install
         from .security import record_login_failure
@@ -30,3 +32,9 @@ class ProjectsConfig(AppConfig):
         hooks.nav_item(key="team", label=_("Team"), url_name="projects:roster", order=80)
         hooks.nav_item(key="audit", label=_("Audit log"), url_name="projects:audit", order=200,
                        rule="projects.audit_view")
+        hooks.clone_part(key="departments", label=_("Departments"), order=10,
+                         count=lambda source: source.departments.count())(services.departments_copy)
+        hooks.clone_part(key="raci_areas", label=_("RACI work areas (not the people)"), order=20,
+                         count=lambda source: source.responsibilities.order_by("area").values("area").distinct().count(),
+                         )(services.raci_areas_copy)
+        hooks.duty_source(key="shifts")(selectors.shift_duties)

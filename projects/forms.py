@@ -21,6 +21,18 @@ class ProjectForm(forms.ModelForm):
                    "description": forms.Textarea(attrs={"rows": 3})}
 
 
+class ProjectCloneForm(forms.ModelForm):
+    """A new project from a template: its own name, code and dates; the rest is copied."""
+
+    class Meta:
+        model = Project
+        fields = ["name", "code", "go_live_at", "window_start", "window_end"]
+        widgets = {"go_live_at": DT_WIDGET, "window_start": DT_WIDGET, "window_end": DT_WIDGET}
+
+    def validate_unique(self):
+        pass  # a taken code is the service's message (services.project_clone)
+
+
 class MembershipForm(forms.Form):
     # A username box, not a drop-down of every account in the bank.
     user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), to_field_name="username",

@@ -19,6 +19,13 @@
     hooks.page_panel(page="lessons", key="cutover_issues", template="tasks/_lessons_issues.html",
                      func=lambda request, project: {...} or None)
 
+    @hooks.clone_part(key="runbooks", label=_("Runbooks"), count=lambda source: ..., order=30)
+    def copy(source, target, actor):       # a new project from a template: copy what the app owns
+        return rows_created
+
+    hooks.project_scores(func)              # (projects) -> {id: {score, ready, blockers}} for the portfolio
+    hooks.duty_source(key="cutover")(func)  # (project_ids, since) -> [Duty]: who is busy when (conflicts)
+
 Navigation items are shown in `order`; a URL name that does not resolve is skipped (so an app
 can be switched off). A home panel that crashes is logged and left out: another app's bug must
 not take the project home down.
@@ -210,3 +217,91 @@ def my_work(user, project) -> list[dict]:
         except Exception:  # noqa: BLE001 - see module docstring
             log.exception("Work source %s failed for project %s", key, project.pk)
     return sorted(items, key=lambda i: (i.get("due_at") is None, i.get("due_at") or 0, i["kind"], i["id"]))
+
+
+# ----- project from a template: each app copies what it owns into the new project ---------------
+
+@dataclass(frozen=True)
+class ClonePart:
+    key: str
+    label: Any
+    func: Any  # (source, target, actor) -> int: how many rows it created
+    count: Any  # (source) -> int: how many it would copy (the "new project from this one" page shows it)
+    order: int = 100
+
+
+_clone_parts: dict[str, ClonePart] = {}
+
+
+def clone_part(*, key, label, count, order=100):
+    """Register `func(source, target, actor)` copying what the app owns from `source` into the new
+    `target` (runbooks, courses, SLA...): templates only, never people or what happened. It runs inside
+    `services.project_clone`'s transaction, in `order`: unlike a panel, a part that fails fails the
+    whole copy (all or nothing), so nothing here catches its errors."""
+    def decorate(func):
+        _clone_parts[key] = ClonePart(key=key, label=label, func=func, count=count, order=order)
+        return func
+
+    return decorate
+
+
+def clone_parts() -> list[ClonePart]:
+    return sorted(_clone_parts.values(), key=lambda p: (p.order, p.key))
+
+
+# ----- the portfolio: readiness per project and who is busy when, across projects ----------------
+
+_score_provider: dict = {}
+
+
+def project_scores(func):
+    """Register `func(projects)` → {project id: {"score", "ready", "blockers"}} (readiness does, so the
+    portfolio can show scores without `projects` importing it). One provider; the last one wins."""
+    _score_provider["func"] = func
+    return func
+
+
+def scores_for(projects) -> dict:
+    """{project id: {score, ready, blockers}}; empty without a provider or when it fails (logged)."""
+    func = _score_provider.get("func")
+    if func is None:
+        return {}
+    try:
+        return func(list(projects)) or {}
+    except Exception:  # noqa: BLE001 - the portfolio still lists the launches
+        log.exception("Project scores failed")
+        return {}
+
+
+@dataclass(frozen=True)
+class Duty:
+    """A person committed to a project for a time: on call, or owning cutover steps in its window."""
+
+    user_id: int
+    project_id: int
+    starts_at: Any
+    ends_at: Any
+    kind: str  # "shift", "runbook_step", "run_step"
+
+
+_duty_sources: dict = {}
+
+
+def duty_source(*, key):
+    """Register `func(project_ids, since)` → iterable of `Duty` ending after `since`, in a constant
+    number of queries however many projects (the portfolio's conflicts come from these)."""
+    def decorate(func):
+        _duty_sources[key] = func
+        return func
+
+    return decorate
+
+
+def duties(project_ids, since) -> list[Duty]:
+    found = []
+    for key, func in sorted(_duty_sources.items()):
+        try:
+            found.extend(func(project_ids, since))
+        except Exception:  # noqa: BLE001 - one app's bug must not take the portfolio down
+            log.exception("Duty source %s failed", key)
+    return found

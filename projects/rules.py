@@ -37,6 +37,8 @@ rules.add_perm("projects.manage_rota", role_predicate("ops"))
 # Phone numbers and e-mail addresses: managers and ops, who call people on the night (and each person their own).
 rules.add_perm("projects.see_contacts", role_predicate("ops"))
 rules.add_perm("projects.create", is_staff_user)
+# A new project from this one (a template): its manager, who must also be allowed to create projects.
+rules.add_perm("projects.clone", is_manager & is_staff_user)
 rules.add_perm("projects.audit_view", is_manager)  # the project-wide audit log and its CSV export
 # Imports (projects.imports): each kind names its rule; managers import everything, ops work items too.
 rules.add_perm("projects.import", is_manager)

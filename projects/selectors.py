@@ -365,3 +365,75 @@ def audit_models(*, project):
         except (LookupError, ValueError):
             out.append((label, label))
     return sorted(out, key=lambda pair: pair[1])
+
+
+# ----- the portfolio: every launch of the person, and people booked twice -----------------------
+
+def shift_duties(project_ids, since):
+    """Duty source (hooks.duty_source): on-call shifts ending after `since`. One query."""
+    from .hooks import Duty
+
+    rows = OnCallShift.objects.filter(project_id__in=project_ids, ends_at__gt=since).values_list(
+        "user_id", "project_id", "starts_at", "ends_at")
+    return [Duty(user_id=u, project_id=p, starts_at=s, ends_at=e, kind="shift") for u, p, s, e in rows]
+
+
+def conflicts_of(duties) -> list[dict]:
+    """[{user, projects: [ids], starts_at, ends_at}]: the same person committed to two projects at
+    once (on call, owning cutover steps in a window). Overlaps of the same person and the same two
+    projects that touch or overlap each other are one conflict (a person on call all weekend in both is
+    one entry, not one per shift)."""
+    by_user = defaultdict(list)
+    for d in duties:
+        by_user[d.user_id].append(d)
+    windows = defaultdict(list)  # (user, project a, project b) -> [(start, end)]
+    for user_id, items in by_user.items():
+        items.sort(key=lambda d: (d.starts_at, d.ends_at))
+        for i, a in enumerate(items):
+            for b in items[i + 1:]:
+                if b.starts_at >= a.ends_at:
+                    break  # sorted by start: nothing later overlaps `a`
+                if a.project_id != b.project_id:
+                    key = (user_id, *sorted((a.project_id, b.project_id)))
+                    windows[key].append((max(a.starts_at, b.starts_at), min(a.ends_at, b.ends_at)))
+    conflicts = []
+    for (user_id, first, second), spans in windows.items():
+        spans.sort()
+        merged = [list(spans[0])]
+        for start, end in spans[1:]:
+            if start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        conflicts.extend({"user": user_id, "projects": [first, second], "starts_at": s, "ends_at": e}
+                         for s, e in merged)
+    return sorted(conflicts, key=lambda c: (c["starts_at"], c["user"], c["projects"]))
+
+
+def portfolio(*, user, now=None) -> dict:
+    """The portfolio of `user`: the projects they are a member of (no one sees more: DESIGN's access
+    rule), each with its readiness (score, ready, blockers: from readiness through `hooks.scores_for`),
+    and the conflicts among those projects from now on. A constant number of queries however many
+    projects (the scores come from the cached scorecards; see readiness.portfolio_scores)."""
+    from django.contrib.auth import get_user_model
+
+    from . import hooks
+
+    now = now or timezone.now()
+    projects = list(Project.objects.filter(pk__in=Membership.objects.filter(user=user).values("project_id"))
+                    .order_by("go_live_at", "name")) if user.is_authenticated else []
+    scores = hooks.scores_for(projects)
+    ids = [p.pk for p in projects]
+    conflicts = conflicts_of(hooks.duties(ids, now))
+    people = get_user_model().objects.in_bulk({c["user"] for c in conflicts})
+    by_id = {p.pk: p for p in projects}
+    rows = []
+    for p in projects:
+        s = scores.get(p.pk) or {}
+        rows.append({"project": p, "id": p.pk, "name": p.name, "go_live_at": p.go_live_at,
+                     "days_to_go": (p.go_live_at - now).days, "score": s.get("score"), "ready": s.get("ready"),
+                     "blockers": s.get("blockers")})
+    for c in conflicts:
+        c["person"] = people.get(c["user"])
+        c["project_objects"] = [by_id[i] for i in c["projects"]]
+    return {"projects": rows, "conflicts": conflicts}

@@ -37,6 +37,36 @@ class ProjectSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class ProjectCloneSerializer(serializers.ModelSerializer):
+    """`POST /projects/{id}/clone/`: what the new project needs; everything else comes from the template."""
+
+    class Meta:
+        model = Project
+        fields = ["name", "code", "go_live_at", "window_start", "window_end"]
+        extra_kwargs = {"code": {"validators": []}}  # a taken code: the service's message
+
+
+class PortfolioProjectSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    go_live_at = serializers.DateTimeField()
+    score = serializers.IntegerField(allow_null=True, help_text="Readiness score 0-100 (null: not computed yet).")
+    ready = serializers.BooleanField(allow_null=True)
+    blockers = serializers.IntegerField(allow_null=True, help_text="Mandatory readiness criteria that do not pass.")
+
+
+class PortfolioConflictSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    projects = serializers.ListField(child=serializers.IntegerField())
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class PortfolioSerializer(serializers.Serializer):
+    projects = PortfolioProjectSerializer(many=True)
+    conflicts = PortfolioConflictSerializer(many=True)
+
+
 class MembershipSerializer(serializers.ModelSerializer):
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     role = serializers.ChoiceField(choices=Role.choices)

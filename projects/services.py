@@ -4,12 +4,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import stamp
 from .errors import DomainError, check_fields
 from .models import (
     ApiToken,
+    AuditAction,
+    AuditEntry,
     Department,
     FeedToken,
     Membership,
@@ -57,6 +60,75 @@ def project_create(
     stamp(project, actor).save()
     membership_add(actor=None, project=project, user=actor, role=Role.MANAGER)
     return project
+
+
+def _check_go_live(*, go_live_at, window_start):
+    if go_live_at and window_start and go_live_at < window_start:
+        raise DomainError(_("The go-live must be inside the cutover window or after it, not before it starts."),
+                          field="go_live_at")
+
+
+@transaction.atomic
+def project_clone(*, source, actor, name, code, go_live_at, window_start, window_end) -> Project:
+    """A new project from `source` used as a template (项目模板): the project's settings, then every part
+    the apps registered (`hooks.clone_part`: runbooks and steps, courses, RACI areas, SLA, readiness
+    targets and sign-off roles, contingency scenarios). Nothing personal and nothing that happened: no
+    people, defects, runs, answers, sessions or milestones. The caller becomes its manager.
+
+    Runbook steps carry no dates, only their order, durations and dependencies, so they keep their
+    relative times inside the new window by construction; nothing dated is copied. All or nothing."""
+    from . import hooks
+
+    if not actor.has_perm("projects.clone", source):
+        raise DomainError(_("Only a manager of this project who is a staff user may copy it."), code="permission")
+    name = (name or "").strip()
+    code = (code or "").strip()
+    if not name:
+        raise DomainError(_("Give the new project a name."), field="name")
+    if not code:
+        raise DomainError(_("Give the new project a code."), field="code")
+    _check_window(window_start=window_start, window_end=window_end)
+    _check_go_live(go_live_at=go_live_at, window_start=window_start)
+    if Project.objects.filter(code=code).exists():
+        raise DomainError(_("A project with code “%(code)s” already exists.") % {"code": code}, field="code")
+    target = Project(
+        name=name, code=code, description=source.description, go_live_at=go_live_at,
+        window_start=window_start, window_end=window_end, hypercare_days=source.hypercare_days,
+    )
+    _clean(target)
+    target._change_reason = f"Copied from project {source.code} (#{source.pk})"
+    stamp(target, actor).save()
+    membership_add(actor=actor, project=target, user=actor, role=Role.MANAGER)
+    copied = {}
+    for part in hooks.clone_parts():
+        copied[part.key] = part.func(source, target, actor)
+    # The template's own log says what was made from it (the new project's log has every row it got).
+    AuditEntry.objects.create(
+        project=source, at=timezone.now(), actor=actor, model="projects.project", object_id=str(target.pk),
+        object_repr=str(target)[:200], action=AuditAction.CREATED,
+        changes={"copied_from": [None, source.pk], "code": [None, target.code], "copied": [None, copied]})
+    target.copied = copied
+    return target
+
+
+def departments_copy(source, target, actor) -> int:
+    """Clone part: the departments (names only; people join them in the new project)."""
+    n = 0
+    for department in source.departments.order_by("name"):
+        stamp(Department(project=target, name=department.name), actor).save()
+        n += 1
+    return n
+
+
+def raci_areas_copy(source, target, actor) -> int:
+    """Clone part: the RACI work areas, not the people holding the letters. A cell needs a person, so
+    each area starts with the new project's manager (the caller) as Informed: the grid lists the areas
+    and flags each as lacking its Accountable until the manager assigns the real team."""
+    areas = list(Responsibility.objects.filter(project=source).order_by("area").values_list("area", flat=True)
+                 .distinct())
+    for area in areas:
+        stamp(Responsibility(project=target, area=area, user=actor, raci=Raci.INFORMED), actor).save()
+    return len(areas)
 
 
 PROJECT_FIELDS = {"name", "code", "description", "go_live_at", "window_start", "window_end", "phase",

@@ -27,6 +27,7 @@ from .forms import (
     MembershipEditForm,
     MembershipForm,
     MilestoneForm,
+    ProjectCloneForm,
     ProjectForm,
     RaciAreaForm,
     RaciCellForm,
@@ -98,7 +99,32 @@ def project_edit(request, project):
         else:
             messages.success(request, _("Project saved."))
             return redirect("projects:home", project.pk)
-    return render(request, "projects/form.html", {"form": form, "history": history_for(project), "section": "home"})
+    return render(request, "projects/form.html", {"form": form, "history": history_for(project), "section": "home",
+                                                  "can_clone": request.user.has_perm("projects.clone", project)})
+
+
+@project_view("projects.clone")
+def project_clone(request, project):
+    """New project from this one: the form, and what will (and will not) be copied."""
+    form = ProjectCloneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.project_clone(source=project, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Project created from “%(name)s”. You are its manager: add the team.")
+                             % {"name": project.name})
+            return redirect("projects:home", new.pk)
+    parts = [{"label": part.label, "count": part.count(project)} for part in hooks.clone_parts()]
+    return render(request, "projects/clone.html", {"form": form, "parts": parts, "section": "home"})
+
+
+@login_required
+def portfolio(request):
+    """Every launch of the person side by side, and who is booked in two of them at once."""
+    context = selectors.portfolio(user=request.user)
+    return render_page(request, "projects/portfolio.html", context, partial="board")
 
 
 @project_view("projects.manage")

@@ -18,6 +18,7 @@ class ReadinessConfig(AppConfig):
             readiness_criteria,  # noqa: F401  registers the rules and the core's criteria and gauges
             registry,
             selectors,
+            services,
         )
         from .views import dashboard_context
 
@@ -32,4 +33,7 @@ class ReadinessConfig(AppConfig):
                        rule="readiness.risk_view")
         hooks.home_panel(key="dashboard", template="readiness/_dashboard.html", css="css/readiness.css",
                          order=10)(dashboard_context)
+        hooks.project_scores(selectors.portfolio_scores)
+        hooks.clone_part(key="readiness_targets", label=_("Readiness targets and go/no-go sign-off roles"), order=60,
+                         count=services.readiness_settings_count)(services.readiness_settings_copy)
         post_create_historical_record.connect(freshness.project_changed, dispatch_uid="readiness-freshness")

@@ -72,3 +72,14 @@ def cached(project_id, variant, compute):
         except Exception:  # noqa: BLE001
             log.warning("Cache unavailable: the scorecard was not kept", exc_info=True)
     return value
+
+
+def peek(project_id, variant):
+    """The cached value for this project's current version and `variant`, or None (never computes)."""
+    current = version(project_id)
+    if not current:
+        return None
+    try:
+        return cache.get(f"readiness:s:{project_id}:{current}:{variant}")
+    except Exception:  # noqa: BLE001
+        return None

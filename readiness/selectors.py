@@ -9,7 +9,7 @@ the snapshots are read in one query.
 from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -523,3 +523,49 @@ REPORT_SECTION_TITLES = {"defects": _("Defects and testing"), "requirements": _(
 def report_sections(r):
     """[(key, title, section)] of a report's per-area sections, in the order the report reads."""
     return [(key, title, r.get(key) or {}) for key, title in REPORT_SECTION_TITLES.items()]
+
+
+# ----- the portfolio (projects.hooks.project_scores) --------------------------------------------
+
+PORTFOLIO_LIVE_SCORECARDS = 10  # scorecards evaluated afresh per portfolio request, at most
+
+
+def portfolio_scores(projects, live_limit=None) -> dict:
+    """{project id: {score, ready, blockers, as_of}} for the portfolio.
+
+    A scorecard costs a few dozen queries, so the portfolio must not evaluate one per project on every
+    view: each project's scorecard comes from the cache the dashboards share (readiness.freshness: 0
+    queries), else it is evaluated (and cached) for at most `live_limit` projects per request; the
+    rest show their latest daily snapshot (one query for all of them; `as_of` says the day), or
+    nothing until a dashboard or the daily job has computed them. `blockers` counts the criteria that
+    are the mandatory criteria that do not pass (the dashboard's blockers)."""
+    live_limit = PORTFOLIO_LIVE_SCORECARDS if live_limit is None else live_limit
+    out, missing = {}, []
+    for project in projects:
+        frozen = freshness.peek(project.pk, get_language())
+        if frozen is None:
+            missing.append(project)
+        else:
+            out[project.pk] = _portfolio_row(frozen)
+    for project in missing[:live_limit]:
+        out[project.pk] = _portfolio_row(registry.freeze(scorecard(project)))
+    rest = missing[live_limit:]
+    if rest:
+        newest = (ReadinessSnapshot.objects.filter(project_id=OuterRef("project_id")).order_by("-date")
+                  .values("date")[:1])
+        latest = (ReadinessSnapshot.objects.filter(project_id__in=[p.pk for p in rest], date=Subquery(newest))
+                  .values_list("project_id", "date", "score", "ready", "criteria"))
+        for project_id, day, score, ready, criteria in latest:
+            if project_id not in out:
+                out[project_id] = {"score": score, "ready": ready, "as_of": day, "blockers": _blockers(criteria)}
+    return out
+
+
+def _blockers(criteria):
+    """Mandatory criteria that do not pass (the glossary's blockers: 阻碍项)."""
+    return sum(1 for c in criteria or [] if not c.get("passed") and c.get("mandatory", True))
+
+
+def _portfolio_row(frozen):
+    return {"score": frozen["score"], "ready": frozen["ready"], "blockers": _blockers(frozen["criteria"]),
+            "as_of": None}

@@ -657,3 +657,19 @@ def status_reports_send_all(*, now=None) -> int:
             continue
         count += report.recipients > 0
     return count
+
+
+def readiness_settings_count(source) -> int:
+    """Clone part: how many settings a copy takes (criteria overridden, and the sign-off roles if set)."""
+    return len(source.readiness_targets or {})
+
+
+def readiness_settings_copy(source, target, actor) -> int:
+    """Clone part (projects.hooks.clone_part): the scorecard's targets, weights and mandatory flags and
+    the go/no-go meeting's sign-off roles, as the template has them (they live on the project)."""
+    stored = dict(source.readiness_targets or {})
+    if not stored:
+        return 0
+    target.readiness_targets = stored
+    stamp(target, actor).save(update_fields=["readiness_targets"])
+    return len(stored)

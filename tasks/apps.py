@@ -17,4 +17,12 @@ class TasksConfig(AppConfig):
             lessons,  # noqa: F401  adds the runs' issues to the lessons page
             readiness_criteria,  # noqa: F401  registers the cutover criteria
             rules,  # noqa: F401  registers the cutover permissions
+            selectors,
+            services,
         )
+
+        hooks.clone_part(key="runbooks", label=_("Runbooks and their steps (with dependencies, without owners)"),
+                         order=30, count=services.runbooks_count)(services.runbooks_copy)
+        hooks.clone_part(key="contingency_scenarios", label=_("Contingency scenarios (without owners)"), order=35,
+                         count=services.scenarios_count)(services.scenarios_copy)
+        hooks.duty_source(key="cutover")(selectors.cutover_duties)

@@ -704,3 +704,23 @@ def entity_get_for_user(*, user, pk):
     if entity is None:
         raise Http404
     return entity
+
+
+def cutover_duties(project_ids, since):
+    """Duty source (projects.hooks.duty_source): people owning cutover work, ending after `since`.
+    Owning a runbook step commits the person for the project's cutover window; owning a step of a
+    planned or running run, for that run's window (a rehearsal too). Two queries, however many projects."""
+    from projects.hooks import Duty
+
+    found = []
+    rows = (Step.objects.filter(runbook__project_id__in=project_ids, owner__isnull=False,
+                                runbook__project__window_end__gt=since)
+            .order_by().values_list("owner_id", "runbook__project_id", "runbook__project__window_start",
+                                    "runbook__project__window_end").distinct())
+    found.extend(Duty(user_id=u, project_id=p, starts_at=s, ends_at=e, kind="runbook_step") for u, p, s, e in rows)
+    rows = (RunStep.objects.filter(run__project_id__in=project_ids, owner__isnull=False,
+                                   run__status__in=[RunStatus.PLANNED, RunStatus.RUNNING], run__window_end__gt=since)
+            .order_by().values_list("owner_id", "run__project_id", "run__planned_start", "run__window_end").distinct())
+    found.extend(Duty(user_id=u, project_id=p, starts_at=s, ends_at=e, kind="run_step") for u, p, s, e in rows
+                 if e > s)
+    return found

@@ -1107,3 +1107,55 @@ def entity_update(*, actor, entity, **changes) -> MigrationEntity:
 def entity_delete(*, actor, entity):
     _require(actor, "tasks.edit", entity.project)
     stamp(entity, actor).delete()
+
+
+# ----- project from a template (projects.hooks.clone_part) ---------------------------------------
+
+def runbooks_copy(source, target, actor) -> int:
+    """Clone part: every runbook with its steps and their dependencies. Steps carry no dates (their
+    order, planned minutes and dependencies place them in whatever window a run gets), so the plan
+    keeps its relative times in the new project's window. Owners are people: not copied."""
+    created = 0
+    for runbook in Runbook.objects.filter(project=source).prefetch_related("steps__depends_on").order_by("id"):
+        copy = stamp(Runbook(project=target, name=runbook.name, description=runbook.description, kind=runbook.kind),
+                     actor)
+        copy.save()
+        created += 1
+        new_of = {}
+        steps = sorted(runbook.steps.all(), key=lambda s: (s.order, s.id))
+        for step in steps:
+            new = Step(runbook=copy, order=step.order, title=step.title, description=step.description,
+                       category=step.category, planned_minutes=step.planned_minutes, checkpoint=step.checkpoint,
+                       point_of_no_return=step.point_of_no_return, rollback_instructions=step.rollback_instructions)
+            stamp(new, actor).save()
+            new_of[step.pk] = new
+            created += 1
+        for step in steps:
+            before = [new_of[d.pk] for d in step.depends_on.all() if d.pk in new_of]
+            if before:
+                new = new_of[step.pk]
+                stamp(new, actor)
+                new.depends_on.set(before)
+    return created
+
+
+def runbooks_count(source) -> int:
+    return Runbook.objects.filter(project=source).count() + Step.objects.filter(runbook__project=source).count()
+
+
+def scenarios_copy(source, target, actor) -> int:
+    """Clone part: the contingency scenarios (trigger and response), each pointing at the copy of its
+    rollback runbook (runbook names are unique in a project). Owners are people: not copied; the
+    contingency plan itself (its approvals happened) is not copied either."""
+    runbooks = {r.name: r for r in Runbook.objects.filter(project=target)}
+    n = 0
+    for scenario in ContingencyScenario.objects.filter(project=source).select_related("rollback_runbook"):
+        rollback = runbooks.get(scenario.rollback_runbook.name) if scenario.rollback_runbook_id else None
+        stamp(ContingencyScenario(project=target, trigger=scenario.trigger, response=scenario.response,
+                                  rollback_runbook=rollback), actor).save()
+        n += 1
+    return n
+
+
+def scenarios_count(source) -> int:
+    return ContingencyScenario.objects.filter(project=source).count()

@@ -727,3 +727,44 @@ def change_impact_delete(*, actor, item) -> None:
         raise DomainError(_("Only managers, business experts and trainers may remove change impacts."),
                           code="permission")
     stamp(item, actor).delete()
+
+
+# ----- project from a template (projects.hooks.clone_part) ---------------------------------------
+
+def courses_copy(source, target, actor) -> int:
+    """Clone part: the courses (who must take them: roles, and departments by name, the departments
+    being copied first), their materials, online modules and quiz questions. Sessions have trainers
+    and dates, progress and enrolments are people's: none is copied. Uploaded files are shared by
+    reference (the same stored file), not duplicated."""
+    departments = {d.name: d for d in target.departments.all()}
+    created = 0
+    courses = (Course.objects.filter(project=source).prefetch_related("required_departments", "materials",
+                                                                      "modules__questions").order_by("id"))
+    for course in courses:
+        copy = Course(project=target, title=course.title, description=course.description,
+                      duration_minutes=course.duration_minutes, completion=course.completion,
+                      required_roles=list(course.required_roles or []))
+        stamp(copy, actor).save()
+        created += 1
+        wanted = [departments[d.name] for d in course.required_departments.all() if d.name in departments]
+        if wanted:
+            stamp(copy, actor)
+            copy.required_departments.set(wanted)
+        for material in course.materials.all():
+            stamp(CourseMaterial(course=copy, title=material.title, file=material.file.name, link=material.link),
+                  actor).save()
+            created += 1
+        for module in course.modules.all():
+            new = Module(course=copy, title=module.title, kind=module.kind, url=module.url, file=module.file.name,
+                         minutes=module.minutes, pass_mark=module.pass_mark, position=module.position)
+            stamp(new, actor).save()
+            created += 1
+            for question in module.questions.all():
+                stamp(Question(module=new, text=question.text, choices=list(question.choices or []),
+                               correct=question.correct, position=question.position), actor).save()
+                created += 1
+    return created
+
+
+def courses_count(source) -> int:
+    return Course.objects.filter(project=source).count()
