@@ -11,4 +11,7 @@ class DefectsConfig(AppConfig):
         from projects import hooks
 
         hooks.nav_item(key="testing", label=_("Testing"), url_name="defects:list", order=30)
-        from . import import_kinds, readiness_criteria, rules  # noqa: F401 - register the import, criteria, rules
+        from . import import_kinds, readiness_criteria, rules, selectors  # noqa: F401 - register the import, criteria, rules
+
+        hooks.work_source(key="defects", order=20)(
+            lambda user, project: selectors.work_items(user=user, project=project))

@@ -17,4 +17,8 @@ class TasksConfig(AppConfig):
             lessons,  # noqa: F401  adds the runs' issues to the lessons page
             readiness_criteria,  # noqa: F401  registers the cutover criteria
             rules,  # noqa: F401  registers the cutover permissions
+            selectors,
         )
+
+        hooks.work_source(key="cutover", order=10)(
+            lambda user, project: selectors.work_items(user=user, project=project))

@@ -11,4 +11,7 @@ class TrainingConfig(AppConfig):
         from projects import hooks
 
         hooks.nav_item(key="training", label=_("Training"), url_name="training:catalogue", order=40)
-        from . import readiness_criteria, rules  # noqa: F401  (registers criteria and permissions)
+        from . import readiness_criteria, rules, selectors  # noqa: F401  (registers criteria and permissions)
+
+        hooks.work_source(key="training", order=40)(
+            lambda user, project: selectors.work_items(project=project, user=user))
