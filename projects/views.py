@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -69,15 +69,15 @@ def project_create(request):
 # What the home's "My work" suggests when nothing is waiting: (URL name, label, rule or None), the first
 # few a person may open. URL names, not imports: `projects` knows no other app (a missing one is skipped).
 NEXT_STEPS = [
-    ("defects:file", _lazy("File a defect found in testing"), "defects.file_testing"),
-    ("defects:cycles", _lazy("Record results in a test cycle"), "defects.manage_tests"),
-    ("requirements:create", _lazy("Write down a requirement of your department"), "requirements.write"),
-    ("defects:board", _lazy("See the defect board"), "defects.work"),
-    ("tasks:runbooks", _lazy("Prepare the cutover runbooks"), "tasks.edit"),
-    ("training:session_create", _lazy("Plan a training session"), "training.manage_sessions"),
-    ("training:catalogue", _lazy("Browse the training catalogue and sign up for a session"), None),
-    ("training:mine", _lazy("See your training record"), None),
-    ("projects:rota", _lazy("Check the on-call rota"), None),
+    ("defects:file", gettext_lazy("File a defect found in testing"), "defects.file_testing"),
+    ("defects:cycles", gettext_lazy("Record results in a test cycle"), "defects.manage_tests"),
+    ("requirements:create", gettext_lazy("Write down a requirement of your department"), "requirements.write"),
+    ("defects:board", gettext_lazy("See the defect board"), "defects.work"),
+    ("tasks:runbooks", gettext_lazy("Prepare the cutover runbooks"), "tasks.edit"),
+    ("training:session_create", gettext_lazy("Plan a training session"), "training.manage_sessions"),
+    ("training:catalogue", gettext_lazy("Browse the training catalogue and sign up for a session"), None),
+    ("training:mine", gettext_lazy("See your training record"), None),
+    ("projects:rota", gettext_lazy("Check the on-call rota"), None),
 ]
 HOME_TABS = ("work", "dashboard")
 
