@@ -207,17 +207,17 @@ WORK_KINDS = ("step_to_run", "issue_to_resolve", "shift", "signoff_to_give", "de
 _work_sources: dict = {}
 
 
-@dataclass
-class Work:
-    """What a work source returns when it lists only the first `WORK_LIMIT` items of a kind:
-    the items and, per kind, how many there are in all. A plain list of items is fine too."""
+class Work(list):
+    """What a work source returns when it lists only the first `WORK_LIMIT` items of a kind: the items
+    (it is a list of them) and `totals`, per kind, how many there are in all. A plain list is fine too."""
 
-    items: list
-    totals: dict
+    def __init__(self, items=(), totals=None):
+        super().__init__(items)
+        self.totals = dict(totals or {})
 
 
 def work(items, totals=None) -> Work:
-    return Work(items=list(items), totals=dict(totals or {}))
+    return Work(items, totals)
 
 
 def work_source(*, key, order=100):
@@ -261,12 +261,11 @@ def my_work_summary(user, project) -> dict:
         except Exception:  # noqa: BLE001 - see module docstring
             log.exception("Work source %s failed for project %s", key, project.pk)
             continue
-        listed = result.items if isinstance(result, Work) else list(result)
+        listed = list(result)
         counted = {}
         for item in listed:
             counted[item["kind"]] = counted.get(item["kind"], 0) + 1
-        if isinstance(result, Work):
-            counted.update({k: max(n, counted.get(k, 0)) for k, n in result.totals.items()})
+        counted.update({k: max(n, counted.get(k, 0)) for k, n in getattr(result, "totals", {}).items()})
         items.extend(listed)
         for kind, n in counted.items():
             totals[kind] = totals.get(kind, 0) + n
