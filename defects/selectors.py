@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,7 @@ from projects.models import Membership, Role
 from . import links
 from .models import (
     DONE_STATUSES,
+    FIX_PENDING_STATUSES,
     OPEN_STATUSES,
     Category,
     CycleKind,
@@ -706,3 +708,37 @@ def _trace_status(entries):
     if any(r is not None and r.status != ResultStatus.PASSED for r in results):
         return "failing"
     return "passing" if all(r is not None for r in results) else "partial"
+
+
+# ------------------------------------------------------------- "my work"
+
+def work_items(*, user, project):
+    """The caller's open defect work for "my work" (projects.hooks): new defects to triage (whoever
+    may triage), defects assigned to them to fix, and fixed defects to re-test: those they reported,
+    and for testers also those whose reporter is not a tester of the project (a hypercare incident
+    filed by branch staff, a defect filed by the manager). Three queries at most, whatever the size."""
+    from projects.access import roles_of
+    from projects.hooks import WORK_LIMIT, work
+    from projects.queries import first_with_total
+
+    visible = defects_visible_to(user, project).only("pk", "project_id", "number", "title", "triage_due_at",
+                                                     "fix_due_at")
+    items, totals = [], {}
+
+    def add(kind, qs, due):
+        rows, totals[kind] = first_with_total(qs, WORK_LIMIT)
+        items.extend({"kind": kind, "id": d.pk, "title": f"{d.key} {d.title}", "due_at": getattr(d, due) if due else None,
+                      "url": reverse("defects:detail", args=[project.pk, d.pk])} for d in rows)
+
+    if user.has_perm("defects.triage", project):
+        add("defect_to_triage", visible.filter(status=Status.NEW).order_by(
+            F("triage_due_at").asc(nulls_last=True), "created_at", "pk"), "triage_due_at")
+    add("defect_to_fix", visible.filter(assignee=user, status__in=FIX_PENDING_STATUSES).order_by(
+        F("fix_due_at").asc(nulls_last=True), "created_at", "pk"), "fix_due_at")
+    if user.has_perm("defects.verify", project):
+        mine = Q(reporter=user)
+        if Role.TESTER in roles_of(user, project):
+            testers = Membership.objects.filter(project=project, role=Role.TESTER, user=OuterRef("reporter_id"))
+            mine |= ~Exists(testers)
+        add("defect_to_verify", visible.filter(mine, status=Status.FIXED).order_by("fixed_at", "pk"), None)
+    return work(items, totals)

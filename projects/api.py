@@ -20,7 +20,7 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Th
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .api_base import ERRORS_AUTH, ProjectScopedViewSet, call, require
 from .audit import audit_rows
 from .models import ApiToken, Department, Membership, Milestone, OnCallShift, Responsibility
@@ -30,6 +30,8 @@ from .serializers import (
     DepartmentSerializer,
     MembershipSerializer,
     MilestoneSerializer,
+    MyWorkQuerySerializer,
+    MyWorkSerializer,
     PortfolioSerializer,
     ProjectCloneSerializer,
     ProjectSerializer,
@@ -325,3 +327,14 @@ def portfolio(request):
     same person on call or owning cutover steps in overlapping windows of two projects, from now on."""
     data = selectors.portfolio(user=request.user)
     return Response(PortfolioSerializer(data).data)
+@extend_schema(parameters=[MyWorkQuerySerializer], responses=MyWorkSerializer, operation_id="me_work")
+@api_view(["GET"])
+def my_work(request):
+    """The caller's own open work in a project, most urgent first (the project home shows the same list).
+
+    `project` is required; a project the caller is not a member of is 404."""
+    query = MyWorkQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    project = selectors.project_get_for_user(user=request.user, pk=query.validated_data["project"])
+    summary = hooks.my_work_summary(request.user, project)
+    return Response(MyWorkSerializer({"items": summary["items"], "totals": summary["totals"]}).data)

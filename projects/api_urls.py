@@ -18,6 +18,7 @@ urlpatterns = [
     path("audit.csv", api.audit_csv, name="audit-csv"),
     path("auth/token/rotate/", api.rotate_token, name="api-token-rotate"),
     path("auth/token/revoke/", api.revoke_token, name="api-token-revoke"),
+    path("me/work/", api.my_work, name="api-my-work"),
     path("projects/<str:pk>/imports/<slug:kind>/", imports_views.import_api, name="api-import"),
     path("projects/<str:pk>/imports/<slug:kind>/template/", imports_views.import_template_api,
          name="api-import-template"),

@@ -16,6 +16,7 @@ class ProjectsConfig(AppConfig):
             calendar,  # noqa: F401  registers the rota and milestone calendar feeds
             hooks,
             import_kinds,  # noqa: F401  registers the people and milestone imports
+            mywork,
             selectors,
             services,
         )
@@ -27,6 +28,9 @@ class ProjectsConfig(AppConfig):
         user_login_failed.connect(record_login_failure, dispatch_uid="liftoff-login-failure-per-ip")
 
         post_create_historical_record.connect(audit.record, dispatch_uid="projects-audit-log")
+        post_create_historical_record.connect(mywork.project_changed, dispatch_uid="projects-my-work-fresh")
+        hooks.work_source(key="rota", order=50)(
+            lambda user, project: selectors.shift_work(user=user, project=project))
 
         hooks.nav_item(key="home", label=_("Home"), url_name="projects:home", order=10)
         hooks.nav_item(key="team", label=_("Team"), url_name="projects:roster", order=80)

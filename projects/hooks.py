@@ -18,7 +18,6 @@
 
     hooks.page_panel(page="lessons", key="cutover_issues", template="tasks/_lessons_issues.html",
                      func=lambda request, project: {...} or None)
-
     @hooks.clone_part(key="runbooks", label=_("Runbooks"), count=lambda source: ..., order=30)
     def copy(source, target, actor):       # a new project from a template: copy what the app owns
         return rows_created
@@ -174,6 +173,15 @@ def home_panels(request, project) -> list[dict]:
     return _render_panels(_panels, request, project)
 
 
+def has_home_panels() -> bool:
+    return bool(_panels)
+
+
+def home_panel_css() -> list[str]:
+    """The stylesheets of every home panel (linked on the home whichever tab shows, cheaply)."""
+    return sorted({p.css for p in _panels.values() if p.css})
+
+
 def page_panels(request, project, page) -> list[dict]:
     """The panels other apps added to `page`, like `home_panels`."""
     return _render_panels(_page_panels.get(page, {}), request, project)
@@ -194,12 +202,34 @@ def _render_panels(registry, request, project):
 
 # ----- "my work": each app lists the caller's own open work in a project -------------------------
 
+# A source lists at most this many items of each kind (most urgent first) and says how many there are.
+WORK_LIMIT = 50
+
+# The kinds of the Wave 2 contract, in the order their ties are broken (same due time).
+WORK_KINDS = ("step_to_run", "issue_to_resolve", "shift", "signoff_to_give", "defect_to_triage", "defect_to_fix",
+              "defect_to_verify", "requirement_to_review", "action_due", "risk_to_review", "session_to_attend",
+              "course_to_take")
+
 _work_sources: dict = {}
+
+
+class Work(list):
+    """What a work source returns when it lists only the first `WORK_LIMIT` items of a kind: the items
+    (it is a list of them) and `totals`, per kind, how many there are in all. A plain list is fine too."""
+
+    def __init__(self, items=(), totals=None):
+        super().__init__(items)
+        self.totals = dict(totals or {})
+
+
+def work(items, totals=None) -> Work:
+    return Work(items, totals)
 
 
 def work_source(*, key, order=100):
     """Register `func(user, project)` returning [{kind, id, title, url, due_at}] of the user's open work
-    (the contract's "my work" items). The "my work" page and API merge every source, most urgent first."""
+    (the contract's "my work" items), or a `Work` with the totals per kind. The "my work" page and API
+    merge every source, most urgent first. A source makes a constant number of queries."""
     def decorate(func):
         _work_sources[key] = (order, func)
         return func
@@ -207,16 +237,51 @@ def work_source(*, key, order=100):
     return decorate
 
 
-def my_work(user, project) -> list[dict]:
-    """Every registered source's items for `user` in `project`, most urgent first (no due date last).
-    A source that crashes is logged and left out, like a home panel."""
-    items = []
+def _due_key(due):
+    """Sortable due time: a date counts from its local midnight; None sorts last."""
+    from datetime import date, datetime, time
+
+    from django.utils import timezone
+
+    if due is None:
+        return (1, 0.0)
+    if not isinstance(due, datetime) and isinstance(due, date):
+        due = datetime.combine(due, time.min)
+    if timezone.is_naive(due):
+        due = timezone.make_aware(due)
+    return (0, due.timestamp())
+
+
+def kind_rank(kind):
+    return WORK_KINDS.index(kind) if kind in WORK_KINDS else len(WORK_KINDS)
+
+
+def my_work_summary(user, project) -> dict:
+    """{items, totals, count}: every registered source's items for `user` in `project`, most urgent
+    first (no due date last), how many of each kind there are (a source lists at most `WORK_LIMIT`
+    of a kind) and their sum. A source that crashes is logged and left out, like a home panel."""
+    items, totals = [], {}
     for key, (_order, func) in sorted(_work_sources.items(), key=lambda kv: (kv[1][0], kv[0])):
         try:
-            items.extend(func(user, project))
+            result = func(user, project)
         except Exception:  # noqa: BLE001 - see module docstring
             log.exception("Work source %s failed for project %s", key, project.pk)
-    return sorted(items, key=lambda i: (i.get("due_at") is None, i.get("due_at") or 0, i["kind"], i["id"]))
+            continue
+        listed = list(result)
+        counted = {}
+        for item in listed:
+            counted[item["kind"]] = counted.get(item["kind"], 0) + 1
+        counted.update({k: max(n, counted.get(k, 0)) for k, n in getattr(result, "totals", {}).items()})
+        items.extend(listed)
+        for kind, n in counted.items():
+            totals[kind] = totals.get(kind, 0) + n
+    items.sort(key=lambda i: (_due_key(i.get("due_at")), kind_rank(i["kind"]), i["kind"], i["id"]))
+    return {"items": items, "totals": {k: n for k, n in totals.items() if n}, "count": sum(totals.values())}
+
+
+def my_work(user, project) -> list[dict]:
+    """The items of `my_work_summary`, most urgent first."""
+    return my_work_summary(user, project)["items"]
 
 
 # ----- project from a template: each app copies what it owns into the new project ---------------

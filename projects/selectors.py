@@ -437,3 +437,29 @@ def portfolio(*, user, now=None) -> dict:
         c["person"] = people.get(c["user"])
         c["project_objects"] = [by_id[i] for i in c["projects"]]
     return {"projects": rows, "conflicts": conflicts}
+# Upcoming on-call shifts count as "my work" this far ahead (the rota page shows the rest).
+SHIFT_HORIZON = timedelta(days=14)
+
+
+def shift_work(*, user, project, now=None):
+    """The caller's on-call shifts for "my work" (`shift`): the current one and those starting within
+    `SHIFT_HORIZON`, due when they start (`ends_at` is added for the home page). One query."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from .hooks import WORK_LIMIT, work
+    from .queries import first_with_total
+
+    now = now or timezone.now()
+    rows, total = first_with_total(
+        OnCallShift.objects.filter(project=project, user=user, ends_at__gt=now, starts_at__lt=now + SHIFT_HORIZON)
+        .order_by("starts_at", "pk"), WORK_LIMIT)
+    url = reverse("projects:rota", args=[project.pk])
+    items = []
+    for s in rows:
+        title = (_("On call (primary)") if s.tier == ShiftTier.PRIMARY else _("On call (backup)"))
+        if s.note:
+            title = f"{title}: {s.note}"
+        items.append({"kind": "shift", "id": s.pk, "title": title, "due_at": s.starts_at, "ends_at": s.ends_at,
+                      "url": url})
+    return work(items, {"shift": total})

@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from .hooks import WORK_KINDS
 from .models import (
     AuditEntry,
     Department,
@@ -145,3 +146,25 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         model = AuditEntry
         fields = ["id", "at", "actor", "model", "object_id", "object_repr", "action", "changes"]
         read_only_fields = fields
+
+
+# ----- "my work" (GET /api/v1/me/work/) ----------------------------------------------------------
+
+class MyWorkQuerySerializer(serializers.Serializer):
+    project = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="A project you are a member of.")
+
+
+class WorkItemSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[(k, k) for k in WORK_KINDS])
+    id = serializers.IntegerField(help_text="The object's id (a cutover step: its runbook step's id, as in the "
+                                            "runs API).")
+    title = serializers.CharField()
+    url = serializers.CharField(help_text="The page of the item (a path on this site).")
+    due_at = serializers.DateTimeField(allow_null=True, help_text="When it is due; null when it has no deadline.")
+
+
+class MyWorkSerializer(serializers.Serializer):
+    items = WorkItemSerializer(many=True, help_text="Most urgent first (no due date last); at most 50 of each kind.")
+    totals = serializers.DictField(child=serializers.IntegerField(),
+                                   help_text="How many open items of each kind there are in all (kinds with none "
+                                             "are left out).")

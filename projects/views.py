@@ -12,13 +12,14 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from . import hooks, pickers, selectors, services
+from . import hooks, mywork, pickers, selectors, services
 from .audit import audit_rows, history_for
 from .calendar import my_shift_events, render_ics
 from .errors import DomainError
@@ -66,20 +67,69 @@ def project_create(request):
     return render(request, "projects/form.html", {"form": form, "creating": True})
 
 
+# What the home's "My work" suggests when nothing is waiting: (URL name, label, rule or None), the first
+# few a person may open. URL names, not imports: `projects` knows no other app (a missing one is skipped).
+NEXT_STEPS = [
+    ("defects:file", gettext_lazy("File a defect found in testing"), "defects.file_testing"),
+    ("defects:cycles", gettext_lazy("Record results in a test cycle"), "defects.manage_tests"),
+    ("requirements:create", gettext_lazy("Write down a requirement of your department"), "requirements.write"),
+    ("defects:board", gettext_lazy("See the defect board"), "defects.work"),
+    ("tasks:runbooks", gettext_lazy("Prepare the cutover runbooks"), "tasks.edit"),
+    ("training:session_create", gettext_lazy("Plan a training session"), "training.manage_sessions"),
+    ("training:catalogue", gettext_lazy("Browse the training catalogue and sign up for a session"), None),
+    ("training:mine", gettext_lazy("See your training record"), None),
+    ("projects:rota", gettext_lazy("Check the on-call rota"), None),
+]
+HOME_TABS = ("work", "dashboard")
+
+
+def _next_steps(user, project, limit=4):
+    steps = []
+    for name, label, rule in NEXT_STEPS:
+        if rule and not user.has_perm(rule, project):
+            continue
+        try:
+            steps.append({"url": reverse(name, args=[project.pk]), "label": label})
+        except NoReverseMatch:
+            continue
+        if len(steps) == limit:
+            break
+    return steps
+
+
 @project_view()
 def project_home(request, project):
+    """Each person's own open work first ("my work"); the project dashboard (the home panels other apps
+    add, e.g. readiness) below it for managers, one click away (`?tab=dashboard`) for everyone."""
+    tab = request.GET.get("tab") if request.GET.get("tab") in HOME_TABS else None
+    manages = request.user.has_perm("projects.manage", project)
+    show_work = tab != "dashboard"
+    show_dashboard = tab == "dashboard" or (tab is None and manages)
     timeline = selectors.milestone_timeline(project=project)
     now = timezone.now()
     context = {
         "timeline": timeline,
         "days_to_go": (project.go_live_at - now).days,
         "hours_to_go": int((project.go_live_at - now).total_seconds() // 3600),
-        "milestone_form": MilestoneForm(project=project) if request.user.has_perm("projects.manage", project) else None,
+        "milestone_form": MilestoneForm(project=project) if manages else None,
         "people_count": selectors.member_count(project=project),
         "gaps": selectors.rota_gaps(project=project),
         "section": "home",
+        "tab": tab or "work",
+        "show_work": show_work,
+        "show_dashboard": show_dashboard,
+        "has_dashboard": hooks.has_home_panels(),
+        "panel_css": hooks.home_panel_css(),
     }
-    if not (request.htmx and not request.htmx.boosted):  # the milestones partial needs no panels
+    if show_work:
+        kind = request.GET.get("kind")
+        context["work"] = mywork.for_page(request.user, project, now=now, kind=kind)
+        mywork.remember_count(request.user, project, context["work"]["count"])
+        if not context["work"]["count"]:
+            context["next_steps"] = _next_steps(request.user, project)
+        if tab == "work" and fragment_wanted(request):
+            return render(request, "projects/home.html#mywork", context)
+    if show_dashboard and not fragment_wanted(request):  # the milestones partial needs no panels
         panels = hooks.home_panels(request, project)
         for panel in panels:
             context.update(panel["context"])

@@ -26,6 +26,7 @@ from .charts import line_chart
 from .models import (
     LEVEL_BOUNDS,
     ActionStatus,
+    DecisionStatus,
     GoNoGoDecision,
     GoNoGoSignOff,
     Meeting,
@@ -394,21 +395,40 @@ def action_get_for_user(*, user, pk) -> MeetingAction:
 
 
 def my_governance_work(*, user, project):
-    """The caller's open governance work for "my work": actions due (kind `action_due`) and active
-    risks they own whose review date has come or is within a week (`risk_to_review`), most urgent first.
-    Two queries whatever the size."""
+    """The caller's open governance work for "my work": actions due (kind `action_due`), active
+    risks they own whose review date has come or is within a week (`risk_to_review`) and the open
+    go/no-go meeting's sign-offs that only they can give (`signoff_to_give`: a required role they
+    hold that nobody signed yet), most urgent first. Four queries whatever the size."""
+    from projects.hooks import WORK_LIMIT, work
+    from projects.queries import first_with_total
+
     items = []
-    for a in actions_for_project(project=project, owner=user).select_related(None).only(
-            "pk", "text", "due", "meeting_id", "project_id"):
+    actions, action_total = first_with_total(actions_for_project(project=project, owner=user).select_related(None).only(
+        "pk", "text", "due", "meeting_id", "project_id"), WORK_LIMIT)
+    for a in actions:
         items.append({"kind": "action_due", "id": a.pk, "title": a.text, "due_at": timezone.make_aware(
             datetime.combine(a.due, time(18))), "url": reverse("readiness:meeting", args=[project.pk, a.meeting_id])
             + f"#action-{a.pk}"})
     horizon = timezone.localdate() + timedelta(days=7)
-    for r in Risk.objects.filter(project=project, owner=user, status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING],
-                                 review_on__lte=horizon).only("pk", "title", "review_on"):
+    risks, risk_total = first_with_total(
+        Risk.objects.filter(project=project, owner=user, status__in=[RiskStatus.OPEN, RiskStatus.MITIGATING],
+                            review_on__lte=horizon).only("pk", "title", "review_on").order_by("review_on", "pk"),
+        WORK_LIMIT)
+    for r in risks:
         items.append({"kind": "risk_to_review", "id": r.pk, "title": r.title, "due_at": timezone.make_aware(
             datetime.combine(r.review_on, time(9))), "url": reverse("readiness:risk", args=[project.pk, r.pk])})
-    return sorted(items, key=lambda i: (i["due_at"], i["kind"], i["id"]))
+    signoffs = 0
+    held = roles_of(user, project)
+    for decision in GoNoGoDecision.objects.filter(project=project, status=DecisionStatus.OPEN).only(
+            "pk", "title", "meeting_at", "required_roles").prefetch_related(
+            Prefetch("signoffs", queryset=GoNoGoSignOff.objects.only("pk", "decision_id", "role"))):
+        signed = {s.role for s in decision.signoffs.all()}
+        if held.intersection(set(decision.required_roles or []) - signed):
+            signoffs += 1
+            items.append({"kind": "signoff_to_give", "id": decision.pk, "title": decision.title,
+                          "due_at": decision.meeting_at, "url": reverse("readiness:gonogo", args=[project.pk, decision.pk])})
+    items.sort(key=lambda i: (i["due_at"], i["kind"], i["id"]))
+    return work(items, {"action_due": action_total, "risk_to_review": risk_total, "signoff_to_give": signoffs})
 
 
 # ----- weekly status report --------------------------------------------------------------------

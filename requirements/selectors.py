@@ -194,6 +194,30 @@ def review_queue(*, user, project):
     )
 
 
+def work_items(*, user, project):
+    """The caller's requirements to review for "my work" (projects.hooks): the review queue (never their
+    own), oldest first, each due when the "waiting for review" reminder would go out. Two queries."""
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    from notifications.registry import lead_time
+    from projects.hooks import WORK_LIMIT, work
+    from projects.queries import first_with_total
+
+    from .reminders import KIND
+
+    if not user.has_perm("requirements.review", project):
+        return []
+    rows, total = first_with_total(review_queue(user=user, project=project).select_related(None).only(
+        "pk", "code", "title", "submitted_at", "project_id"), WORK_LIMIT)
+    lead = (lead_time(project.pk, KIND) or timedelta(days=2)) if rows else None
+    return work([{"kind": "requirement_to_review", "id": r.pk, "title": f"{r.code} {r.title}",
+                  "due_at": r.submitted_at + lead if r.submitted_at else None,
+                  "url": reverse("requirements:detail", args=[project.pk, r.pk])} for r in rows],
+                {"requirement_to_review": total})
+
+
 def with_age(requirements, now=None):
     """The requirements with `age_days`: whole days since they were submitted."""
     now = now or timezone.now()

@@ -26,3 +26,5 @@ class TasksConfig(AppConfig):
         hooks.clone_part(key="contingency_scenarios", label=_("Contingency scenarios (without owners)"), order=35,
                          count=services.scenarios_count)(services.scenarios_copy)
         hooks.duty_source(key="cutover")(selectors.cutover_duties)
+        hooks.work_source(key="cutover", order=10)(
+            lambda user, project: selectors.work_items(user=user, project=project))

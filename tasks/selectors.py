@@ -724,3 +724,39 @@ def cutover_duties(project_ids, since):
     found.extend(Duty(user_id=u, project_id=p, starts_at=s, ends_at=e, kind="run_step") for u, p, s, e in rows
                  if e > s)
     return found
+# ----- "my work" ---------------------------------------------------------------------------------
+
+MY_STEP_STATUSES = (RunStepStatus.READY, RunStepStatus.RUNNING, RunStepStatus.FAILED)
+
+
+def work_items(*, user, project):
+    """The caller's cutover work for "my work" (projects.hooks): the steps they own in a run under way
+    that they can start, are running or must retry (`step_to_run`; addressed like the API, by the runbook
+    step's id), and the cutover issues they own that are not resolved (`issue_to_resolve`). A running
+    step is due when its planned minutes are up, a ready one when the run started; an open issue is due
+    from the moment it was opened (the night does not wait). Two queries."""
+    from django.urls import reverse
+
+    from projects.hooks import WORK_LIMIT, work
+    from projects.queries import first_with_total
+
+    steps, step_total = first_with_total(
+        RunStep.objects.filter(run__project=project, run__status=RunStatus.RUNNING, owner=user,
+                               status__in=MY_STEP_STATUSES)
+        .select_related("run").only("pk", "source_step_id", "title", "status", "planned_minutes", "actual_start",
+                                    "run__id", "run__kind", "run__number", "run__planned_start", "run__started_at")
+        .order_by("run__planned_start", "order", "pk"), WORK_LIMIT)
+    items = []
+    for s in steps:
+        if s.status == RunStepStatus.RUNNING and s.actual_start:
+            due = s.actual_start + timedelta(minutes=s.planned_minutes)
+        else:
+            due = s.run.started_at or s.run.planned_start
+        items.append({"kind": "step_to_run", "id": s.source_step_id, "title": f"{s.title} · {s.run.label}",
+                      "due_at": due, "url": reverse("tasks:run_step", args=[project.pk, s.run_id, s.source_step_id])})
+    issues, issue_total = first_with_total(
+        CutoverIssue.objects.filter(project=project, owner=user, status__in=OPEN_ISSUE)
+        .only("pk", "number", "title", "opened_at").order_by("opened_at", "pk"), WORK_LIMIT)
+    items.extend({"kind": "issue_to_resolve", "id": i.pk, "title": f"#{i.number} {i.title}", "due_at": i.opened_at,
+                  "url": reverse("tasks:issue", args=[project.pk, i.pk])} for i in issues)
+    return work(items, {"step_to_run": step_total, "issue_to_resolve": issue_total})

@@ -11,7 +11,10 @@ class TrainingConfig(AppConfig):
         from projects import hooks
 
         hooks.nav_item(key="training", label=_("Training"), url_name="training:catalogue", order=40)
-        from . import readiness_criteria, rules, services  # noqa: F401  (registers criteria and permissions)
+        from . import readiness_criteria, rules, selectors, services  # noqa: F401  (registers criteria and permissions)
 
         hooks.clone_part(key="courses", label=_("Courses with their materials, online modules and quiz questions"),
                          order=40, count=services.courses_count)(services.courses_copy)
+
+        hooks.work_source(key="training", order=40)(
+            lambda user, project: selectors.work_items(project=project, user=user))

@@ -37,7 +37,8 @@ def test_dashboard_says_not_ready_and_links_the_blocking_criteria(client, regist
     fixed("nice_to_have", value=0, passed=False, mandatory=False, area="training")
     fixed("trained", value=97, passed=True, display="97%", area="training")
     client.force_login(users["staff"])
-    body = client.get(_home(project)).content.decode()
+    assert "Not ready to go live" not in client.get(_home(project)).content.decode()  # staff land on their work
+    body = client.get(_home(project) + "?tab=dashboard").content.decode()  # the dashboard is one click away
     assert "Not ready to go live" in body
     assert 'href="/defects/?severity=critical"' in body and "critical_defects explained" in body
     assert "1 mandatory criterion blocks go-live" in body

@@ -1,0 +1,121 @@
+""""My work": the caller's own open work in a project, for the project home, the top bar and the API.
+
+The items come from the sources other apps register with `projects.hooks.work_source`; this module
+labels them for a page and keeps the top bar's count cheap. Every page of a project shows that count,
+and asking every source costs a dozen queries, so the count is cached per person and project for
+`TTL` seconds. Any audited change in the project (simple-history writes a historical row for every
+tracked model) bumps the project's version, so the next page counts afresh; what changes without a
+historical row (time passing, a bulk update) is picked up within the TTL. With the cache down the
+count is computed (the cache is an optimisation).
+"""
+
+import logging
+from datetime import datetime
+
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import hooks
+
+log = logging.getLogger(__name__)
+
+TTL = 60  # seconds
+
+KIND_LABELS = {
+    "step_to_run": _("Cutover step"),
+    "issue_to_resolve": _("Cutover issue"),
+    "shift": _("On-call shift"),
+    "signoff_to_give": _("Go/no-go sign-off"),
+    "defect_to_triage": _("Defect to triage"),
+    "defect_to_fix": _("Defect to fix"),
+    "defect_to_verify": _("Fix to re-test"),
+    "requirement_to_review": _("Requirement to review"),
+    "action_due": _("Meeting action"),
+    "risk_to_review": _("Risk to review"),
+    "session_to_attend": _("Training session"),
+    "course_to_take": _("Course to take"),
+}
+
+
+def _version_key(project_id):
+    return f"mywork:v:{project_id}"
+
+
+def _version(project_id):
+    try:
+        return cache.get_or_set(_version_key(project_id), 1, timeout=None) or 1
+    except Exception:  # noqa: BLE001 - cache down: count without it
+        log.warning("Cache unavailable: the my-work count is computed without it", exc_info=True)
+        return 0
+
+
+def bump(project_id):
+    key = _version_key(project_id)
+    try:
+        try:
+            cache.incr(key)
+        except ValueError:  # not there (or evicted): any new value makes the old counts unreachable
+            cache.set(key, 2, timeout=None)
+    except Exception:  # noqa: BLE001 - a cache outage must not fail the write that triggered this
+        log.warning("Cache unavailable: could not mark the my-work counts of project %s stale", project_id,
+                    exc_info=True)
+
+
+def project_changed(sender, instance, **kwargs):
+    """simple-history's post_create_historical_record: something in a project changed."""
+    from .audit import project_id_of
+
+    project_id = project_id_of(instance)
+    if project_id is not None:
+        bump(project_id)
+
+
+def _count_key(user, project, version):
+    return f"mywork:n:{project.pk}:{version}:{user.pk}"
+
+
+def open_count(user, project) -> int:
+    """How many open items `user` has in `project` (the top bar's badge), cached as described above."""
+    if not user.is_authenticated:
+        return 0
+    version = _version(project.pk)
+    if not version:
+        return hooks.my_work_summary(user, project)["count"]
+    count = cache.get(_count_key(user, project, version))
+    if count is None:
+        count = remember_count(user, project, hooks.my_work_summary(user, project)["count"], version=version)
+    return count
+
+
+def remember_count(user, project, count, version=None):
+    """Cache a count just computed (the home page lists the work anyway: its badge costs nothing more)."""
+    version = version or _version(project.pk)
+    if version:
+        cache.set(_count_key(user, project, version), count, timeout=TTL)
+    return count
+
+
+def for_page(user, project, now=None, kind=None) -> dict:
+    """The summary with each item labelled for the home page: `label` (its kind), `overdue`, and for
+    an on-call shift under way `current`; `kinds` [(kind, label, total, listed)] for the filter chips,
+    `more` [(label, not listed)] where a kind has more than a source lists. With `kind` (one of the
+    kinds there are) only its items are in `items`."""
+    now = now or timezone.now()
+    summary = hooks.my_work_summary(user, project)
+    summary["kind"] = kind if kind in summary["totals"] else None
+    for item in summary["items"]:
+        item["label"] = KIND_LABELS.get(item["kind"], item["kind"])
+        due = item.get("due_at")
+        ends = item.get("ends_at")
+        item["current"] = bool(ends and due and due <= now < ends)
+        item["overdue"] = isinstance(due, datetime) and not item["current"] and due < now
+    listed = {}
+    for item in summary["items"]:
+        listed[item["kind"]] = listed.get(item["kind"], 0) + 1
+    summary["kinds"] = [(kind, KIND_LABELS.get(kind, kind), n, listed.get(kind, 0))
+                        for kind, n in sorted(summary["totals"].items(), key=lambda kv: hooks.kind_rank(kv[0]))]
+    summary["more"] = [(label, n - shown) for _kind, label, n, shown in summary["kinds"] if n > shown]
+    if summary["kind"]:
+        summary["items"] = [i for i in summary["items"] if i["kind"] == summary["kind"]]
+    return summary
