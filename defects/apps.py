@@ -11,4 +11,9 @@ class DefectsConfig(AppConfig):
         from projects import hooks
 
         hooks.nav_item(key="testing", label=_("Testing"), url_name="defects:list", order=30)
-        from . import import_kinds, readiness_criteria, rules  # noqa: F401 - register the import, criteria, rules
+        from . import (  # noqa: F401 - register the import, the exports, criteria, rules
+            export_kinds,
+            import_kinds,
+            readiness_criteria,
+            rules,
+        )
