@@ -28,7 +28,9 @@ def rows_of(raw: bytes, fmt):
         text = raw.decode("utf-8")
         assert text.startswith("\ufeff"), "the CSV starts with a BOM (Excel reads UTF-8 Chinese)"
         return list(csv.reader(io.StringIO(text[1:])))
-    return [list(r) for r in load_workbook(io.BytesIO(raw), read_only=True).active.iter_rows(values_only=True)]
+    rows = [list(r) for r in load_workbook(io.BytesIO(raw), read_only=True).active.iter_rows(values_only=True)]
+    width = len(rows[0]) if rows else 0
+    return [r + [None] * (width - len(r)) for r in rows]  # empty cells at a row's end are not stored
 
 
 def export(user, project, kind, fmt="csv", params=None, language=None):
