@@ -11,7 +11,14 @@ class DefectsConfig(AppConfig):
         from projects import hooks
 
         hooks.nav_item(key="testing", label=_("Testing"), url_name="defects:list", order=30)
-        from . import import_kinds, readiness_criteria, rules, selectors, services  # noqa: F401 - register the import, criteria, rules
+        from . import (  # noqa: F401 - register the import, the exports, criteria, rules
+            export_kinds,
+            import_kinds,
+            readiness_criteria,
+            rules,
+            selectors,
+            services,
+        )
 
         hooks.clone_part(key="sla", label=_("Defect SLA hours per severity"), order=50,
                          count=services.slas_count)(services.slas_copy)

@@ -20,14 +20,18 @@ def _context(*, project):
 
 def case_row(*, actor, project, values, context):
     title = imports.text(values, "title", max_length=300)
-    code = imports.text(values, "requirement")
     requirements = []
-    if code:
+    # One code, or several separated by commas (as the test-case export writes them).
+    for code in imports.text(values, "requirement").replace("，", ",").replace(";", ",").split(","):
+        code = code.strip()
+        if not code:
+            continue
         requirement = context["requirements"].get(code.lower())
         if requirement is None:
             raise imports.DomainError(_("There is no requirement %(code)s in this project.") % {"code": code},
                                       field="requirement")
-        requirements = [requirement]
+        if requirement not in requirements:
+            requirements.append(requirement)
     steps, expected = imports.text(values, "steps"), imports.text(values, "expected_result")
     existing = context["existing"].get(title.lower())
     if existing is None:
@@ -35,8 +39,10 @@ def case_row(*, actor, project, values, context):
                            requirements=requirements)
         return CREATED, f"{case.code} {title}"
     diff = {k: v for k, v in {"steps": steps, "expected_result": expected}.items() if getattr(existing, k) != v}
-    if requirements and requirements[0] not in existing.requirements.all():
-        diff["requirements"] = [*existing.requirements.all(), *requirements]
+    linked = list(existing.requirements.all())
+    added = [r for r in requirements if r not in linked]
+    if added:
+        diff["requirements"] = [*linked, *added]
     if not diff:
         return UNCHANGED, f"{existing.code} {title}"
     case_update(actor=actor, case=existing, **diff)
@@ -50,6 +56,6 @@ TEST_CASES = imports.register(imports.ImportKind(
         Column("steps", gettext_lazy("steps"), "步骤", True),
         Column("expected_result", gettext_lazy("expected result"), "预期结果", True),
         Column("requirement", gettext_lazy("requirement"), "需求", False,
-               gettext_lazy("a requirement's code, e.g. REQ-001")),
+               gettext_lazy("a requirement's code, e.g. REQ-001 (several: REQ-001, REQ-002)")),
     ],
 ))

@@ -675,13 +675,15 @@ def traceability(*, user, project):
         latest[result.case_id] = result
     visible = defects_visible_to(user, project).only("id", "number", "title", "status", "severity", "project_id",
                                                       "requirement_id", "test_result_id")
-    by_requirement, by_result = {}, {}
+    by_requirement, by_result, by_case = {}, {}, {}
     for d in visible.filter(Q(requirement__in=[r.pk for r in requirements])
-                            | Q(test_result__case__in=case_ids)).order_by("number"):
+                            | Q(test_result__case__in=case_ids)).annotate(case_id=F("test_result__case_id")) \
+            .order_by("number"):
         if d.requirement_id:
             by_requirement.setdefault(d.requirement_id, []).append(d)
         if d.test_result_id:
             by_result.setdefault(d.test_result_id, []).append(d)
+            by_case.setdefault(d.case_id, []).append(d)
     cases_of = {}
     for req_id, case_id in pairs:
         cases_of.setdefault(req_id, []).append(cases[case_id])
@@ -691,10 +693,11 @@ def traceability(*, user, project):
         defects = {d.pk: d for d in by_requirement.get(req.pk, [])}
         for case in sorted(cases_of.get(req.pk, []), key=lambda c: c.code):
             result = latest.get(case.pk)
-            entries.append({"case": case, "result": result})
+            # "defects": filed from any run of this case (the export's per-case column)
+            entries.append({"case": case, "result": result, "defects": by_case.get(case.pk, [])})
             if result is not None:
                 defects.update((d.pk, d) for d in by_result.get(result.pk, []))
-        rows.append({"requirement": req, "cases": entries,
+        rows.append({"requirement": req, "cases": entries, "requirement_defects": by_requirement.get(req.pk, []),
                      "defects": sorted(defects.values(), key=lambda d: d.number),
                      "status": _trace_status(entries)})
     return rows

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, imports_views
+from . import api, exports_views, imports_views
 
 # Registered on the shared router in config/api.py.
 ROUTES = [
@@ -22,4 +22,6 @@ urlpatterns = [
     path("projects/<str:pk>/imports/<slug:kind>/", imports_views.import_api, name="api-import"),
     path("projects/<str:pk>/imports/<slug:kind>/template/", imports_views.import_template_api,
          name="api-import-template"),
+    path("projects/<str:pk>/exports/<slug:kind>.xlsx", exports_views.export_xlsx_api, name="api-export-xlsx"),
+    path("projects/<str:pk>/exports/<slug:kind>.csv", exports_views.export_csv_api, name="api-export-csv"),
 ]

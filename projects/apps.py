@@ -14,6 +14,7 @@ class ProjectsConfig(AppConfig):
         from . import (
             audit,
             calendar,  # noqa: F401  registers the rota and milestone calendar feeds
+            export_kinds,  # noqa: F401  registers the people and milestone exports
             hooks,
             import_kinds,  # noqa: F401  registers the people and milestone imports
             mywork,

@@ -28,6 +28,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from projects.errors import DomainError
+from projects.exports import unescape_cell
 
 XLSX_MAGIC = b"PK\x03\x04"
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -176,7 +177,8 @@ def read_table(kind, upload) -> list:
         record = {}
         for key, value in zip(header, values, strict=False):
             if key:
-                record[key] = value.strip() if isinstance(value, str) else value
+                # An exported file reads back as it was typed ('=x written by projects.exports is =x again).
+                record[key] = unescape_cell(value.strip()) if isinstance(value, str) else value
         out.append((number, record))
     return out
 

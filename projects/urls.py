@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import imports_views, views
+from . import exports_views, imports_views, views
 
 app_name = "projects"
 
@@ -31,6 +31,8 @@ urlpatterns = [
     path("projects/<int:pk>/import/", imports_views.import_page, name="import"),
     path("projects/<int:pk>/import/<slug:kind>/", imports_views.import_page, name="import_kind"),
     path("projects/<int:pk>/import/<slug:kind>/template.xlsx", imports_views.import_template, name="import_template"),
+    path("projects/<int:pk>/exports/<slug:kind>.xlsx", exports_views.export_page, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("projects/<int:pk>/exports/<slug:kind>.csv", exports_views.export_page, {"fmt": "csv"}, name="export_csv"),
     path("calendar/<str:token>/my-shifts.ics", views.my_shifts_feed, name="my_shifts_feed"),
     path("calendar/<str:token>/projects/<int:project_id>/<slug:key>.ics", views.project_feed, name="project_feed"),
 ]

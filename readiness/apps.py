@@ -14,6 +14,7 @@ class ReadinessConfig(AppConfig):
 
         from . import (
             calendar,  # noqa: F401  registers the go/no-go meetings' calendar feed
+            export_kinds,  # noqa: F401  registers the risk export
             freshness,
             readiness_criteria,  # noqa: F401  registers the rules and the core's criteria and gauges
             registry,

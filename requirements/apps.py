@@ -11,7 +11,13 @@ class RequirementsConfig(AppConfig):
         from projects import hooks
 
         hooks.nav_item(key="requirements", label=_("Requirements"), url_name="requirements:list", order=20)
-        from . import import_kinds, readiness_criteria, rules, selectors  # noqa: F401  registers the import, rules, criteria
+        from . import (  # noqa: F401  registers the import, the export, rules, criteria
+            export_kinds,
+            import_kinds,
+            readiness_criteria,
+            rules,
+            selectors,
+        )
 
         hooks.work_source(key="requirements", order=30)(
             lambda user, project: selectors.work_items(user=user, project=project))

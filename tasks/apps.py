@@ -13,6 +13,7 @@ class TasksConfig(AppConfig):
         hooks.nav_item(key="cutover", label=_("Cutover"), url_name="tasks:runbooks", order=50)
         from . import (
             calendar,  # noqa: F401  registers the cutover calendar feed
+            export_kinds,  # noqa: F401  registers the work-item export
             import_kinds,  # noqa: F401  registers the work-item import
             lessons,  # noqa: F401  adds the runs' issues to the lessons page
             readiness_criteria,  # noqa: F401  registers the cutover criteria
