@@ -15,9 +15,9 @@ class ProjectsConfig(AppConfig):
             audit,
             calendar,  # noqa: F401  registers the rota and milestone calendar feeds
             export_kinds,  # noqa: F401  registers the people and milestone exports
+            freshness,
             hooks,
             import_kinds,  # noqa: F401  registers the people and milestone imports
-            mywork,
             selectors,
             services,
         )
@@ -29,7 +29,7 @@ class ProjectsConfig(AppConfig):
         user_login_failed.connect(record_login_failure, dispatch_uid="liftoff-login-failure-per-ip")
 
         post_create_historical_record.connect(audit.record, dispatch_uid="projects-audit-log")
-        post_create_historical_record.connect(mywork.project_changed, dispatch_uid="projects-my-work-fresh")
+        post_create_historical_record.connect(freshness.project_changed, dispatch_uid="projects-freshness")
         hooks.work_source(key="rota", order=50)(
             lambda user, project: selectors.shift_work(user=user, project=project))
 

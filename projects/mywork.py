@@ -4,21 +4,18 @@ The items come from the sources other apps register with `projects.hooks.work_so
 labels them for a page and keeps the top bar's count cheap. Every page of a project shows that count,
 and asking every source costs a dozen queries, so the count is cached per person and project for
 `TTL` seconds. Any audited change in the project (simple-history writes a historical row for every
-tracked model) bumps the project's version, so the next page counts afresh; what changes without a
+tracked model) bumps the project's version (`projects.freshness`), so the next page counts afresh; what changes without a
 historical row (time passing, a bulk update) is picked up within the TTL. With the cache down the
 count is computed (the cache is an optimisation).
 """
 
-import logging
 from datetime import datetime
 
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import hooks
-
-log = logging.getLogger(__name__)
+from . import freshness, hooks
 
 TTL = 60  # seconds
 
@@ -38,39 +35,6 @@ KIND_LABELS = {
 }
 
 
-def _version_key(project_id):
-    return f"mywork:v:{project_id}"
-
-
-def _version(project_id):
-    try:
-        return cache.get_or_set(_version_key(project_id), 1, timeout=None) or 1
-    except Exception:  # noqa: BLE001 - cache down: count without it
-        log.warning("Cache unavailable: the my-work count is computed without it", exc_info=True)
-        return 0
-
-
-def bump(project_id):
-    key = _version_key(project_id)
-    try:
-        try:
-            cache.incr(key)
-        except ValueError:  # not there (or evicted): any new value makes the old counts unreachable
-            cache.set(key, 2, timeout=None)
-    except Exception:  # noqa: BLE001 - a cache outage must not fail the write that triggered this
-        log.warning("Cache unavailable: could not mark the my-work counts of project %s stale", project_id,
-                    exc_info=True)
-
-
-def project_changed(sender, instance, **kwargs):
-    """simple-history's post_create_historical_record: something in a project changed."""
-    from .audit import project_id_of
-
-    project_id = project_id_of(instance)
-    if project_id is not None:
-        bump(project_id)
-
-
 def _count_key(user, project, version):
     return f"mywork:n:{project.pk}:{version}:{user.pk}"
 
@@ -79,7 +43,7 @@ def open_count(user, project) -> int:
     """How many open items `user` has in `project` (the top bar's badge), cached as described above."""
     if not user.is_authenticated:
         return 0
-    version = _version(project.pk)
+    version = freshness.version(project.pk)
     if not version:
         return hooks.my_work_summary(user, project)["count"]
     count = cache.get(_count_key(user, project, version))
@@ -90,7 +54,7 @@ def open_count(user, project) -> int:
 
 def remember_count(user, project, count, version=None):
     """Cache a count just computed (the home page lists the work anyway: its badge costs nothing more)."""
-    version = version or _version(project.pk)
+    version = version or freshness.version(project.pk)
     if version:
         cache.set(_count_key(user, project, version), count, timeout=TTL)
     return count

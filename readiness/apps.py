@@ -8,14 +8,11 @@ class ReadinessConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from simple_history.signals import post_create_historical_record
-
         from projects import hooks
 
         from . import (
             calendar,  # noqa: F401  registers the go/no-go meetings' calendar feed
             export_kinds,  # noqa: F401  registers the risk export
-            freshness,
             readiness_criteria,  # noqa: F401  registers the rules and the core's criteria and gauges
             registry,
             selectors,
@@ -37,4 +34,3 @@ class ReadinessConfig(AppConfig):
         hooks.project_scores(selectors.portfolio_scores)
         hooks.clone_part(key="readiness_targets", label=_("Readiness targets and go/no-go sign-off roles"), order=60,
                          count=services.readiness_settings_count)(services.readiness_settings_copy)
-        post_create_historical_record.connect(freshness.project_changed, dispatch_uid="readiness-freshness")
