@@ -17,4 +17,9 @@ class TasksConfig(AppConfig):
             lessons,  # noqa: F401  adds the runs' issues to the lessons page
             readiness_criteria,  # noqa: F401  registers the cutover criteria
             rules,  # noqa: F401  registers the cutover permissions
+            selectors,
         )
+
+        # "My work": the environment checks a person owns that are not ready (kind `check_to_do`).
+        hooks.work_source(key="env_checks", order=55)(
+            lambda user, project: selectors.my_env_checks(user=user, project=project))
