@@ -540,10 +540,10 @@ class EnvCategory(models.TextChoices):
 
 
 class EnvCheckStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    READY = "ready", _("Ready")
-    FAILED = "failed", _("Failed")
-    BLOCKED = "blocked", _("Blocked")
+    OPEN = "open", pgettext_lazy("environment check", "Open")
+    READY = "ready", pgettext_lazy("environment check", "Ready")
+    FAILED = "failed", pgettext_lazy("environment check", "Failed")
+    BLOCKED = "blocked", pgettext_lazy("environment check", "Blocked")
 
 
 # Statuses that need a reason, and those that record who checked the item and when.

@@ -763,6 +763,6 @@ def my_env_checks(*, user, project, limit=50):
 
     url = reverse("tasks:env_checks", args=[project.pk])
     qs = (project.env_checks.filter(owner=user).exclude(status=EnvCheckStatus.READY)
-          .only("pk", "title", "location", "due_at").order_by(F("due_at").asc(nulls_last=True), "id")[:limit])
+          .only("pk", "project_id", "title", "location", "due_at").order_by(F("due_at").asc(nulls_last=True), "id")[:limit])
     return [{"kind": "check_to_do", "id": c.pk, "title": str(c), "url": f"{url}#env-{c.pk}", "due_at": c.due_at}
             for c in qs]
