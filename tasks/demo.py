@@ -474,6 +474,10 @@ ENV_EVIDENCE = {
 ENV_BRANCHES = [("浦东支行 / Pudong branch", "ops3"), ("静安支行 / Jing'an branch", "ops3")]
 
 
+def _evening(now, days):
+    return timezone.localtime(now + timedelta(days=days)).replace(hour=18, minute=0)
+
+
 def seed_env_checks(*, project, who, now):
     """The standard checklists in both languages, most items ready with evidence, one blocked, one
     failed (branch UPS batteries), some open (one overdue), and per-branch counter and UPS checks."""
@@ -484,7 +488,7 @@ def seed_env_checks(*, project, who, now):
         owner = who[ENV_OWNERS[category]]
         status, days, reason = ENV_NOT_READY.get(english, (EnvCheckStatus.READY, -30 + index, ""))
         item = services.envcheck_create(actor=pm, project=project, category=category, title=bilingual(title),
-                                        owner=owner, due_at=(now + timedelta(days=days)).replace(hour=18, minute=0))
+                                        owner=owner, due_at=_evening(now, days))
         if status == EnvCheckStatus.READY:
             if english.startswith("Monitoring"):
                 services.envcheck_add_evidence(actor=owner, item=item, url="https://monitor.bank.example/d/core-prod",
@@ -502,7 +506,7 @@ def seed_env_checks(*, project, who, now):
                 (E.HARDWARE, "柜面终端、打印机、读卡器 / Counter terminals, printers, card readers", True),
                 (E.EMERGENCY, "网点 UPS 放电测试 / Branch UPS discharge test", site.startswith("浦东"))):
             item = services.envcheck_create(actor=pm, project=project, category=category, title=title, location=site,
-                                            owner=owner, due_at=(now + timedelta(days=4)).replace(hour=18, minute=0))
+                                            owner=owner, due_at=_evening(now, 4))
             if ready:
                 services.envcheck_add_evidence(actor=owner, item=item, upload=ContentFile(
                     f"{site}: OK\n".encode(), name="branch-check.txt"))
