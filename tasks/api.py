@@ -635,12 +635,14 @@ class EnvCheckViewSet(ProjectParamMixin, ProjectScopedViewSet, viewsets.ModelVie
     @extend_schema(request=EnvCheckStandardSerializer, responses=EnvCheckStandardResultSerializer)
     @action(detail=False, methods=["post"], serializer_class=EnvCheckStandardSerializer)
     def standard(self, request):
-        """Copy the standard checklists (all, or `categories`) into `project`; items it has are skipped."""
+        """Copy the standard checklists (all, or `categories`) into `project`, for the whole project or one
+        `location` (a site or branch); items it has are skipped."""
         serializer = EnvCheckStandardSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         project = project_get_for_user(user=request.user, pk=serializer.validated_data["project"])
         require(request.user, "tasks.edit", project)
         created = call(services.envcheck_apply_template, actor=request.user, project=project,
-                       categories=serializer.validated_data.get("categories"))
+                       categories=serializer.validated_data.get("categories"),
+                       location=serializer.validated_data.get("location", ""))
         items = selectors.envcheck_list_for_user(user=request.user).filter(pk__in=[c.pk for c in created])
         return Response({"created": len(created), "items": EnvCheckSerializer(items, many=True).data})

@@ -355,3 +355,13 @@ class EvidenceForm(forms.Form):
                            help_text=_("Screenshot, PDF, ZIP or configuration export (text)."))
     url = forms.CharField(label=_("or a link"), required=False, max_length=500)
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class EnvTemplateForm(forms.Form):
+    """Which standard checklists to copy, for the whole project or for one site or branch."""
+
+    categories = forms.MultipleChoiceField(label=_("Checklists"), choices=EnvCategory.choices, required=False,
+                                           widget=forms.CheckboxSelectMultiple,
+                                           help_text=_("None ticked: every checklist."))
+    location = forms.CharField(label=_("Site or branch"), max_length=120, required=False,
+                               help_text=_("Empty: the project as a whole; a branch name: that branch's own items."))

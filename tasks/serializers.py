@@ -303,6 +303,7 @@ class EnvCheckStandardSerializer(serializers.Serializer):
     project = serializers.IntegerField(min_value=1, max_value=2 ** 53)
     categories = serializers.ListField(child=serializers.ChoiceField(choices=EnvCategory.choices), required=False,
                                        max_length=len(EnvCategory.choices))
+    location = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
 
 
 class EnvCheckStandardResultSerializer(serializers.Serializer):

@@ -1252,9 +1252,11 @@ def envcheck_add_evidence(*, actor, item, upload=None, url="", note="") -> EnvEv
 
 
 @transaction.atomic
-def envcheck_apply_template(*, actor, project, categories=None, owner=None, due_at=None) -> list[EnvCheck]:
-    """Copy the standard checklists (`tasks.checklists`) into the project, in the actor's language;
-    items it has already are skipped, so applying twice adds nothing."""
+def envcheck_apply_template(*, actor, project, categories=None, location="", owner=None,
+                            due_at=None) -> list[EnvCheck]:
+    """Copy the standard checklists (`tasks.checklists`; all, or `categories`) into the project, in the
+    actor's language, for the project as a whole or for one site or branch (`location`: per-branch
+    readiness); items it has already are skipped, so applying twice adds nothing."""
     from .checklists import STANDARD_CHECKS
 
     _require(actor, "tasks.edit", project)
@@ -1262,12 +1264,16 @@ def envcheck_apply_template(*, actor, project, categories=None, owner=None, due_
     if unknown:
         raise DomainError(_("Unknown checklist “%(c)s”.") % {"c": ", ".join(sorted(unknown))}, field="categories")
     _check_member(project, owner)
-    existing = set(EnvCheck.objects.filter(project=project, location="").values_list("category", "title"))
+    location = (location or "").strip()
+    if len(location) > 120:
+        raise DomainError(_("Keep the site or branch under 120 characters."), field="location")
+    existing = set(EnvCheck.objects.filter(project=project, location=location).values_list("category", "title"))
     created = []
     for category, title in STANDARD_CHECKS:
         if (categories and category not in categories) or (category, str(title)) in existing:
             continue
-        item = EnvCheck(project=project, category=category, title=str(title), owner=owner, due_at=due_at)
+        item = EnvCheck(project=project, category=category, title=str(title), location=location, owner=owner,
+                        due_at=due_at)
         stamp(item, actor).save()
         created.append(item)
     return created

@@ -30,6 +30,7 @@ from .forms import (
     DrillForm,
     EnvCheckForm,
     EnvCheckStatusForm,
+    EnvTemplateForm,
     EvidenceForm,
     ImportForm,
     IssueEditForm,
@@ -840,8 +841,8 @@ def env_checks(request, project):
         status = 400
     if form is None and can_edit:
         form = EnvCheckForm(project=project)
-    response = render_page(request, "tasks/env_checks.html", _env_context(request, project, form=form),
-                           partial="checklists")
+    response = render_page(request, "tasks/env_checks.html", _env_context(
+        request, project, form=form, template_form=EnvTemplateForm() if can_edit else None), partial="checklists")
     response.status_code = status
     return response
 
@@ -850,7 +851,13 @@ def env_checks(request, project):
 @require_POST
 def env_template(request, project):
     """Copy the standard checklists into the project (items it has already are skipped)."""
-    created = services.envcheck_apply_template(actor=request.user, project=project)
+    form = EnvTemplateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_problem(form))
+        response = render_page(request, "tasks/env_checks.html", _env_context(request, project, template_form=form))
+        response.status_code = 400
+        return response
+    created = services.envcheck_apply_template(actor=request.user, project=project, **form.cleaned_data)
     messages.success(request, ngettext("%(n)d standard item added.", "%(n)d standard items added.", len(created))
                      % {"n": len(created)})
     return redirect("tasks:env_checks", project.pk)

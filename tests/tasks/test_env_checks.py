@@ -134,6 +134,11 @@ def test_standard_template_is_idempotent(project, users, outsider):
         services.envcheck_apply_template(actor=users["manager"], project=project, categories=["kitchen"])
     with pytest.raises(PermissionDenied):
         services.envcheck_apply_template(actor=users["tester"], project=project)
+    branch = services.envcheck_apply_template(actor=users["ops"], project=project, categories=["emergency"],
+                                              location="Pudong branch")  # per-branch readiness
+    assert len(branch) == 3 and {(c.category, c.location) for c in branch} == {("emergency", "Pudong branch")}
+    with pytest.raises(DomainError):
+        services.envcheck_apply_template(actor=users["ops"], project=project, location="x" * 121)
 
 
 # ---------------------------------------------------------------- criterion, dashboard, reminders, my work
@@ -293,8 +298,15 @@ def test_standard_button(client, project, users):
     client.force_login(users["tester"])
     assert client.post(url).status_code == 403
     client.force_login(users["manager"])
+    page = client.get(reverse("tasks:env_checks", args=[project.pk])).content.decode()
+    assert 'name="categories"' in page and 'name="location"' in page
+    assert client.post(url, {"categories": ["kitchen"]}).status_code == 400
+    assert not EnvCheck.objects.exists()
     assert client.post(url).status_code == 302
     assert EnvCheck.objects.filter(project=project).count() >= 15
+    assert client.post(url, {"categories": ["hardware", "emergency"], "location": "静安支行"}).status_code == 302
+    assert set(EnvCheck.objects.filter(location="静安支行").values_list("category", flat=True)) == {
+        "hardware", "emergency"}
 
 
 def _many(project, users, n):
@@ -403,6 +415,10 @@ def test_api_standard_checklists(project, users, outsider):
     assert manager.post(url, {"project": project.pk, "categories": ["kitchen"]}, format="json").status_code == 400
     response = manager.post(url, {"project": project.pk, "categories": ["emergency"]}, format="json")
     assert response.status_code == 200 and response.json()["created"] == 3
+    branch = manager.post(url, {"project": project.pk, "categories": ["emergency"], "location": "Pudong"},
+                          format="json").json()
+    assert branch["created"] == 3 and {i["location"] for i in branch["items"]} == {"Pudong"}
+    assert manager.post(url, {"project": project.pk, "location": "x" * 121}, format="json").status_code == 400
     assert {i["category"] for i in response.json()["items"]} == {"emergency"}
     assert manager.post(url, {"project": project.pk, "categories": ["emergency"]}, format="json").json()["created"] == 0
 
