@@ -437,3 +437,15 @@ def test_demo_checklists_are_bilingual(project, users):
     assert all(i.evidence.exists() for i in items if i.status == "ready")
     assert {i.location for i in items} > {""}  # per-branch items
     assert not environment_ready(project, 0).passed  # the failed branch UPS and the blocked line block it
+
+
+def test_changes_and_evidence_are_in_the_project_audit_log(project, users):
+    from projects.models import AuditEntry
+
+    item = check(project, users["ops"], owner=users["developer"])
+    ready(item, users["developer"])
+    entries = AuditEntry.objects.filter(project=project, model__in=["tasks.envcheck", "tasks.envevidence"])
+    assert {(e.model, e.action) for e in entries} == {("tasks.envcheck", "+"), ("tasks.envcheck", "~"),
+                                                      ("tasks.envevidence", "+")}
+    change = entries.get(model="tasks.envcheck", action="~")
+    assert change.actor == users["developer"] and change.changes["status"] == ["open", "ready"]
