@@ -412,6 +412,11 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
     "ModuleKindEnum": "training.models.ModuleKind",
     "ImpactLevelEnum": "training.models.ImpactLevel",
 })
+# Issue 21: environment checklists.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update({
+    "EnvCategoryEnum": "tasks.models.EnvCategory",
+    "EnvCheckStatusEnum": "tasks.models.EnvCheckStatus",
+})
 
 # Absolute links in e-mails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

@@ -18,9 +18,9 @@ from projects.errors import DomainError
 from projects.import_limits import check_rows
 from projects.models import Project
 from projects.people import display_name
+from projects.uploads import vet_upload
 
 from . import imports, links
-from .content import vet_upload
 from .models import (
     DEFAULT_SLA,
     DONE_STATUSES,

@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from defects import services as defect_services
-from defects.content import vet_upload
 from defects.models import Category, FoundIn, Severity
 from notifications.services import notify
 from projects.audit import stamp
 from projects.errors import DomainError, check_fields
 from projects.models import Membership, Project
 from projects.safety import local_path
+from projects.uploads import vet_upload
 
 from . import selectors
 from .models import (

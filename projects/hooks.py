@@ -208,7 +208,7 @@ WORK_LIMIT = 50
 # The kinds of the Wave 2 contract, in the order their ties are broken (same due time).
 WORK_KINDS = ("step_to_run", "issue_to_resolve", "shift", "signoff_to_give", "defect_to_triage", "defect_to_fix",
               "defect_to_verify", "requirement_to_review", "action_due", "risk_to_review", "session_to_attend",
-              "course_to_take")
+              "course_to_take", "check_to_do")
 
 _work_sources: dict = {}
 

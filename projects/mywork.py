@@ -32,6 +32,7 @@ KIND_LABELS = {
     "risk_to_review": _("Risk to review"),
     "session_to_attend": _("Training session"),
     "course_to_take": _("Course to take"),
+    "check_to_do": _("Environment check"),
 }
 
 

@@ -1,12 +1,14 @@
 from django.contrib import admin
 
-from projects.admin_base import AppendOnlyModelAdmin, HistoryAdmin
+from projects.admin_base import AppendOnlyAdmin, AppendOnlyModelAdmin, HistoryAdmin
 
 from .models import (
     ContingencyPlan,
     ContingencyScenario,
     CutoverIssue,
     Drill,
+    EnvCheck,
+    EnvEvidence,
     MigrationCheck,
     MigrationEntity,
     Run,
@@ -124,3 +126,35 @@ class MigrationEntityAdmin(HistoryAdmin):
     search_fields = ["name", "source", "target"]
     raw_id_fields = ["owner"]
     list_select_related = ["project", "owner"]
+
+
+class EnvEvidenceInline(admin.TabularInline):
+    """Evidence is append-only: shown here, added on the checklist page or over the API (content-checked)."""
+
+    model = EnvEvidence
+    fields = ["original_name", "url", "content_type", "size", "note", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EnvCheck)
+class EnvCheckAdmin(HistoryAdmin):
+    list_display = ["title", "project", "category", "location", "mandatory", "owner", "due_at", "status"]
+    list_filter = ["project", "category", "status", "mandatory"]
+    search_fields = ["title", "location"]
+    raw_id_fields = ["owner", "checked_by"]
+    # The status moves through the service (a mandatory item needs evidence before it is ready).
+    readonly_fields = ["status", "reason", "checked_by", "checked_at"]
+    list_select_related = ["project", "owner"]
+    inlines = [EnvEvidenceInline]
+
+
+@admin.register(EnvEvidence)
+class EnvEvidenceAdmin(AppendOnlyAdmin):
+    list_display = ["__str__", "item", "content_type", "size", "uploaded_by", "uploaded_at"]
+    list_filter = ["item__project"]
+    list_select_related = ["item", "uploaded_by"]

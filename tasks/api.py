@@ -13,16 +13,21 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from projects.api_base import ProjectScopedViewSet, require
+from projects.api_base import ProjectScopedViewSet, call, require
 from projects.selectors import project_get_for_user
 
 from . import selectors, services
-from .models import ContingencyScenario, Run, Runbook, RunKind, RunStep, Step
+from .models import ContingencyScenario, EnvEvidence, Run, Runbook, RunKind, RunStep, Step
 from .serializers import (
     ContingencyPlanSerializer,
     ContingencyScenarioSerializer,
     CutoverIssueSerializer,
     DrillSerializer,
+    EnvCheckSerializer,
+    EnvCheckStandardResultSerializer,
+    EnvCheckStandardSerializer,
+    EnvCheckTransitionSerializer,
+    EnvEvidenceSerializer,
     IssueTransitionSerializer,
     MigrationCheckSerializer,
     MigrationEntitySerializer,
@@ -568,3 +573,76 @@ class MigrationEntityViewSet(ProjectParamMixin, mixins.ListModelMixin, mixins.Re
         require(request.user, "tasks.edit", entity.project)
         services.entity_delete(actor=request.user, entity=entity)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EnvCheckViewSet(ProjectParamMixin, ProjectScopedViewSet, viewsets.ModelViewSet):
+    """Environment checklists' items `{project, category, title, location?, note?, mandatory?, owner?, due_at?}`:
+    ops and managers write them; `transition/` and `evidence/` are also open to the item's owner."""
+
+    serializer_class = EnvCheckSerializer
+    rule = "tasks.edit"
+    filterset_fields = ["project", "category", "status", "owner", "mandatory"]
+    ordering_fields = ["due_at", "title", "category"]
+    search_fields = ["title", "location"]
+
+    def get_queryset(self):
+        return selectors.envcheck_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        return selectors.envcheck_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+
+    def _reloaded(self, item):
+        return selectors.envcheck_get_for_user(user=self.request.user, pk=item.pk)
+
+    def perform_service_create(self, *, project, data):
+        return self._reloaded(services.envcheck_create(actor=self.request.user, project=project, **data))
+
+    def perform_service_update(self, *, instance, data):
+        return self._reloaded(services.envcheck_update(actor=self.request.user, item=instance, **data))
+
+    def perform_service_destroy(self, *, instance):
+        services.envcheck_delete(actor=self.request.user, item=instance)
+
+    @extend_schema(request=EnvCheckTransitionSerializer, responses=EnvCheckSerializer)
+    @action(detail=True, methods=["post"], serializer_class=EnvCheckTransitionSerializer)
+    def transition(self, request, pk=None):
+        """`{to: open|ready|failed|blocked, reason?}`; failed and blocked need a reason, a mandatory item
+        needs evidence before it is ready."""
+        item = self.get_object()
+        require(request.user, "tasks.check_env", item)
+        serializer = EnvCheckTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call(services.envcheck_transition, actor=request.user, item=item, **serializer.validated_data)
+        return Response(EnvCheckSerializer(self._reloaded(item)).data)
+
+    @extend_schema(methods=["GET"], responses=EnvEvidenceSerializer(many=True))
+    @extend_schema(methods=["POST"], request={"multipart/form-data": EnvEvidenceSerializer},
+                   responses={201: EnvEvidenceSerializer})
+    @action(detail=True, methods=["get", "post"], serializer_class=EnvEvidenceSerializer)
+    def evidence(self, request, pk=None):
+        item = self.get_object()
+        if request.method == "GET":
+            qs = EnvEvidence.objects.filter(item=item).select_related("item")
+            return Response(EnvEvidenceSerializer(qs, many=True).data)
+        require(request.user, "tasks.check_env", item)
+        serializer = EnvEvidenceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        evidence = call(services.envcheck_add_evidence, actor=request.user, item=item,
+                        upload=request.FILES.get("file"), url=serializer.validated_data.get("url", ""),
+                        note=serializer.validated_data.get("note", ""))
+        return Response(EnvEvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=EnvCheckStandardSerializer, responses=EnvCheckStandardResultSerializer)
+    @action(detail=False, methods=["post"], serializer_class=EnvCheckStandardSerializer)
+    def standard(self, request):
+        """Copy the standard checklists (all, or `categories`) into `project`, for the whole project or one
+        `location` (a site or branch); items it has are skipped."""
+        serializer = EnvCheckStandardSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        project = project_get_for_user(user=request.user, pk=serializer.validated_data["project"])
+        require(request.user, "tasks.edit", project)
+        created = call(services.envcheck_apply_template, actor=request.user, project=project,
+                       categories=serializer.validated_data.get("categories"),
+                       location=serializer.validated_data.get("location", ""))
+        items = selectors.envcheck_list_for_user(user=request.user).filter(pk__in=[c.pk for c in created])
+        return Response({"created": len(created), "items": EnvCheckSerializer(items, many=True).data})

@@ -11,4 +11,5 @@ ROUTES = [
     ("cutover-issues", api.CutoverIssueViewSet, "cutoverissue"),
     ("contingency-scenarios", api.ContingencyScenarioViewSet, "contingencyscenario"),
     ("drills", api.DrillViewSet, "drill"),
+    ("env-checks", api.EnvCheckViewSet, "envcheck"),
 ]

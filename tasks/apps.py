@@ -29,3 +29,7 @@ class TasksConfig(AppConfig):
         hooks.duty_source(key="cutover")(selectors.cutover_duties)
         hooks.work_source(key="cutover", order=10)(
             lambda user, project: selectors.work_items(user=user, project=project))
+
+        # "My work": the environment checks a person owns that are not ready (kind `check_to_do`).
+        hooks.work_source(key="env_checks", order=55)(
+            lambda user, project: selectors.my_env_checks(user=user, project=project))

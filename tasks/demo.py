@@ -10,13 +10,25 @@ Idempotent: does nothing when the project has runbooks already. Built through th
 from datetime import timedelta
 from decimal import Decimal
 
-from django.utils import timezone
+from django.core.files.base import ContentFile
+from django.utils import timezone, translation
 
 from projects import services as project_services
 from projects.models import ShiftTier
 
 from . import services
-from .models import Category, DrillOutcome, IssueSeverity, IssueStatus, RunbookKind, RunKind, WorkItemStatus
+from .checklists import STANDARD_CHECKS
+from .models import (
+    Category,
+    DrillOutcome,
+    EnvCategory,
+    EnvCheckStatus,
+    IssueSeverity,
+    IssueStatus,
+    RunbookKind,
+    RunKind,
+    WorkItemStatus,
+)
 
 C = Category
 # (key, title, category, owner key, minutes, depends on keys, flags)
@@ -203,6 +215,7 @@ def seed(*, project, people, stdout=None):
                                         due_at=(now + timedelta(days=days)).replace(hour=10, minute=0))
         if status != WorkItemStatus.TODO:
             services.workitem_set_status(actor=who[owner], item=item, status=status, reason=reason)
+    seed_env_checks(project=project, who=who, now=now)
 
     runbook = services.runbook_create(
         actor=pm, project=project, name="Core banking go-live cutover",
@@ -420,3 +433,81 @@ def rehearsal_support(*, project, who, nights, note="rehearsal support / 演练�
             project_services.shift_create(actor=who["pm"], project=project, user=person, starts_at=start,
                                           ends_at=start + timedelta(hours=12), tier=tier,
                                           note=note)
+
+
+def bilingual(text):
+    """“中文 / English” of a translatable string (the demo is read in both languages)."""
+    with translation.override("en"):
+        en = str(text)
+    with translation.override("zh-hans"):
+        zh = str(text)
+    return en if zh == en else f"{zh} / {en}"
+
+
+E = EnvCategory
+# Who owns each checklist in the demo.
+ENV_OWNERS = {E.ENVIRONMENT: "ops", E.HARDWARE: "ops2", E.NETWORK: "ops", E.SOFTWARE: "dev", E.OFFICE: "trainer",
+              E.EMERGENCY: "ops2", E.SECURITY: "tester"}
+# Standard items (by their English title) that are not ready in the demo: (status, days from now, reason).
+ENV_NOT_READY = {
+    "Backup line of a second carrier tested with a failover": (
+        EnvCheckStatus.BLOCKED, 3, "第二运营商线路交付推迟到下周 / The second carrier delivers the line next week"),
+    "Branch UPS units checked and batteries replaced where due": (
+        EnvCheckStatus.FAILED, -2, "3 家网点 UPS 电池放电测试不合格，已订购更换 / 3 branch UPS batteries failed the "
+                                   "discharge test; replacements ordered"),
+    "Licences and TLS certificates valid beyond the hypercare period": (EnvCheckStatus.OPEN, -1, ""),
+    "Printed quick-reference manuals delivered to the branches": (EnvCheckStatus.OPEN, 5, ""),
+    "War room ready: screens, phone bridge, seats": (EnvCheckStatus.OPEN, 12, ""),
+    "Security scan of the production front end passed": (EnvCheckStatus.OPEN, 1, ""),
+}
+# Evidence of the ready items: (file name, content) per checklist; a link for the monitoring item.
+ENV_EVIDENCE = {
+    E.ENVIRONMENT: ("server-baseline-check.txt", "core-db-01 OK\ncore-db-02 OK\napp-01..08 OK\n基线检查全部通过\n"),
+    E.HARDWARE: ("asset-inventory.csv", "asset,rack,power,warranty\ncore-db-01,A01,dual,2029-06\n"),
+    E.NETWORK: ("firewall-rules-export.conf", "# exported 2026-11-20\nallow tcp 10.8.0.0/16 -> 10.20.1.10:1521\n"),
+    E.SOFTWARE: ("release-manifest.yaml", "release: 3.4.2\nbuild: 20261118.1\nchecksum: sha256:5f2a...\n"),
+    E.OFFICE: ("branch-delivery-list.txt", "86 branches: counters and manuals checked\n"),
+    E.EMERGENCY: ("ups-battery-test.log", "UPS-A on battery 30 min: load 42 %, voltage stable\n备用电源切换正常\n"),
+    E.SECURITY: ("admin-account-review.txt", "12 admin accounts reviewed; 3 removed; defaults changed\n"),
+}
+# Per-branch items (the issue's per-branch readiness): site, owner key.
+ENV_BRANCHES = [("浦东支行 / Pudong branch", "ops3"), ("静安支行 / Jing'an branch", "ops3")]
+
+
+def _evening(now, days):
+    return timezone.localtime(now + timedelta(days=days)).replace(hour=18, minute=0)
+
+
+def seed_env_checks(*, project, who, now):
+    """The standard checklists in both languages, most items ready with evidence, one blocked, one
+    failed (branch UPS batteries), some open (one overdue), and per-branch counter and UPS checks."""
+    pm = who["pm"]
+    for index, (category, title) in enumerate(STANDARD_CHECKS):
+        with translation.override("en"):
+            english = str(title)
+        owner = who[ENV_OWNERS[category]]
+        status, days, reason = ENV_NOT_READY.get(english, (EnvCheckStatus.READY, -30 + index, ""))
+        item = services.envcheck_create(actor=pm, project=project, category=category, title=bilingual(title),
+                                        owner=owner, due_at=_evening(now, days))
+        if status == EnvCheckStatus.READY:
+            if english.startswith("Monitoring"):
+                services.envcheck_add_evidence(actor=owner, item=item, url="https://monitor.bank.example/d/core-prod",
+                                               note="监控大盘 / monitoring dashboard")
+            else:
+                name, content = ENV_EVIDENCE[category]
+                services.envcheck_add_evidence(actor=owner, item=item, upload=ContentFile(content.encode(), name=name))
+            services.envcheck_transition(actor=owner, item=item, to=EnvCheckStatus.READY,
+                                         now=now - timedelta(days=max(1, 20 - index)))
+        elif status != EnvCheckStatus.OPEN:
+            services.envcheck_transition(actor=owner, item=item, to=status, reason=reason)
+    for site, owner_key in ENV_BRANCHES:
+        owner = who[owner_key]
+        for category, title, ready in (
+                (E.HARDWARE, "柜面终端、打印机、读卡器 / Counter terminals, printers, card readers", True),
+                (E.EMERGENCY, "网点 UPS 放电测试 / Branch UPS discharge test", site.startswith("浦东"))):
+            item = services.envcheck_create(actor=pm, project=project, category=category, title=title, location=site,
+                                            owner=owner, due_at=_evening(now, 4))
+            if ready:
+                services.envcheck_add_evidence(actor=owner, item=item, upload=ContentFile(
+                    f"{site}: OK\n".encode(), name="branch-check.txt"))
+                services.envcheck_transition(actor=owner, item=item, to=EnvCheckStatus.READY)

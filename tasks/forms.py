@@ -16,6 +16,8 @@ from .models import (
     ContingencyScenario,
     Decision,
     DrillOutcome,
+    EnvCategory,
+    EnvCheckStatus,
     IssueSeverity,
     IssueStatus,
     Runbook,
@@ -318,3 +320,57 @@ class MigrationEntityForm(forms.Form):
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].bind(project)
+
+
+class EnvCheckForm(forms.Form):
+    category = forms.ChoiceField(label=_("Checklist"), choices=EnvCategory.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    location = forms.CharField(label=_("Site or branch"), max_length=120, required=False)
+    owner = MemberField(label=_("Owner"), required=False)
+    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DateTimeInput())
+    mandatory = forms.BooleanField(label=_("Mandatory"), required=False, initial=True,
+                                   help_text=_("Mandatory items must be ready with evidence before go-live."))
+    note = forms.CharField(label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, project, item=None, **kwargs):
+        if item is not None and "initial" not in kwargs:
+            kwargs["initial"] = {f: getattr(item, f) for f in ("category", "title", "location", "owner", "due_at",
+                                                               "mandatory", "note")}
+        super().__init__(*args, **kwargs)
+        self.item = item
+        self.fields["owner"].bind(project, keep=item.owner_id if item is not None else None)
+
+    def clean_due_at(self):
+        # As for work items: an untouched due time keeps its seconds, so its reminders do not fire again.
+        due_at = self.cleaned_data["due_at"]
+        old = self.item.due_at if self.item is not None else None
+        if due_at is not None and old is not None and due_at == old.replace(second=0, microsecond=0):
+            return old
+        return due_at
+
+    def changes(self):
+        if self.item is None:
+            return dict(self.cleaned_data)
+        return {name: value for name, value in self.cleaned_data.items() if value != self.initial.get(name)}
+
+
+class EnvCheckStatusForm(forms.Form):
+    to = forms.ChoiceField(label=_("Status"), choices=EnvCheckStatus.choices)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("File"), required=False,
+                           help_text=_("Screenshot, PDF, ZIP or configuration export (text)."))
+    url = forms.CharField(label=_("or a link"), required=False, max_length=500)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class EnvTemplateForm(forms.Form):
+    """Which standard checklists to copy, for the whole project or for one site or branch."""
+
+    categories = forms.MultipleChoiceField(label=_("Checklists"), choices=EnvCategory.choices, required=False,
+                                           widget=forms.CheckboxSelectMultiple,
+                                           help_text=_("None ticked: every checklist."))
+    location = forms.CharField(label=_("Site or branch"), max_length=120, required=False,
+                               help_text=_("Empty: the project as a whole; a branch name: that branch's own items."))

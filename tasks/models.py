@@ -1,7 +1,9 @@
 """Cutover: preparation work items, runbooks and their steps, rehearsal/production runs,
 data-migration reconciliation checks and the contingency plan."""
 
+import uuid
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -521,3 +523,103 @@ class Drill(models.Model):
 
     def __str__(self):
         return f"{self.scenario or _('Rollback rehearsal')} · {self.held_at:%Y-%m-%d}"
+
+
+# ---------------------------------------------------------------- environment checklists
+
+class EnvCategory(models.TextChoices):
+    """The checklists of the go-live environment (上线环境准备), one per category."""
+
+    ENVIRONMENT = "environment", _("Environment")  # servers, databases, middleware of production
+    HARDWARE = "hardware", _("Hardware")  # servers, storage, counter terminals, printers
+    NETWORK = "network", _("Network")  # lines, switches, firewalls, bandwidth
+    SOFTWARE = "software", _("Software")  # versions, licences, certificates
+    OFFICE = "office", _("Office and branches")  # desks, manuals, branch counters
+    EMERGENCY = "emergency", _("Emergency supplies")  # backup power (备用电源), UPS, generators
+    SECURITY = "security", _("Security")  # access, accounts, hardening
+
+
+class EnvCheckStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("environment check", "Open")
+    READY = "ready", pgettext_lazy("environment check", "Ready")
+    FAILED = "failed", pgettext_lazy("environment check", "Failed")
+    BLOCKED = "blocked", pgettext_lazy("environment check", "Blocked")
+
+
+# Statuses that need a reason, and those that record who checked the item and when.
+ENVCHECK_NEEDS_REASON = {EnvCheckStatus.FAILED, EnvCheckStatus.BLOCKED}
+ENVCHECK_CHECKED = {EnvCheckStatus.READY, EnvCheckStatus.FAILED}
+
+
+class EnvCheck(models.Model):
+    """One item of an environment checklist: “UPS of the data centre tested on battery for 30 min”,
+    with its owner, due date, status and the evidence that it is ready."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="env_checks")
+    category = models.CharField(_("checklist"), max_length=20, choices=EnvCategory.choices)
+    title = models.CharField(_("title"), max_length=200)
+    location = models.CharField(_("site or branch"), max_length=120, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    mandatory = models.BooleanField(_("mandatory"), default=True)
+    owner = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("owner"))
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=EnvCheckStatus.choices,
+                              default=EnvCheckStatus.OPEN)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    checked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("checked by"))
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["category", "due_at", "id"]
+        verbose_name = _("environment check")
+        verbose_name_plural = _("environment checks")
+        constraints = [
+            models.CheckConstraint(condition=~Q(status__in=["failed", "blocked"]) | ~Q(reason=""),
+                                   name="envcheck_failed_blocked_need_reason"),
+            models.UniqueConstraint(fields=["project", "category", "title", "location"],
+                                    name="envcheck_unique_title"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.location})" if self.location else self.title
+
+
+def evidence_path(instance, filename):
+    # A random name: the uploader's file name is kept only as metadata, never used on disk.
+    return f"env-evidence/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:10]}"
+
+
+class EnvEvidence(models.Model):
+    """Evidence that an environment check is ready: a screenshot, a PDF, a configuration export or a
+    link (to a monitoring dashboard, a ticket). Append-only: evidence is never edited."""
+
+    item = models.ForeignKey(EnvCheck, on_delete=models.CASCADE, related_name="evidence",
+                             verbose_name=_("environment check"))
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200, blank=True)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(_("type"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        constraints = [
+            models.CheckConstraint(condition=~Q(file="") | ~Q(url=""), name="envevidence_file_or_link"),
+        ]
+
+    def __str__(self):
+        return self.original_name or self.url
+
+    def get_project(self):
+        return self.item.project

@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from projects.models import Phase
-from readiness.registry import Result, criterion
+from readiness.registry import Gauge, Overdue, OverdueList, Result, criterion, gauges, overdue
 
 from . import selectors
-from .models import PlanStatus
+from .models import EnvCategory, EnvCheckStatus, PlanStatus
 
 PHASES_BEFORE_CUTOVER = [Phase.PREPARATION, Phase.TESTING, Phase.REHEARSAL]
 
@@ -117,3 +117,48 @@ def migration_restore_tested(project, target):
         explanation=ngettext("%(run)s: %(n)d entity not reconciled or without a tested restore",
                              "%(run)s: %(n)d entities not reconciled or without a tested restore", not_ready)
         % {"run": run.label, "n": not_ready})
+
+
+@criterion(key="environment_ready", label=_("Environment, hardware, network and emergency supplies ready"),
+           default_target=0, area="cutover", order=66)
+def environment_ready(project, target):
+    """Every mandatory item of the environment checklists is ready and has evidence (a screenshot, PDF,
+    configuration export or link); the value is how many are not (one query)."""
+    progress = selectors.envcheck_progress(project=project).values()
+    total = sum(p["mandatory_total"] for p in progress)
+    done = sum(p["mandatory_done"] for p in progress)
+    missing = total - done
+    url = reverse("tasks:env_checks", args=[project.pk])
+    if not total:
+        return Result(value=0, passed=False, display=_("no checklist"), url=url,
+                      explanation=_("No environment checklist yet: apply the standard one or add items"))
+    return Result(
+        value=missing, passed=missing <= target, display=f"{done}/{total}", url=url,
+        explanation=ngettext("%(n)d mandatory item of %(all)d not ready with evidence",
+                             "%(n)d mandatory items of %(all)d not ready with evidence", missing)
+        % {"n": missing, "all": total})
+
+
+@gauges(key="env_checks", label=_("Environment checklists"), area="cutover", order=65)
+def env_check_gauges(project):
+    """One bar per checklist (ready items of all), for the project manager's dashboard."""
+    url = reverse("tasks:env_checks", args=[project.pk])
+    progress = selectors.envcheck_progress(project=project)
+    return [Gauge(label=label, value=progress[value]["ready"], total=progress[value]["total"],
+                  url=f"{url}#checklist-{value}")
+            for value, label in EnvCategory.choices if value in progress]
+
+
+@overdue(key="env_checks", label=_("Environment checks"), order=65)
+def env_checks_overdue(project, today):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    qs = project.env_checks.exclude(status=EnvCheckStatus.READY).filter(due_at__lt=start)
+    url = reverse("tasks:env_checks", args=[project.pk])
+    items = [Overdue(title=str(c), due=timezone.localdate(c.due_at), owner=c.owner, what=_("Environment check"),
+                     url=f"{url}#env-{c.pk}")
+             for c in qs.select_related("owner").order_by("due_at", "id")[:8]]
+    return OverdueList(items=items, total=qs.count())

@@ -40,4 +40,6 @@ rules.add_perm("tasks.decide", is_manager)  # go/no-go on checkpoint steps
 rules.add_perm("tasks.approve_plan", is_manager | is_business)
 rules.add_perm("tasks.file_issue", role_predicate("ops", "developer", "tester"))  # the night's problem log
 rules.add_perm("tasks.work_issue", is_ops | (is_member & owns_issue))  # object: CutoverIssue (or the project)
-rules.add_perm("tasks.post_update", is_ops)  # status updates to the war-room timeline and the chats
+rules.add_perm("tasks.post_update", is_ops)
+# Environment checklists: ops and managers write them; they and each item's owner check items and add evidence.
+rules.add_perm("tasks.check_env", is_ops | (is_member & owns_item))  # object: EnvCheck (or the project)  # status updates to the war-room timeline and the chats

@@ -8,7 +8,7 @@ from datetime import timedelta
 from statistics import median
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Window
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -26,6 +26,10 @@ from .models import (
     CutoverIssue,
     Drill,
     DrillOutcome,
+    EnvCategory,
+    EnvCheck,
+    EnvCheckStatus,
+    EnvEvidence,
     IssueSeverity,
     MigrationCheck,
     MigrationEntity,
@@ -760,3 +764,83 @@ def work_items(*, user, project):
     items.extend({"kind": "issue_to_resolve", "id": i.pk, "title": f"#{i.number} {i.title}", "due_at": i.opened_at,
                   "url": reverse("tasks:issue", args=[project.pk, i.pk])} for i in issues)
     return work(items, {"step_to_run": step_total, "issue_to_resolve": issue_total})
+# ---------------------------------------------------------------- environment checklists
+
+def _with_evidence(qs):
+    return qs.annotate(evidence_count=count_of(EnvEvidence.objects.filter(item=OuterRef("pk"))))
+
+
+def envcheck_list_for_user(*, user):
+    """The items of the caller's projects, each with `evidence_count` (the API list)."""
+    if not user.is_authenticated:
+        return EnvCheck.objects.none()
+    return _with_evidence(EnvCheck.objects.filter(project__in=_my_projects(user))).order_by(
+        "project_id", "category", F("due_at").asc(nulls_last=True), "id")
+
+
+def envcheck_get_for_user(*, user, pk) -> EnvCheck:
+    item = envcheck_list_for_user(user=user).select_related("project").filter(pk=_int(pk)).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def envcheck_get(*, project, pk) -> EnvCheck:
+    """One item of `project` (the page has checked membership), with its evidence."""
+    item = (_with_evidence(project.env_checks.select_related("owner", "checked_by"))
+            .prefetch_related(Prefetch("evidence", queryset=EnvEvidence.objects.select_related("uploaded_by")))
+            .filter(pk=_int(pk)).first())
+    if item is None:
+        raise Http404
+    return item
+
+
+def _ready_with_evidence():
+    return Q(status=EnvCheckStatus.READY) & Q(Exists(EnvEvidence.objects.filter(item=OuterRef("pk"))))
+
+
+def envcheck_progress(*, project):
+    """{category: {total, ready, mandatory, mandatory_done}} in one query; `mandatory_done` counts the
+    mandatory items that are ready with evidence (what `environment_ready` asks)."""
+    rows = (project.env_checks.order_by().values("category").annotate(
+        total=Count("id"), ready=Count("id", filter=Q(status=EnvCheckStatus.READY)),
+        mandatory_total=Count("id", filter=Q(mandatory=True)),
+        mandatory_done=Count("id", filter=Q(mandatory=True) & _ready_with_evidence())))
+    return {r["category"]: r for r in rows}
+
+
+def envchecks_by_category(*, project, owner=None, status=None):
+    """[{category, label, items, total, ready, mandatory_total, mandatory_done}] in checklist order, for
+    the page. Three queries whatever the size: the counts, the items, their evidence."""
+    progress = envcheck_progress(project=project)
+    qs = _with_evidence(project.env_checks.select_related("owner", "checked_by")).prefetch_related(
+        Prefetch("evidence", queryset=EnvEvidence.objects.select_related("uploaded_by")))
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    if status:
+        qs = qs.filter(status=status)
+    items = defaultdict(list)
+    for item in qs.order_by("category", F("due_at").asc(nulls_last=True), "id") if progress else []:
+        items[item.category].append(item)
+    return [{"category": value, "label": label, "items": items[value], **progress[value]}
+            for value, label in EnvCategory.choices if value in progress]
+
+
+def evidence_get_for_user(*, user, project, item_pk, pk) -> EnvEvidence:
+    """Evidence of an item of `project` (the page has checked membership); a miss is a 404."""
+    evidence = EnvEvidence.objects.filter(item__project=project, item_id=_int(item_pk), pk=_int(pk)).first()
+    if evidence is None or not evidence.file:
+        raise Http404
+    return evidence
+
+
+def my_env_checks(*, user, project, limit=50):
+    """The caller's open environment checks for "my work" (kind `check_to_do`): not ready, most urgent
+    first (undated last). One query."""
+    from django.urls import reverse
+
+    url = reverse("tasks:env_checks", args=[project.pk])
+    qs = (project.env_checks.filter(owner=user).exclude(status=EnvCheckStatus.READY)
+          .only("pk", "project_id", "title", "location", "due_at").order_by(F("due_at").asc(nulls_last=True), "id")[:limit])
+    return [{"kind": "check_to_do", "id": c.pk, "title": str(c), "url": f"{url}#env-{c.pk}", "due_at": c.due_at}
+            for c in qs]

@@ -11,6 +11,10 @@ from .models import (
     Decision,
     Drill,
     DrillOutcome,
+    EnvCategory,
+    EnvCheck,
+    EnvCheckStatus,
+    EnvEvidence,
     IssueSeverity,
     IssueStatus,
     MigrationCheck,
@@ -268,3 +272,64 @@ class MigrationEntitySerializer(serializers.ModelSerializer):
         fields = ["id", "project", "name", "source", "target", "cleansing", "transformation", "deduplication",
                   "owner", "order"]
         read_only_fields = ["project"]
+
+
+class EnvCheckSerializer(serializers.ModelSerializer):
+    """An item of an environment checklist; `evidence_count` counts its files and links."""
+
+    category = serializers.ChoiceField(choices=EnvCategory.choices)
+    title = serializers.CharField(max_length=200)
+    location = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    mandatory = serializers.BooleanField(required=False, default=True)
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=EnvCheckStatus.choices, read_only=True)
+    evidence_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = EnvCheck
+        fields = ["id", "project", "category", "title", "location", "note", "mandatory", "owner", "due_at", "status",
+                  "reason", "checked_by", "checked_at", "evidence_count", "created_at"]
+        read_only_fields = ["status", "reason", "checked_by", "checked_at", "created_at"]
+        validators = []  # the service names a duplicate title in its own words
+
+
+class EnvCheckTransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=EnvCheckStatus.choices)
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class EnvCheckStandardSerializer(serializers.Serializer):
+    project = serializers.IntegerField(min_value=1, max_value=2 ** 53)
+    categories = serializers.ListField(child=serializers.ChoiceField(choices=EnvCategory.choices), required=False,
+                                       max_length=len(EnvCategory.choices))
+    location = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+class EnvCheckStandardResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    items = EnvCheckSerializer(many=True)
+
+
+class EnvEvidenceSerializer(serializers.ModelSerializer):
+    """Evidence of an item: multipart `file` (PNG, JPEG, GIF, PDF, ZIP, text or configuration export) or
+    `url` (http/https), with an optional `note`. Append-only."""
+
+    file = serializers.FileField(write_only=True, required=False)
+    url = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EnvEvidence
+        fields = ["id", "item", "file", "url", "note", "original_name", "content_type", "size", "uploaded_by",
+                  "uploaded_at", "download"]
+        read_only_fields = ["item", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+
+    def get_download(self, obj) -> str | None:
+        """Where members download the file (the page's URL, session auth); null for a link."""
+        from django.urls import reverse
+
+        if not obj.file:
+            return None
+        return reverse("tasks:env_evidence", args=[obj.item.project_id, obj.item_id, obj.pk])

@@ -21,9 +21,12 @@ from projects.errors import DomainError, check_fields
 from projects.models import Membership, Phase, Role
 from projects.people import display_name
 from projects.selectors import on_call
+from projects.uploads import TEXT_EXTENSIONS, vet_upload
 
 from .forecast import find_cycle
 from .models import (
+    ENVCHECK_CHECKED,
+    ENVCHECK_NEEDS_REASON,
     FINISHED_STEP,
     ISSUE_TRANSITIONS,
     Category,
@@ -34,6 +37,10 @@ from .models import (
     Decision,
     Drill,
     DrillOutcome,
+    EnvCategory,
+    EnvCheck,
+    EnvCheckStatus,
+    EnvEvidence,
     EventKind,
     IssueSeverity,
     IssueStatus,
@@ -1159,3 +1166,164 @@ def scenarios_copy(source, target, actor) -> int:
 
 def scenarios_count(source) -> int:
     return ContingencyScenario.objects.filter(project=source).count()
+# ---------------------------------------------------------------- environment checklists
+
+ENVCHECK_FIELDS = {"category", "title", "location", "note", "mandatory", "owner", "due_at"}
+# Evidence is a screenshot, a PDF, an archive or a text file: logs and configuration exports too.
+EVIDENCE_TEXT_EXTENSIONS = TEXT_EXTENSIONS | {".conf", ".cfg", ".cnf", ".ini", ".yaml", ".yml", ".toml",
+                                              ".properties", ".md"}
+EVIDENCE_ALLOWED = "PNG, JPEG, GIF, PDF, ZIP, text, log, configuration export (.conf, .cfg, .ini, .yaml, .json, .xml)"
+
+
+def _envcheck_clean(project, *, category, title, location, note, owner, exclude=None):
+    if category not in EnvCategory.values:
+        raise DomainError(_("Unknown checklist “%(c)s”.") % {"c": category}, field="category")
+    title = _text(title, "title", _("Say what must be checked, e.g. “UPS tested on battery for 30 minutes”."))
+    if len(title) > 200:
+        raise DomainError(_("Keep the title under 200 characters; put details in the note."), field="title")
+    location = (location or "").strip()
+    if len(location) > 120:
+        raise DomainError(_("Keep the site or branch under 120 characters."), field="location")
+    _check_member(project, owner)
+    same = EnvCheck.objects.filter(project=project, category=category, title=title, location=location)
+    if exclude is not None:
+        same = same.exclude(pk=exclude.pk)
+    if same.exists():
+        raise DomainError(_("The checklist has “%(t)s” already.") % {"t": title}, field="title")
+    return title, location, (note or "").strip()
+
+
+@transaction.atomic
+def envcheck_create(*, actor, project, category, title, location="", note="", mandatory=True, owner=None,
+                    due_at=None) -> EnvCheck:
+    """Add an item to one of the project's environment checklists (ops and managers)."""
+    _require(actor, "tasks.edit", project)
+    title, location, note = _envcheck_clean(project, category=category, title=title, location=location, note=note,
+                                            owner=owner)
+    item = EnvCheck(project=project, category=category, title=title, location=location, note=note,
+                    mandatory=bool(mandatory), owner=owner, due_at=due_at)
+    stamp(item, actor).save()
+    return item
+
+
+@transaction.atomic
+def envcheck_update(*, actor, item, **changes) -> EnvCheck:
+    check_fields(changes, allowed=ENVCHECK_FIELDS)
+    item = EnvCheck.objects.select_for_update().select_related("project").get(pk=item.pk)
+    _require(actor, "tasks.edit", item.project)
+    merged = {f: changes.get(f, getattr(item, f)) for f in ("category", "title", "location", "note", "owner")}
+    merged["title"], merged["location"], merged["note"] = _envcheck_clean(item.project, exclude=item, **merged)
+    changes = {k: (merged[k] if k in merged else v) for k, v in changes.items()}
+    changes = {k: v for k, v in changes.items() if getattr(item, k) != v}
+    if not changes:  # nothing to write, and no empty entry in the history
+        return item
+    for key, value in changes.items():
+        setattr(item, key, value)
+    stamp(item, actor).save(update_fields=list(changes))
+    return item
+
+
+@transaction.atomic
+def envcheck_delete(*, actor, item):
+    """An item with evidence is kept for the record (make it optional instead)."""
+    _require(actor, "tasks.edit", item.project)
+    if item.evidence.exists():
+        raise DomainError(_("“%(t)s” has evidence attached; it is kept for the record. Make it optional "
+                            "instead.") % {"t": item.title})
+    stamp(item, actor).delete()
+
+
+@transaction.atomic
+def envcheck_transition(*, actor, item, to, reason="", now=None) -> EnvCheck:
+    """open → ready (a mandatory item only with evidence), failed or blocked (with a reason); any of
+    them back to open. Ready and failed record who checked it and when."""
+    if to not in EnvCheckStatus.values:
+        raise DomainError(_("Unknown status “%(s)s”; use one of: %(all)s.")
+                          % {"s": to, "all": ", ".join(EnvCheckStatus.values)}, field="to")
+    item = EnvCheck.objects.select_for_update().select_related("project").get(pk=item.pk)
+    _require(actor, "tasks.check_env", item, _("Only ops, managers and the item's owner can check it."))
+    if to == item.status:
+        raise DomainError(_("“%(t)s” is %(s)s already.") % {"t": item.title, "s": item.get_status_display()},
+                          field="to")
+    reason = (reason or "").strip()
+    if to in ENVCHECK_NEEDS_REASON and not reason:
+        raise DomainError(_("Say why “%(t)s” failed or what blocks it, so someone can act on it.")
+                          % {"t": item.title}, field="reason")
+    if len(reason) > 300:
+        raise DomainError(_("Keep the reason under 300 characters."), field="reason")
+    if to == EnvCheckStatus.READY and item.mandatory and not item.evidence.exists():
+        raise DomainError(_("Attach evidence to “%(t)s” (a screenshot, PDF or configuration export, or a link) "
+                            "before marking it ready.") % {"t": item.title}, field="evidence")
+    item.status = to
+    item.reason = reason if to in ENVCHECK_NEEDS_REASON else ""
+    checked = to in ENVCHECK_CHECKED
+    item.checked_by = actor if checked else None
+    item.checked_at = (now or timezone.now()) if checked else None
+    stamp(item, actor).save(update_fields=["status", "reason", "checked_by", "checked_at"])
+    return item
+
+
+@transaction.atomic
+def envcheck_add_evidence(*, actor, item, upload=None, url="", note="") -> EnvEvidence:
+    """Attach a file (checked on its content, never its name) or a link to an item. Append-only."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    item = EnvCheck.objects.select_related("project").get(pk=item.pk)
+    _require(actor, "tasks.check_env", item, _("Only ops, managers and the item's owner can add evidence."))
+    url, note = (url or "").strip(), (note or "").strip()
+    if upload is None and not url:
+        raise DomainError(_("Choose a file (a screenshot, PDF or configuration export) or give a link."),
+                          field="file")
+    if url:
+        if len(url) > 500:
+            raise DomainError(_("Keep the link under 500 characters."), field="url")
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            raise DomainError(_("Give a full http:// or https:// link."), field="url") from None
+    if len(note) > 300:
+        raise DomainError(_("Keep the note under 300 characters."), field="note")
+    evidence = EnvEvidence(item=item, url=url, note=note, uploaded_by=actor)
+    if upload is not None:
+        evidence.content_type, evidence.original_name = vet_upload(
+            upload, field="file", too_big=_("The file is %(size)s MB; evidence may be at most %(limit)s MB."),
+            empty=_("The file is empty."), default_name="evidence", text_extensions=EVIDENCE_TEXT_EXTENSIONS,
+            allowed_label=EVIDENCE_ALLOWED)
+        evidence.size = upload.size
+        evidence.file.save(evidence.original_name, upload, save=False)
+    try:
+        stamp(evidence, actor).save()
+    except Exception:
+        if evidence.file:
+            evidence.file.delete(save=False)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def envcheck_apply_template(*, actor, project, categories=None, location="", owner=None,
+                            due_at=None) -> list[EnvCheck]:
+    """Copy the standard checklists (`tasks.checklists`; all, or `categories`) into the project, in the
+    actor's language, for the project as a whole or for one site or branch (`location`: per-branch
+    readiness); items it has already are skipped, so applying twice adds nothing."""
+    from .checklists import STANDARD_CHECKS
+
+    _require(actor, "tasks.edit", project)
+    unknown = set(categories or []) - set(EnvCategory.values)
+    if unknown:
+        raise DomainError(_("Unknown checklist “%(c)s”.") % {"c": ", ".join(sorted(unknown))}, field="categories")
+    _check_member(project, owner)
+    location = (location or "").strip()
+    if len(location) > 120:
+        raise DomainError(_("Keep the site or branch under 120 characters."), field="location")
+    existing = set(EnvCheck.objects.filter(project=project, location=location).values_list("category", "title"))
+    created = []
+    for category, title in STANDARD_CHECKS:
+        if (categories and category not in categories) or (category, str(title)) in existing:
+            continue
+        item = EnvCheck(project=project, category=category, title=str(title), location=location, owner=owner,
+                        due_at=due_at)
+        stamp(item, actor).save()
+        created.append(item)
+    return created

@@ -6,17 +6,19 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from projects.access import roles_of
 from projects.api_base import require
 from projects.audit import history_for
+from projects.downloads import protected_file_response
 from projects.errors import DomainError
 from projects.models import Phase, Role
 from projects.safety import local_path
@@ -27,6 +29,10 @@ from . import excel, readiness_criteria, selectors, services
 from .forms import (
     CheckForm,
     DrillForm,
+    EnvCheckForm,
+    EnvCheckStatusForm,
+    EnvTemplateForm,
+    EvidenceForm,
     ImportForm,
     IssueEditForm,
     IssueForm,
@@ -47,6 +53,8 @@ from .models import (
     ContingencyScenario,
     CutoverIssue,
     Drill,
+    EnvCheck,
+    EnvCheckStatus,
     IssueStatus,
     MigrationCheck,
     PlanStatus,
@@ -795,3 +803,161 @@ def check_confirm_restore(request, project, run_id, check_id):
     else:
         messages.success(request, _("Restore test recorded."))
     return redirect(local_path(request.POST.get("next"), reverse("tasks:checks", args=[project.pk, run.pk])))
+
+
+# ---------------------------------------------------------------- environment checklists
+
+ENV_TAB = "environment"
+
+
+def _env_context(request, project, **extra):
+    mine = request.GET.get("mine") == "1"
+    status = request.GET.get("status") if request.GET.get("status") in EnvCheckStatus.values else None
+    return _ctx(tab=ENV_TAB, groups=selectors.envchecks_by_category(
+        project=project, owner=request.user if mine else None, status=status), mine=mine, status=status,
+        can_edit=request.user.has_perm("tasks.edit", project), now=timezone.now(),
+        status_choices=EnvCheckStatus.choices, criterion=readiness_criteria.environment_ready(project, 0), **extra)
+
+
+@project_view("tasks.view")
+def env_checks(request, project):
+    """The environment, hardware, network, software, office, emergency-supply and security checklists
+    with a progress bar each; ready, failed/blocked and evidence inline (htmx partial `checklists`)."""
+    can_edit = request.user.has_perm("tasks.edit", project)
+    form, status = None, 200
+    if request.method == "POST":
+        require(request.user, "tasks.edit", project)
+        form = EnvCheckForm(request.POST, project=project)
+        if form.is_valid():
+            try:
+                item = services.envcheck_create(actor=request.user, project=project, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Item added to the checklist."))
+                return redirect(reverse("tasks:env_checks", args=[project.pk]) + f"#env-{item.pk}")
+        status = 400
+    if form is None and can_edit:
+        form = EnvCheckForm(project=project)
+    response = render_page(request, "tasks/env_checks.html", _env_context(
+        request, project, form=form, template_form=EnvTemplateForm() if can_edit else None), partial="checklists")
+    response.status_code = status
+    return response
+
+
+@project_view("tasks.edit")
+@require_POST
+def env_template(request, project):
+    """Copy the standard checklists into the project (items it has already are skipped)."""
+    form = EnvTemplateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_problem(form))
+        response = render_page(request, "tasks/env_checks.html", _env_context(request, project, template_form=form))
+        response.status_code = 400
+        return response
+    created = services.envcheck_apply_template(actor=request.user, project=project, **form.cleaned_data)
+    messages.success(request, ngettext("%(n)d standard item added.", "%(n)d standard items added.", len(created))
+                     % {"n": len(created)})
+    return redirect("tasks:env_checks", project.pk)
+
+
+def _env_item(project, item_id):
+    return get_object_or_404(EnvCheck.objects.select_related("project"), pk=item_id, project=project)
+
+
+def _env_row(request, project, item, *, error=None):
+    """One row of the checklist after an inline change, with its checklist's progress bar and the
+    criterion out of band (htmx swaps only 2xx: a refusal comes back in the row, as a message)."""
+    item = selectors.envcheck_get(project=project, pk=item.pk)
+    group = {"category": item.category, "label": item.get_category_display(),
+             **selectors.envcheck_progress(project=project).get(item.category, {})}
+    return render(request, "tasks/env_checks.html#row_oob", _ctx(
+        project=project, item=item, g=group, row_error=error, now=timezone.now(),
+        status_choices=EnvCheckStatus.choices, criterion=readiness_criteria.environment_ready(project, 0)))
+
+
+def _env_done(request, project, item, error, success):
+    if fragment_wanted(request):
+        return _env_row(request, project, item, error=error)
+    if error:
+        messages.error(request, error)
+        response = render_page(request, "tasks/env_checks.html", _env_context(request, project))
+        response.status_code = 400
+        return response
+    messages.success(request, success)
+    return redirect(reverse("tasks:env_checks", args=[project.pk]) + f"#env-{item.pk}")
+
+
+def _form_problem(form):
+    return next((str(errors[0]) for errors in form.errors.values()), _("Check the form."))
+
+
+@project_view("tasks.view")
+@require_POST
+def env_check_status(request, project, item_id):
+    item = _env_item(project, item_id)
+    require(request.user, "tasks.check_env", item)
+    form = EnvCheckStatusForm(request.POST)
+    error = None if form.is_valid() else _form_problem(form)
+    if error is None:
+        try:
+            services.envcheck_transition(actor=request.user, item=item, **form.cleaned_data)
+        except DomainError as exc:
+            error = str(exc.message)
+    return _env_done(request, project, item, error, _("Checklist item updated."))
+
+
+@project_view("tasks.view")
+@require_POST
+def env_evidence_add(request, project, item_id):
+    item = _env_item(project, item_id)
+    require(request.user, "tasks.check_env", item)
+    form = EvidenceForm(request.POST, request.FILES)
+    error = None if form.is_valid() else _form_problem(form)
+    if error is None:
+        try:
+            services.envcheck_add_evidence(actor=request.user, item=item, upload=form.cleaned_data["file"],
+                                           url=form.cleaned_data["url"], note=form.cleaned_data["note"])
+        except DomainError as exc:
+            error = str(exc.message)
+    return _env_done(request, project, item, error, _("Evidence added."))
+
+
+@project_view("tasks.view")
+def env_check_detail(request, project, item_id):
+    """One item: facts, evidence, history; ops and managers edit or delete it here."""
+    item = selectors.envcheck_get(project=project, pk=item_id)
+    can_edit = request.user.has_perm("tasks.edit", project)
+    form = EnvCheckForm(request.POST or None, project=project, item=item) if can_edit else None
+    status = 200
+    if request.method == "POST":
+        require(request.user, "tasks.edit", project)
+        if request.POST.get("delete"):
+            try:
+                services.envcheck_delete(actor=request.user, item=item)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect("tasks:env_check", project.pk, item.pk)
+            messages.success(request, _("Checklist item deleted."))
+            return redirect("tasks:env_checks", project.pk)
+        if form.is_valid():
+            try:
+                services.envcheck_update(actor=request.user, item=item, **form.changes())
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("Checklist item saved."))
+                return redirect("tasks:env_check", project.pk, item.pk)
+        status = 400
+    response = render_page(request, "tasks/env_check.html", _ctx(
+        tab=ENV_TAB, item=item, form=form, can_edit=can_edit, now=timezone.now(),
+        evidence_form=EvidenceForm() if request.user.has_perm("tasks.check_env", item) else None,
+        history=history_for(item, limit=20)))
+    response.status_code = status
+    return response
+
+
+@project_view("tasks.view")
+def env_evidence_download(request, project, item_id, evidence_id):
+    evidence = selectors.evidence_get_for_user(user=request.user, project=project, item_pk=item_id, pk=evidence_id)
+    return protected_file_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type)
