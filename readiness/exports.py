@@ -63,7 +63,10 @@ def gonogo_pdf(decision, *, rows, evidence_rows, blockers, recorded_in="", print
                    tone="good" if verdict == "go" else "bad" if verdict == "no_go" else "warn")
         doc.facts([(_("Decided by"), display_name(decision.decided_by)),
                    (_("Decided at"), f"{local(decision.decided_at):%Y-%m-%d %H:%M}"),
-                   *([(_("Conditions / reasons"), decision.conditions)] if decision.conditions else [])])
+                   *([(_("Conditions / reasons"), decision.conditions)] if decision.conditions else []),
+                   *([(_("Go against %(n)d open mandatory blockers: reason") % {
+                       "n": sum(1 for c in evidence_rows if not c.get("passed") and c.get("mandatory", True))},
+                       decision.override_reason)] if decision.override_reason else [])])
     else:
         doc.banner(_("Not final: sign-offs are still being collected."))
     doc.heading(_("Sign-offs"))

@@ -239,6 +239,12 @@ def evidence_blockers(decision) -> list[dict]:
     return [_display_row(c) for c in decision.evidence.get("criteria", []) if c["key"] in keys]
 
 
+def evidence_mandatory_blockers(decision) -> list[dict]:
+    """The mandatory criteria that failed in the meeting's frozen evidence: what a go overrides."""
+    return [_display_row(c) for c in decision.evidence.get("criteria", [])
+            if not c.get("passed") and c.get("mandatory", True)]
+
+
 def evidence_recorded_in(decision) -> str:
     """A short note "(recorded in English)" when the evidence's sentences were frozen in another
     language than the reader's; "" when the same, or unknown (meetings opened before it was stored)."""
