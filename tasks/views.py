@@ -485,7 +485,9 @@ def contingency_page(request, project, plan_form=None, scenario_form=None, drill
     form = plan_form or (PlanForm(project=project, initial=initial) if can_edit_plan else None)
     roles = roles_of(request.user, project)
     rollback_steps = selectors.runbook_steps(runbook=plan.rollback_runbook) if plan and plan.rollback_runbook else []
+    decision_run, decision = selectors.project_decision_point(project=project, plan=plan)
     response = render_page(request, "tasks/contingency.html", _ctx(
+        decision_run=decision_run, decision=decision,
         scenarios=selectors.scenarios_for_project(project=project),
         drills=selectors.drills_for_project(project=project)[:20],
         rollback=readiness_criteria.rollback_rehearsed(project, 1),
