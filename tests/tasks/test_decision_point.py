@@ -3,8 +3,7 @@
 run's board, the contingency plan and the runs API."""
 
 import re
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -14,7 +13,7 @@ from tasks.forecast import Node, decision_point, schedule
 from tests.tasks.factories import chain, run, run_step, runbook, step
 from tests.utils import api_as
 
-T0 = datetime(2026, 3, 7, 22, 0, tzinfo=dt_timezone.utc)
+T0 = datetime(2026, 3, 7, 22, 0, tzinfo=UTC)
 
 
 def _plan(nodes):
