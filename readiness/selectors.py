@@ -226,7 +226,8 @@ def _display_row(stored: dict) -> dict:
     criterion's label in the reader's language (looked up by key in the registry; the stored
     label when the criterion no longer exists). No queries."""
     current = registry.criterion_for(stored.get("key"))
-    return {**stored, "display_label": str(current.label) if current else stored.get("label", "")}
+    return {**stored, "display_label": str(current.label) if current else stored.get("label", ""),
+            "target_display": registry.target_text(stored)}
 
 
 def evidence_rows(decision) -> list[dict]:
@@ -435,7 +436,7 @@ def _criterion(e):
     d = e.as_dict() if hasattr(e, "as_dict") else dict(e)
     return {"key": d["key"], "label": str(d["label"]), "value": d["value"], "target": d["target"],
             "passed": d["passed"], "mandatory": d.get("mandatory", True), "explanation": str(d.get("explanation") or ""),
-            "display": d.get("display")}
+            "display": d.get("display"), "target_display": registry.target_text(d)}
 
 
 def _milestones(project, today):

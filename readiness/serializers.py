@@ -32,6 +32,10 @@ class ReadinessCriterionSerializer(serializers.Serializer):
     url = serializers.CharField(allow_null=True)
     display = serializers.CharField(allow_null=True)
     total = serializers.FloatField(allow_null=True)
+    unit = serializers.ChoiceField(choices=["percent", "at_most", "at_least", "yes_no"],
+                                   help_text="How value and target compare: a share, a count at most or at least the "
+                                             "target, or yes/no.")
+    credit = serializers.FloatField(help_text="The share of its weight the criterion earns in the score (0–1).")
 
 
 class ReadinessSerializer(serializers.Serializer):
