@@ -20,6 +20,7 @@ from . import registry, selectors, services
 from .models import LEVEL_BOUNDS, Risk, RiskLevel, StatusReport
 from .serializers import (
     GoNoGoDecisionSerializer,
+    GoNoGoFinalizeSerializer,
     MeetingActionSerializer,
     MeetingDecisionCreateSerializer,
     MeetingDecisionSerializer,
@@ -44,7 +45,8 @@ def project_readiness(request, pk):
 
 class GoNoGoDecisionViewSet(ProjectFilterMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                             viewsets.GenericViewSet):
-    """Go/no-go meetings with their frozen evidence and sign-offs (read-only: sign on the page)."""
+    """Go/no-go meetings with their frozen evidence and sign-offs (sign-offs are given on the page);
+    the manager records the final decision with `POST …/{id}/decide/`."""
 
     serializer_class = GoNoGoDecisionSerializer
     filterset_fields = ["project", "status", "final_verdict"]
@@ -52,6 +54,18 @@ class GoNoGoDecisionViewSet(ProjectFilterMixin, mixins.ListModelMixin, mixins.Re
 
     def get_queryset(self):
         return selectors.decision_list_for_user(user=self.request.user)
+
+    @extend_schema(request=GoNoGoFinalizeSerializer, responses=GoNoGoDecisionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=GoNoGoFinalizeSerializer)
+    def decide(self, request, pk=None):
+        """The final decision `{verdict, conditions?, override_reason?, password}` (e-signed). 400 naming
+        `override_reason` for a go while mandatory criteria of the frozen evidence fail without one."""
+        decision = self.get_object()
+        require(request.user, "readiness.gonogo_hold", decision.project)
+        serializer = GoNoGoFinalizeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call(services.gonogo_finalize, decision=decision, actor=request.user, **serializer.validated_data)
+        return Response(GoNoGoDecisionSerializer(self.get_queryset().get(pk=decision.pk)).data)
 
 
 def _int_field(data, name):

@@ -34,7 +34,7 @@ def blockers_xlsx(decision, *, request=None) -> bytes:
         url = c.get("url") or ""
         if url and request is not None:
             url = request.build_absolute_uri(url)
-        sheet_append(ws, [c["display_label"], c.get("area", ""), c.get("display") or c["value"], c["target"],
+        sheet_append(ws, [c["display_label"], c.get("area", ""), c.get("display") or c["value"], c.get("target_display") or c["target"],
                    _("Yes") if c.get("mandatory") else _("No"), c.get("weight", 1), c.get("explanation", ""), url])
     for column, width in zip("ABCDEFGH", [44, 14, 12, 10, 11, 8, 60, 50], strict=True):
         ws.column_dimensions[column].width = width
@@ -63,7 +63,10 @@ def gonogo_pdf(decision, *, rows, evidence_rows, blockers, recorded_in="", print
                    tone="good" if verdict == "go" else "bad" if verdict == "no_go" else "warn")
         doc.facts([(_("Decided by"), display_name(decision.decided_by)),
                    (_("Decided at"), f"{local(decision.decided_at):%Y-%m-%d %H:%M}"),
-                   *([(_("Conditions / reasons"), decision.conditions)] if decision.conditions else [])])
+                   *([(_("Conditions / reasons"), decision.conditions)] if decision.conditions else []),
+                   *([(_("Go against %(n)d open mandatory blockers: reason") % {
+                       "n": sum(1 for c in evidence_rows if not c.get("passed") and c.get("mandatory", True))},
+                       decision.override_reason)] if decision.override_reason else [])])
     else:
         doc.banner(_("Not final: sign-offs are still being collected."))
     doc.heading(_("Sign-offs"))
@@ -78,7 +81,7 @@ def gonogo_pdf(decision, *, rows, evidence_rows, blockers, recorded_in="", print
     if blockers:
         doc.heading(_("Blockers at the time of the meeting") + (f" {recorded_in}" if recorded_in else ""))
         doc.table([_("Criterion"), _("Value"), _("Target"), _("Mandatory"), _("Why")],
-                  [[c["display_label"], c.get("display") or c.get("value"), c.get("target"),
+                  [[c["display_label"], c.get("display") or c.get("value"), c.get("target_display") or c.get("target"),
                     yes if c.get("mandatory") else no, c.get("explanation", "")] for c in blockers],
                   widths=(3, 1, 1, 1, 4))
     doc.heading(_("Readiness evidence") + f" ({_('frozen when the meeting opened')})")
@@ -87,7 +90,8 @@ def gonogo_pdf(decision, *, rows, evidence_rows, blockers, recorded_in="", print
                   tone="good" if decision.ready else "bad")
     doc.table(["", _("Criterion"), _("Value"), _("Target"), _("Mandatory"), _("Why")],
               [["✓" if c.get("passed") else "×", c["display_label"], c.get("display") or c.get("value"),
-                c.get("target"), yes if c.get("mandatory") else no, c.get("explanation", "")] for c in evidence_rows],
+                c.get("target_display") or c.get("target"), yes if c.get("mandatory") else no,
+                c.get("explanation", "")] for c in evidence_rows],
               widths=(0.5, 3, 1, 1, 1, 4), empty=_("No criteria were registered."))
     return doc.output()
 
@@ -180,13 +184,13 @@ def status_report_pdf(r, *, summary="", sent_at=None, printed_at=None) -> bytes:
     if rd["blockers"]:
         doc.heading(_("What blocks go-live"), level=2)
         doc.table([_("Criterion"), _("Value"), _("Target"), _("Why")],
-                  [[c["label"], _value(c), c["target"], c["explanation"]] for c in rd["blockers"]],
+                  [[c["label"], _value(c), c.get("target_display") or c["target"], c["explanation"]] for c in rd["blockers"]],
                   widths=(3, 1, 1, 4))
     for key, title in [("defects", _("Defects and testing")), ("requirements", _("Requirements")),
                        ("training", _("Training")), ("cutover", _("Cutover and rehearsals"))]:
         section = r.get(key) or {}
         doc.heading(title)
-        rows = [["✓" if c["passed"] else "×", c["label"], _value(c), c["target"]] for c in section.get("criteria", [])]
+        rows = [["✓" if c["passed"] else "×", c["label"], _value(c), c.get("target_display") or c["target"]] for c in section.get("criteria", [])]
         rows += [["", g["label"], g["display"] or (f"{g['value']:g} / {g['total']:g}" if g.get("total") else
                                                    f"{g['value']:g}"), ""] for g in section.get("gauges", [])]
         doc.table(["", _("Measure"), _("Value"), _("Target")], rows, widths=(0.5, 5, 1.5, 1), align="CLRR",

@@ -67,8 +67,17 @@ class FinalizeForm(forms.Form):
     verdict = forms.ChoiceField(label=_("Final decision"), choices=Verdict.choices, widget=forms.RadioSelect)
     conditions = forms.CharField(label=_("Conditions / reasons"), required=False,
                                  widget=forms.Textarea(attrs={"rows": 3}))
+    override_reason = forms.CharField(
+        label=_("Reason for going live against the open mandatory blockers"), required=False, max_length=4000,
+        help_text=_("Needed for a go while mandatory criteria are not met; recorded on the decision and its report."),
+        widget=forms.Textarea(attrs={"rows": 3}))
     password = forms.CharField(label=_("Your password (e-signature)"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args, blockers=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not blockers:  # nothing to override: the field would only confuse
+            del self.fields["override_reason"]
 
 
 SCALE = [(n, str(n)) for n in range(1, 6)]

@@ -62,6 +62,8 @@ class GoNoGoDecision(models.Model):
     ready = models.BooleanField(_("ready"), default=False)
     final_verdict = models.CharField(_("final decision"), max_length=20, choices=Verdict.choices, blank=True)
     conditions = models.TextField(_("conditions"), blank=True)
+    # A go while mandatory criteria of the frozen evidence fail needs the manager's written reason.
+    override_reason = models.TextField(_("reason for going against open blockers"), blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)

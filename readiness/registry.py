@@ -45,8 +45,63 @@ class Result:
     passed: bool
     explanation: str = ""
     url: str | None = None  # where the blocking items are listed
-    display: str | None = None  # how to show the value ("87%", "3 open")
+    display: str | None = None  # how to show the value, in the criterion's unit ("87%", "3"); "—" for no data
     total: float | None = None  # when the value counts items out of a total (drawn as a progress bar)
+    credit: float | None = None  # partial credit 0–1 when the criterion can say better than value/target
+
+
+# How a criterion's value compares with its target (and how both are written, in the same unit).
+PERCENT, AT_MOST, AT_LEAST, YES_NO = "percent", "at_most", "at_least", "yes_no"
+
+
+def unit_for(default_target) -> str:
+    """The unit of a criterion that names none: a target of 0 counts what is left (at most), 1 asks for
+    at least one, anything else is a share in percent."""
+    if default_target == 0:
+        return AT_MOST
+    if default_target == 1:
+        return AT_LEAST
+    return PERCENT
+
+
+def format_target(unit, target) -> str:
+    """A target written in the same unit as the criterion's value ("≥ 95%", "≤ 0", "≥ 1", "yes")."""
+    if target is None:
+        return ""
+    number = f"{float(target):g}"
+    if unit == PERCENT:
+        return f"≥ {number}%"
+    if unit == AT_MOST:
+        return f"≤ {number}"
+    if unit == YES_NO:
+        return _("yes")
+    return f"≥ {number}"
+
+
+def credit_of(*, unit, value, target, passed, credit=None) -> float:
+    """How much of its weight a criterion earns: all of it when it passes; otherwise the criterion's own
+    partial credit, or value/target for shares and minimum counts (80% of a 100% target earns 0.8),
+    capped to 0–1; a count that must stay at most its target earns nothing until it does."""
+    if passed:
+        return 1.0
+    if credit is None:
+        try:
+            value, target = float(value or 0), float(target or 0)
+        except (TypeError, ValueError):
+            return 0.0
+        credit = value / target if unit in (PERCENT, AT_LEAST) and target > 0 else 0.0
+    return max(0.0, min(1.0, float(credit)))
+
+
+def score_of(rows) -> int:
+    """The readiness score 0–100 from (weight, credit, passed) rows: the weighted partial credit,
+    below 100 while any criterion fails."""
+    rows = list(rows)
+    total = sum(w for w, _c, _p in rows)
+    if not total:
+        return 0
+    score = round(sum(w * c for w, c, _p in rows) * 100 / total)
+    return min(score, 99) if not all(p for _w, _c, p in rows) else score
 
 
 @dataclass(frozen=True)
@@ -59,6 +114,11 @@ class Criterion:
     mandatory: bool = True
     area: str = "team"
     order: int = 100
+    unit: str = ""  # PERCENT, AT_MOST, AT_LEAST or YES_NO; "" means unit_for(default_target)
+
+    @property
+    def value_unit(self):
+        return self.unit or unit_for(self.default_target)
 
 
 @dataclass
@@ -90,6 +150,19 @@ class Evaluated:
     def passed(self):
         return self.result.passed
 
+    @property
+    def unit(self):
+        return self.criterion.value_unit
+
+    @property
+    def credit(self):
+        r = self.result
+        return credit_of(unit=self.unit, value=r.value, target=self.target, passed=r.passed, credit=r.credit)
+
+    @property
+    def target_display(self):
+        return format_target(self.unit, self.target)
+
     def as_dict(self):
         return {
             "key": self.criterion.key,
@@ -104,6 +177,8 @@ class Evaluated:
             "url": self.result.url,
             "display": str(self.result.display) if self.result.display is not None else None,
             "total": self.result.total,
+            "unit": self.unit,
+            "credit": round(self.credit, 3),
         }
 
 
@@ -115,15 +190,25 @@ def register(criterion: Criterion) -> Criterion:
     return criterion
 
 
-def criterion(*, key, label, default_target=0, weight=1, mandatory=True, area="team", order=100):
+def criterion(*, key, label, default_target=0, weight=1, mandatory=True, area="team", order=100, unit=""):
     """Decorator form: @criterion(key=..., label=...) def compute(project, target) -> Result."""
 
     def decorate(func):
         register(Criterion(key=key, label=label, compute=func, default_target=default_target, weight=weight,
-                           mandatory=mandatory, area=area, order=order))
+                           mandatory=mandatory, area=area, order=order, unit=unit))
         return func
 
     return decorate
+
+
+def target_text(row: dict) -> str:
+    """The target of a frozen criterion (snapshot, evidence, report) in its value's unit: the stored unit,
+    else the registered criterion's, else the one its target suggests."""
+    unit = row.get("unit")
+    if not unit:
+        current = _registry.get(row.get("key"))
+        unit = current.value_unit if current else unit_for(row.get("target"))
+    return format_target(unit, row.get("target"))
 
 
 def criterion_for(key) -> Criterion | None:
@@ -156,7 +241,8 @@ def _compute(c, project, target) -> Result:
 def evaluate(project) -> dict:
     """{score 0–100, ready, criteria:[Evaluated], blockers:[Evaluated]}.
 
-    `score` is the weighted share of criteria that pass; `ready` only when every mandatory
+    `score` is the weighted partial credit of the criteria (`credit_of`: a criterion at 80% of its
+    target earns 0.8 of its weight; below 100 while any fails); `ready` only when every mandatory
     criterion passes. Targets, weights and the mandatory flag may be overridden per project in
     `Project.readiness_targets` ({key: {"target": x, "weight": n, "mandatory": bool}})."""
     evaluated = []
@@ -164,9 +250,7 @@ def evaluate(project) -> dict:
         conf = criterion_settings(project, c.key, c)
         evaluated.append(Evaluated(criterion=c, target=conf["target"], result=_compute(c, project, conf["target"]),
                                    mandatory=conf["mandatory"], weight=conf["weight"]))
-    total = sum(e.weight for e in evaluated)
-    passed = sum(e.weight for e in evaluated if e.passed)
-    score = round(passed * 100 / total) if total else 0
+    score = score_of((e.weight, e.credit, e.passed) for e in evaluated)
     ready = bool(evaluated) and all(e.passed for e in evaluated if e.mandatory)
     return {"score": score, "ready": ready, "criteria": evaluated,
             "blockers": [e for e in evaluated if not e.passed]}
@@ -199,7 +283,8 @@ def thaw(frozen) -> dict:
         if c is None:
             continue
         result = Result(value=row["value"], passed=row["passed"], explanation=row.get("explanation", ""),
-                        url=row.get("url"), display=row.get("display"), total=row.get("total"))
+                        url=row.get("url"), display=row.get("display"), total=row.get("total"),
+                        credit=row.get("credit"))
         evaluated.append(Evaluated(criterion=c, target=row["target"], result=result,
                                    mandatory=row.get("mandatory", True), weight=row.get("weight")))
     return {"score": frozen["score"], "ready": frozen["ready"], "criteria": evaluated,

@@ -228,7 +228,8 @@ def _display_row(stored: dict) -> dict:
     criterion's label in the reader's language (looked up by key in the registry; the stored
     label when the criterion no longer exists). No queries."""
     current = registry.criterion_for(stored.get("key"))
-    return {**stored, "display_label": str(current.label) if current else stored.get("label", "")}
+    return {**stored, "display_label": str(current.label) if current else stored.get("label", ""),
+            "target_display": registry.target_text(stored)}
 
 
 def evidence_rows(decision) -> list[dict]:
@@ -239,6 +240,12 @@ def evidence_rows(decision) -> list[dict]:
 def evidence_blockers(decision) -> list[dict]:
     keys = set(decision.evidence.get("blockers", []))
     return [_display_row(c) for c in decision.evidence.get("criteria", []) if c["key"] in keys]
+
+
+def evidence_mandatory_blockers(decision) -> list[dict]:
+    """The mandatory criteria that failed in the meeting's frozen evidence: what a go overrides."""
+    return [_display_row(c) for c in decision.evidence.get("criteria", [])
+            if not c.get("passed") and c.get("mandatory", True)]
 
 
 def evidence_recorded_in(decision) -> str:
@@ -450,7 +457,7 @@ def _criterion(e):
     d = e.as_dict() if hasattr(e, "as_dict") else dict(e)
     return {"key": d["key"], "label": str(d["label"]), "value": d["value"], "target": d["target"],
             "passed": d["passed"], "mandatory": d.get("mandatory", True), "explanation": str(d.get("explanation") or ""),
-            "display": d.get("display")}
+            "display": d.get("display"), "target_display": registry.target_text(d)}
 
 
 def _milestones(project, today):

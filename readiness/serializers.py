@@ -1,5 +1,6 @@
 """Serializers of the scorecard and the go/no-go decisions (shape only; services hold the rules)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .models import (
@@ -14,6 +15,7 @@ from .models import (
     RiskCategory,
     RiskLevel,
     RiskStatus,
+    Verdict,
 )
 
 
@@ -30,6 +32,10 @@ class ReadinessCriterionSerializer(serializers.Serializer):
     url = serializers.CharField(allow_null=True)
     display = serializers.CharField(allow_null=True)
     total = serializers.FloatField(allow_null=True)
+    unit = serializers.ChoiceField(choices=["percent", "at_most", "at_least", "yes_no"],
+                                   help_text="How value and target compare: a share, a count at most or at least the "
+                                             "target, or yes/no.")
+    credit = serializers.FloatField(help_text="The share of its weight the criterion earns in the score (0–1).")
 
 
 class ReadinessSerializer(serializers.Serializer):
@@ -53,8 +59,31 @@ class GoNoGoDecisionSerializer(serializers.ModelSerializer):
     class Meta:
         model = GoNoGoDecision
         fields = ["id", "project", "title", "meeting_at", "status", "required_roles", "score", "ready", "evidence",
-                  "final_verdict", "conditions", "decided_by", "decided_at", "opened_by", "signoffs"]
+                  "final_verdict", "conditions", "override_reason", "decided_by", "decided_at", "opened_by",
+                  "signoffs"]
         read_only_fields = fields
+
+
+class GoNoGoFinalizeSerializer(serializers.Serializer):
+    """The manager's final decision, e-signed with their password. A go while mandatory criteria of
+    the frozen evidence fail needs `override_reason` (400 naming it otherwise). `decision` is
+    accepted as another name for `verdict`."""
+
+    verdict = serializers.ChoiceField(choices=Verdict.choices, required=False)
+    decision = serializers.ChoiceField(choices=Verdict.choices, required=False, write_only=True)
+    conditions = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False,
+                                     style={"input_type": "password"})
+
+    def validate(self, attrs):
+        verdict, alias = attrs.pop("verdict", None), attrs.pop("decision", None)
+        if verdict and alias and verdict != alias:
+            raise serializers.ValidationError({"verdict": [_("verdict and decision disagree: send one of them.")]})
+        if not (verdict or alias):
+            raise serializers.ValidationError({"verdict": [_("This field is required.")]})
+        attrs["verdict"] = verdict or alias
+        return attrs
 
 
 class RiskSerializer(serializers.ModelSerializer):

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from notifications.registry import Message
@@ -46,12 +46,20 @@ from .models import (
     StatusReport,
     Verdict,
 )
-from .selectors import SIGNOFF_ROLES_KEY, report_recipients, signoff_roles, status_report, week_start
+from .selectors import (
+    SIGNOFF_ROLES_KEY,
+    evidence_mandatory_blockers,
+    report_recipients,
+    signoff_roles,
+    status_report,
+    week_start,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_SIGNATURE_FAILURES = 5
 SIGNATURE_LOCK = timedelta(minutes=15)
+OVERRIDE_REASON_MAX = 4000
 
 
 def _role_label(role):
@@ -177,15 +185,17 @@ def _record_signoff(*, decision, actor, role, verdict, comment):
     return signoff
 
 
-def gonogo_finalize(*, decision, actor, verdict, conditions="", password) -> GoNoGoDecision:
+def gonogo_finalize(*, decision, actor, verdict, conditions="", override_reason="", password) -> GoNoGoDecision:
     """The manager records the final decision (also e-signed). Every required role must have signed;
-    a go is refused while anyone signed no-go."""
+    a go is refused while anyone signed no-go, and needs a written `override_reason` while mandatory
+    criteria of the frozen evidence fail (the reason is recorded on the decision and in its history)."""
     check_signature(decision=decision, user=actor, password=password)
-    return _finalize(decision=decision, actor=actor, verdict=verdict, conditions=(conditions or "").strip())
+    return _finalize(decision=decision, actor=actor, verdict=verdict, conditions=(conditions or "").strip(),
+                     override_reason=(override_reason or "").strip())
 
 
 @transaction.atomic
-def _finalize(*, decision, actor, verdict, conditions):
+def _finalize(*, decision, actor, verdict, conditions, override_reason=""):
     decision = _locked_for_update(decision)
     signoffs = {s.role: s for s in decision.signoffs.all()}
     missing = [r for r in decision.required_roles if r not in signoffs]
@@ -199,12 +209,25 @@ def _finalize(*, decision, actor, verdict, conditions):
         raise DomainError(_("%(role)s signed no-go: a go needs every sign-off to be go. Record a no-go, or hold a "
                             "new meeting once the blockers are fixed.") % {"role": _role_label(no_go[0].role)},
                           field="verdict")
+    blockers = evidence_mandatory_blockers(decision) if verdict != Verdict.NO_GO else []
+    if blockers and not override_reason:
+        raise DomainError(ngettext(
+            "%(n)d mandatory criterion is not met in the evidence: a go against it needs a written reason for the "
+            "override.",
+            "%(n)d mandatory criteria are not met in the evidence: a go against them needs a written reason for the "
+            "override.", len(blockers)) % {"n": len(blockers)}, field="override_reason")
+    if len(override_reason) > OVERRIDE_REASON_MAX:
+        raise DomainError(_("Keep the reason under %(n)d characters.") % {"n": OVERRIDE_REASON_MAX},
+                          field="override_reason")
     decision.final_verdict = verdict
     decision.conditions = conditions
+    # Only a go against blockers records a reason: on a no-go or a clean go there is nothing to override.
+    decision.override_reason = override_reason if blockers else ""
     decision.decided_by = actor
     decision.decided_at = timezone.now()
     decision.status = DecisionStatus.FINAL
-    stamp(decision, actor).save(update_fields=["final_verdict", "conditions", "decided_by", "decided_at", "status"])
+    stamp(decision, actor).save(update_fields=["final_verdict", "conditions", "override_reason", "decided_by",
+                                               "decided_at", "status"])
     return decision
 
 

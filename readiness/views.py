@@ -122,10 +122,12 @@ def _detail(request, project, decision, *, sign_form=None, final_form=None, stat
     may_sign = selectors.roles_user_may_sign(decision, request.user)
     if sign_form is None and may_sign:
         sign_form = SignOffForm(roles=may_sign)
+    mandatory = selectors.evidence_mandatory_blockers(decision)
     if final_form is None and can_hold and not decision.is_final:
-        final_form = FinalizeForm()
+        final_form = FinalizeForm(blockers=len(mandatory))
     context = {"decision": decision, "rows": selectors.signoff_rows(decision), "sign_form": sign_form,
                "final_form": final_form, "blockers": selectors.evidence_blockers(decision), "can_hold": can_hold,
+               "mandatory_blockers": mandatory,
                "evidence_rows": selectors.evidence_rows(decision), "recorded_in": selectors.evidence_recorded_in(decision),
                "section": "readiness"}
     response = render(request, "readiness/gonogo_detail.html", context)
@@ -161,7 +163,7 @@ def gonogo_sign(request, project, decision_id):
 @require_POST
 def gonogo_finalize(request, project, decision_id):
     decision = selectors.decision_get(project=project, pk=decision_id)
-    form = FinalizeForm(request.POST)
+    form = FinalizeForm(request.POST, blockers=len(selectors.evidence_mandatory_blockers(decision)))
     if form.is_valid():
         try:
             services.gonogo_finalize(decision=decision, actor=request.user, **form.cleaned_data)
@@ -198,6 +200,7 @@ def gonogo_report(request, project, decision_id):
     decision = selectors.decision_get(project=project, pk=decision_id)
     context = {"decision": decision, "rows": selectors.signoff_rows(decision),
                "blockers": selectors.evidence_blockers(decision), "evidence_rows": selectors.evidence_rows(decision),
+               "mandatory_blockers": selectors.evidence_mandatory_blockers(decision),
                "recorded_in": selectors.evidence_recorded_in(decision), "printed_at": timezone.now(),
                "section": "readiness"}
     return render(request, "readiness/gonogo_report.html", context)

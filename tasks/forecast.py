@@ -178,3 +178,63 @@ def schedule(nodes: list, *, planned_start: datetime, now: datetime | None = Non
 def median_minutes(durations: dict) -> dict:
     """{step id: [minutes, …]} → {step id: median minutes}."""
     return {key: median(values) for key, values in durations.items() if values}
+
+
+@dataclass
+class DecisionPoint:
+    """The one answer to "until when can we still go back?" for a run (pages and API show this).
+
+    - `step_id`, `planned`, `forecast`: the point of no return (PONR) is the start of the first step
+      marked as one (by planned start): after it a rollback is no longer possible.
+    - `rollback_deadline`: the window's end minus the rollback runbook's critical path (the last
+      moment a rollback still fits in the window).
+    - `agreed`: the latest rollback decision the contingency plan agreed on (production runs only).
+    - `decide_by`: the earliest of the forecast PONR (while it is ahead), the rollback deadline and
+      the agreed time; `decide_by_planned` the same with the planned PONR. `reason` says which binds.
+    """
+
+    step_id: int | None = None
+    step_title: str = ""
+    planned: datetime | None = None
+    forecast: datetime | None = None
+    passed: bool = False
+    rollback_minutes: int | None = None
+    rollback_deadline: datetime | None = None
+    agreed: datetime | None = None
+    decide_by: datetime | None = None
+    decide_by_planned: datetime | None = None
+    reason: str = ""  # "ponr" | "rollback" | "agreed" | ""
+    late: bool = False  # the PONR is forecast after the rollback deadline or the agreed time
+
+    @property
+    def exists(self):
+        return self.step_id is not None or self.decide_by is not None
+
+
+def _earliest(candidates):
+    found = [(t, why) for t, why in candidates if t is not None]
+    return min(found, key=lambda c: c[0]) if found else (None, "")
+
+
+def decision_point(fc: Forecast, nodes: list, *, window_end: datetime, rollback_minutes: int | None = None,
+                   agreed: datetime | None = None) -> DecisionPoint:
+    """The run's decision point from its forecast (pure; see DecisionPoint). `nodes` are the run's
+    steps as Nodes (or anything with id, point_of_no_return and status)."""
+    ponr = sorted((n for n in nodes if n.point_of_no_return and n.id in fc.planned),
+                  key=lambda n: (fc.planned[n.id].start, n.order, n.id))
+    deadline = window_end - timedelta(minutes=rollback_minutes) if rollback_minutes else None
+    point = DecisionPoint(rollback_minutes=rollback_minutes or None, rollback_deadline=deadline, agreed=agreed)
+    if ponr:
+        first = ponr[0]
+        point.step_id = first.id
+        point.planned = fc.planned[first.id].start
+        point.forecast = fc.forecast[first.id].start
+        point.passed = first.status in (DONE, SKIPPED, RUNNING)
+    limits = [(deadline, "rollback"), (agreed, "agreed")]
+    ahead = point.step_id is not None and not point.passed
+    # Past the point of no return there is nothing left to decide: the run goes forward.
+    if not point.passed:
+        point.decide_by, point.reason = _earliest([(point.forecast if ahead else None, "ponr"), *limits])
+    point.decide_by_planned, _why = _earliest([(point.planned if point.step_id else None, "ponr"), *limits])
+    point.late = ahead and any(t is not None and point.forecast > t for t in (deadline, agreed))
+    return point

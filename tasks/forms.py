@@ -211,8 +211,10 @@ class PlanForm(forms.Form):
     decision_owner = MemberField(label=_("Decision owner"), required=False)
     rollback_runbook = forms.ModelChoiceField(label=_("Rollback runbook"), queryset=Runbook.objects.none(),
                                               required=False)
-    point_of_no_return_at = forms.DateTimeField(label=_("Point of no return"), required=False,
-                                                widget=DateTimeInput())
+    point_of_no_return_at = forms.DateTimeField(
+        label=_("Latest rollback decision (agreed)"), required=False, widget=DateTimeInput(),
+        help_text=_("Optional: on the go-live night the decision is due by the earliest of this time, the start of "
+                    "the point-of-no-return step and the last moment a rollback still fits in the window."))
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)

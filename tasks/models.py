@@ -327,7 +327,9 @@ class ContingencyPlan(models.Model):
                                        verbose_name=_("decision owner"))
     rollback_runbook = models.ForeignKey(Runbook, on_delete=models.SET_NULL, null=True, blank=True,
                                          related_name="+", verbose_name=_("rollback runbook"))
-    point_of_no_return_at = models.DateTimeField(_("point of no return"), null=True, blank=True)
+    # The latest rollback decision the plan agrees on (the column keeps its first name). The point of no
+    # return itself is the runbook's marked step; tasks.selectors.run_decision_point combines both.
+    point_of_no_return_at = models.DateTimeField(_("latest rollback decision (agreed)"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     manager_approved_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                             related_name="+", verbose_name=_("approved by (manager)"))

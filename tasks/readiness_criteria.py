@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from projects.models import Phase
-from readiness.registry import Gauge, Overdue, OverdueList, Result, criterion, gauges, overdue
+from readiness.registry import YES_NO, Gauge, Overdue, OverdueList, Result, criterion, gauges, overdue
 
 from . import selectors
 from .models import EnvCategory, EnvCheckStatus, PlanStatus
@@ -34,7 +34,7 @@ def prep_items_done(project, target):
 def rehearsals_in_window(project, target):
     finished, within = selectors.rehearsals_within_window(project=project)
     return Result(
-        value=within, passed=within >= target, display=f"{within}/{finished}",
+        value=within, passed=within >= target, display=str(within),
         explanation=ngettext("%(n)d of %(all)d finished rehearsal ended inside its window",
                              "%(n)d of %(all)d finished rehearsals ended inside their window", finished)
         % {"n": within, "all": finished},
@@ -53,8 +53,8 @@ def reconciliation_clean(project, target):
     mismatches = sum(1 for c in checks if c.status != "match")
     clean = bool(checks) and mismatches <= target
     return Result(
-        value=mismatches, passed=clean,
-        display=_("clean") if clean else (_("no checks") if not checks else f"{mismatches} ≠"),
+        value=mismatches, passed=clean, credit=1 - mismatches / len(checks) if checks else 0,
+        display=str(mismatches) if checks else _("no checks"),
         explanation=(_("%(run)s has no reconciliation checks") % {"run": run.label} if not checks else
                      ngettext("%(run)s: %(n)d mismatching check", "%(run)s: %(n)d mismatching checks", mismatches)
                      % {"run": run.label, "n": mismatches}),
@@ -63,7 +63,7 @@ def reconciliation_clean(project, target):
 
 
 @criterion(key="contingency_approved", label=_("Contingency plan approved"), default_target=1, area="cutover",
-           order=63)
+           order=63, unit=YES_NO)
 def contingency_approved(project, target):
     plan = selectors.plan_for_project(project=project)
     approved = plan is not None and plan.status == PlanStatus.APPROVED
@@ -75,7 +75,7 @@ def contingency_approved(project, target):
         missing = [str(label) for label, who in ((_("manager"), plan.manager_approved_by_id),
                                                  (_("business reviewer"), plan.business_approved_by_id)) if not who]
         explanation = _("Waiting for approval by: %(who)s") % {"who": ", ".join(missing)}
-    return Result(value=1 if approved else 0, passed=approved, display=_("approved") if approved else _("not approved"),
+    return Result(value=1 if approved else 0, passed=approved, display=_("yes") if approved else _("no"),
                   explanation=explanation, url=reverse("tasks:contingency", args=[project.pk]))
 
 
@@ -112,8 +112,8 @@ def migration_restore_tested(project, target):
         return Result(value=0, passed=False, display=_("no checks"), url=url,
                       explanation=_("%(run)s has no reconciliation checks") % {"run": run.label})
     return Result(
-        value=not_ready, passed=not_ready <= target,
-        display=_("ready") if not_ready <= target else f"{not_ready} / {len(checks)}", url=url,
+        value=not_ready, passed=not_ready <= target, credit=1 - not_ready / len(checks),
+        display=str(not_ready), url=url,
         explanation=ngettext("%(run)s: %(n)d entity not reconciled or without a tested restore",
                              "%(run)s: %(n)d entities not reconciled or without a tested restore", not_ready)
         % {"run": run.label, "n": not_ready})

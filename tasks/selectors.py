@@ -14,10 +14,11 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
+from projects import freshness
 from projects.models import Membership, Phase
 from projects.queries import count_of
 
-from .forecast import Forecast, Node, schedule
+from .forecast import Forecast, Node, decision_point, schedule
 from .models import (
     FINISHED_STEP,
     OPEN_ISSUE,
@@ -312,10 +313,13 @@ def _summary_key(run):
     return f"tasks:finished-run:{run.pk}:{run.finished_at.timestamp()}"
 
 
-def attach_forecasts(runs, *, now=None):
-    """Set `run.fc` (planned_finish, forecast_finish, critical_path), the step counts and
-    `breaks_window` on each run: two queries for all the runs not finished (finished ones from the cache)."""
+def attach_forecasts(runs, *, now=None, plans=None):
+    """Set `run.fc` (planned_finish, forecast_finish, critical_path), `run.decision` (its point of no
+    return and decide-by time), the step counts and `breaks_window` on each run: two queries for all the
+    runs not finished (finished ones from the cache), and the contingency plan of each project not in
+    `plans` ({project id: plan}, which a page may have loaded already)."""
     runs = list(runs)
+    plans = {pk: (plan, rollback_minutes_for(plan) or 0) for pk, plan in (plans or {}).items()}
     finished = [r for r in runs if r.status == RunStatus.FINISHED and r.finished_at]
     # The cache degrades to a miss when Redis is down (projects.cache): nothing to catch here.
     known = cache.get_many([_summary_key(r) for r in finished]) if finished else {}
@@ -325,6 +329,7 @@ def attach_forecasts(runs, *, now=None):
             run.fc = Forecast(planned_finish=summary["planned_finish"], forecast_finish=summary["forecast_finish"],
                               critical_path=summary["critical_path"], planned_critical_path=summary["critical_path"])
             run.step_total, run.finished_steps = summary["step_total"], summary["finished_steps"]
+            run.decision = summary["decision"]
     todo = [r for r in runs if not hasattr(r, "fc")]
     estimates = rehearsal_estimates(todo)
     steps_of = lean_steps(r.pk for r in todo) if todo else {}
@@ -332,12 +337,18 @@ def attach_forecasts(runs, *, now=None):
     for run in todo:
         steps = steps_of.get(run.pk, [])
         run.fc = run_forecast(run=run, steps=steps, estimates=estimates.get(run.pk, {}), now=now)
+        if run.project_id not in plans:
+            plan = ContingencyPlan.objects.filter(project_id=run.project_id).select_related("rollback_runbook").first()
+            plans[run.project_id] = (plan, rollback_minutes_for(plan) or 0)
+        plan, minutes = plans[run.project_id]
+        run.decision = run_decision_point(run=run, fc=run.fc, steps=steps, plan=plan, rollback_minutes=minutes,
+                                          with_title=False)
         run.step_total = len(steps)
         run.finished_steps = sum(1 for s in steps if s.status in FINISHED_STEP)
         if run in finished:
             new[_summary_key(run)] = {"planned_finish": run.fc.planned_finish, "forecast_finish": run.fc.forecast_finish,
                                       "critical_path": list(run.fc.critical_path), "step_total": run.step_total,
-                                      "finished_steps": run.finished_steps}
+                                      "finished_steps": run.finished_steps, "decision": run.decision}
     if new:
         cache.set_many(new, timeout=FINISHED_SUMMARY_TTL)
     for run in runs:
@@ -439,13 +450,10 @@ def run_board(*, run, user, now=None, show="focus", page=None):
         })
     ponr = [{"step": s, "planned": fc.planned[s.source_step_id], "forecast": fc.forecast[s.source_step_id]}
             for s in steps if s.point_of_no_return]
-    # The contingency plan: rolling back takes the rollback runbook's critical path, so the decision
-    # must come that long before the window closes (a fixed number of queries: plan, steps, dependencies).
     plan = plan_for_project(project=run.project)
-    rollback_minutes = None
-    if plan is not None and plan.rollback_runbook_id:
-        rollback_minutes = runbook_plan(runbook=plan.rollback_runbook)["minutes"]
-    rollback_deadline = run.window_end - timedelta(minutes=rollback_minutes) if rollback_minutes else None
+    decision = run_decision_point(run=run, fc=fc, steps=lean, plan=plan, with_title=False)
+    # Points of no return are always among the steps shown, so their titles are loaded already.
+    decision.step_title = next((s.title for s in steps if s.source_step_id == decision.step_id), "")
     finished = counts[RunStepStatus.DONE] + counts[RunStepStatus.SKIPPED]
     open_issues = list(run.issues.filter(status__in=OPEN_ISSUE).select_related("owner", "step")
                        .order_by("severity", "opened_at", "id"))
@@ -484,14 +492,69 @@ def run_board(*, run, user, now=None, show="focus", page=None):
         "opens_at": run_waits_for_window(run=run, now=now),
         "confirm_start": run.kind == RunKind.PRODUCTION and run.status == RunStatus.PLANNED,
         "plan": plan,
-        "rollback_minutes": rollback_minutes,
-        "rollback_deadline": rollback_deadline,
+        "decision": decision,
+        "rollback_minutes": decision.rollback_minutes,
+        "rollback_deadline": decision.rollback_deadline,
         "open_issues": open_issues,
         "open_sev1": [i for i in open_issues if i.severity == IssueSeverity.SEV1],
-        "ponr_after_deadline": bool(rollback_deadline) and any(
-            r["step"].status not in (*FINISHED_STEP, RunStepStatus.RUNNING) and r["forecast"].start > rollback_deadline
-            for r in ponr),
+        "ponr_after_deadline": decision.late,
     }
+
+
+def _ponr_nodes(steps):
+    return [Node(id=s.source_step_id, deps=(), planned_minutes=0, status=s.status, order=s.order,
+                 point_of_no_return=s.point_of_no_return) for s in steps]
+
+
+def rollback_minutes_for(plan):
+    """How long the plan's rollback takes: its rollback runbook's critical path (2 queries), or None."""
+    if plan is None or not plan.rollback_runbook_id:
+        return None
+    # Every run's decide-by needs it: kept while nothing audited changed in the project (projects.freshness).
+    return freshness.cached(plan.project_id, f"tasks:runbook-minutes:{plan.rollback_runbook_id}",
+                            lambda: runbook_plan(runbook=plan.rollback_runbook)["minutes"]) or None
+
+
+def run_decision_point(*, run, fc, steps, plan=None, rollback_minutes=None, with_title=True):
+    """The run's point of no return and decide-by time (`forecast.DecisionPoint`): the one place that
+    computes them for the board, the contingency plan, the runs list and the API. `steps` are the run's
+    (lean) steps the forecast `fc` was made from. The plan's agreed decision time counts for production
+    runs (it is a time on the go-live night). Two queries for the rollback runbook's length, none when
+    `rollback_minutes` is given."""
+    if rollback_minutes is None:
+        rollback_minutes = rollback_minutes_for(plan)
+    agreed = plan.point_of_no_return_at if plan is not None and run.kind == RunKind.PRODUCTION else None
+    point = decision_point(fc, _ponr_nodes(steps), window_end=run.window_end, rollback_minutes=rollback_minutes,
+                           agreed=agreed)
+    if with_title and point.step_id is not None:
+        point.step_title = run.steps.filter(source_step_id=point.step_id).values_list("title", flat=True).first() or ""
+    return point
+
+
+def decision_run(*, project):
+    """The run whose decision point the contingency plan shows: the running one, else the next production
+    run of a cutover runbook, else the latest rehearsal still to run, else the latest run (2 queries)."""
+    runs = list(project.runs.filter(runbook__kind=RunbookKind.CUTOVER).select_related("runbook", "project")
+                .order_by("-planned_start", "-id"))
+    running = [r for r in runs if r.status == RunStatus.RUNNING]
+    planned = [r for r in reversed(runs) if r.status == RunStatus.PLANNED]  # the soonest first
+    production = [r for r in planned if r.kind == RunKind.PRODUCTION]
+    for found in (running, production, planned, runs):
+        if found:
+            return found[0]
+    return None
+
+
+def project_decision_point(*, project, plan=None, now=None):
+    """(run, DecisionPoint) for the contingency plan's page, the same numbers the run's board shows;
+    (None, None) before any cutover run exists. A fixed number of queries."""
+    run = decision_run(project=project)
+    if run is None:
+        return None, None
+    steps = lean_steps([run.pk])[run.pk]
+    fc = run_forecast(run=run, steps=steps, estimates=rehearsal_estimates([run])[run.pk], now=now)
+    plan = plan if plan is not None else plan_for_project(project=project)
+    return run, run_decision_point(run=run, fc=fc, steps=steps, plan=plan)
 
 
 COMPARISON_PAGE = 100

@@ -1,4 +1,7 @@
+from datetime import datetime
+
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from projects.models import Phase
@@ -79,6 +82,15 @@ class StepSerializer(serializers.ModelSerializer):
             self.fields["depends_on"].child_relation.queryset = Step.objects.filter(runbook=runbook)
 
 
+class PointOfNoReturnSerializer(serializers.Serializer):
+    """A run's point of no return: the runbook step's id, its planned and forecast start, passed yet."""
+
+    step = serializers.IntegerField()
+    planned = serializers.DateTimeField()
+    forecast = serializers.DateTimeField()
+    passed = serializers.BooleanField()
+
+
 class RunSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=RunKind.choices)
     runbook = serializers.PrimaryKeyRelatedField(queryset=Runbook.objects.none())
@@ -86,12 +98,14 @@ class RunSerializer(serializers.ModelSerializer):
     forecast_finish = serializers.SerializerMethodField()
     critical_path = serializers.SerializerMethodField()
     breaks_window = serializers.SerializerMethodField()
+    point_of_no_return = serializers.SerializerMethodField()
+    decide_by = serializers.SerializerMethodField()
 
     class Meta:
         model = Run
         fields = ["id", "project", "runbook", "kind", "number", "status", "planned_start", "window_end",
-                  "planned_finish", "forecast_finish", "breaks_window", "critical_path", "started_at",
-                  "finished_at", "flagged_at", "flag_note"]
+                  "planned_finish", "forecast_finish", "breaks_window", "critical_path", "point_of_no_return",
+                  "decide_by", "started_at", "finished_at", "flagged_at", "flag_note"]
         read_only_fields = ["project", "number", "status", "window_end", "started_at", "finished_at", "flagged_at",
                             "flag_note"]
         extra_kwargs = {"planned_start": {"required": False}}
@@ -122,6 +136,20 @@ class RunSerializer(serializers.ModelSerializer):
     def get_breaks_window(self, obj) -> bool:
         fc = self._fc(obj)
         return bool(fc and fc.forecast_finish > obj.window_end)
+
+    @extend_schema_field(PointOfNoReturnSerializer(allow_null=True))
+    def get_point_of_no_return(self, obj):
+        point = getattr(obj, "decision", None)
+        if point is None or point.step_id is None:
+            return None
+        return PointOfNoReturnSerializer({"step": point.step_id, "planned": point.planned, "forecast": point.forecast,
+                                          "passed": point.passed}).data
+
+    def get_decide_by(self, obj) -> datetime | None:
+        point = getattr(obj, "decision", None)
+        if point is None or point.decide_by is None:
+            return None
+        return serializers.DateTimeField().to_representation(point.decide_by)
 
 
 class RunStepSerializer(serializers.ModelSerializer):

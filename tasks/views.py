@@ -97,14 +97,15 @@ def runbooks(request, project):
             else:
                 messages.success(request, _("Runbook created. Add its steps."))
                 return redirect("tasks:runbook", project.pk, runbook.pk)
-    runs = selectors.attach_forecasts(selectors.runs_for_project(project=project))
+    plan = selectors.plan_for_project(project=project)
+    runs = selectors.attach_forecasts(selectors.runs_for_project(project=project), plans={project.pk: plan})
     # The scorecard's cutover criteria, from its cache: the project's own targets, one truth.
     criteria = [(e.label, e.result) for e in readiness_registry.area_results(project, "cutover")]
     runbook_list = selectors.runbooks_for_project(project=project)
     return render_page(request, "tasks/runbooks.html", _ctx(
         runbooks=runbook_list, runs=runs, criteria=criteria, runbook_form=runbook_form,
         run_form=RunForm(project=project, runbooks=runbook_list) if can_edit else None, can_edit=can_edit,
-        plan=selectors.plan_for_project(project=project), now=timezone.now(),
+        plan=plan, now=timezone.now(),
     ), partial="runs")
 
 
@@ -491,7 +492,9 @@ def contingency_page(request, project, plan_form=None, scenario_form=None, drill
     form = plan_form or (PlanForm(project=project, initial=initial) if can_edit_plan else None)
     roles = roles_of(request.user, project)
     rollback_steps = selectors.runbook_steps(runbook=plan.rollback_runbook) if plan and plan.rollback_runbook else []
+    decision_run, decision = selectors.project_decision_point(project=project, plan=plan)
     response = render_page(request, "tasks/contingency.html", _ctx(
+        decision_run=decision_run, decision=decision,
         scenarios=selectors.scenarios_for_project(project=project),
         drills=selectors.drills_for_project(project=project)[:20],
         rollback=readiness_criteria.rollback_rehearsed(project, 1),

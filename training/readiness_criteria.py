@@ -43,5 +43,5 @@ def change_impacts_covered(project, target):
                    % {"covered": covered, "total": len(high)})
     if missing:
         explanation += " " + _("Without one: %(areas)s.") % {"areas": ", ".join(missing[:5])}
-    return Result(value=pct, passed=pct >= float(target), url=url, display=f"{covered}/{len(high)}",
+    return Result(value=pct, passed=pct >= float(target), url=url, display=f"{pct:g}%",
                   explanation=explanation)

@@ -145,7 +145,8 @@ def test_final_decision_needs_every_sign_off_and_no_go_blocks_a_go(meeting, user
 def test_a_final_decision_can_never_change_and_a_new_meeting_is_a_new_record(meeting, project, users):
     sign_all(meeting, users)
     gonogo.gonogo_finalize(decision=meeting, actor=users["manager"], verdict=Verdict.GO_WITH_CONDITIONS,
-                           conditions="Cards module off", password=PASSWORD)
+                           conditions="Cards module off", override_reason="Defects are in the cards module",
+                           password=PASSWORD)
     with pytest.raises(DomainError, match="final") as exc:
         gonogo.gonogo_update(actor=users["manager"], decision=meeting, title="Rewritten")
     assert exc.value.code == "final"
@@ -235,7 +236,8 @@ def test_finalize_and_edit_pages(client, meeting, project, users):
     early = client.post(finalize, {"verdict": "go", "password": PASSWORD})
     assert early.status_code == 400 and "Waiting for sign-offs" in early.content.decode()
     sign_all(meeting, users)
-    assert client.post(finalize, {"verdict": "go", "password": PASSWORD}).status_code == 302
+    assert client.post(finalize, {"verdict": "go", "password": PASSWORD, "override_reason": "Accepted by the board"}
+                       ).status_code == 302
     refused = client.post(edit, {"title": "Changed"})
     assert refused.status_code == 400 and "final" in refused.content.decode()
     meeting.refresh_from_db()
@@ -245,7 +247,8 @@ def test_finalize_and_edit_pages(client, meeting, project, users):
 def test_report_and_excel_content(client, meeting, project, users):
     sign_all(meeting, users)
     gonogo.gonogo_finalize(decision=meeting, actor=users["manager"], verdict=Verdict.GO_WITH_CONDITIONS,
-                           conditions="Cards module stays off", password=PASSWORD)
+                           conditions="Cards module stays off", override_reason="Both defects are in the cards module",
+                           password=PASSWORD)
     client.force_login(users["staff"])
     body = client.get(reverse("readiness:gonogo_report", args=[project.pk, meeting.pk])).content.decode()
     assert "Go with conditions" in body and "Cards module stays off" in body and "critical defects" in body
@@ -350,3 +353,107 @@ def test_frozen_labels_show_in_the_readers_language_and_the_evidence_is_unchange
         assert "Required staff trained" in english and "(recorded in" not in english
     meeting.refresh_from_db()
     assert meeting.evidence == stored
+
+
+# ----- a go against open mandatory blockers needs a recorded reason ----------------------------
+
+
+def test_go_against_mandatory_blockers_needs_a_reason_which_is_recorded(meeting, users):
+    sign_all(meeting, users)
+    for verdict in (Verdict.GO, Verdict.GO_WITH_CONDITIONS):
+        with pytest.raises(DomainError) as exc:
+            gonogo.gonogo_finalize(decision=meeting, actor=users["manager"], verdict=verdict, conditions="c",
+                                   override_reason="   ", password=PASSWORD)
+        assert exc.value.field == "override_reason" and "1 mandatory criterion" in str(exc.value.message)
+    meeting.refresh_from_db()
+    assert meeting.status == DecisionStatus.OPEN and meeting.override_reason == "" and not meeting.final_verdict
+    decision = gonogo.gonogo_finalize(decision=meeting, actor=users["manager"], verdict=Verdict.GO,
+                                      override_reason=" The two defects are cosmetic; fixed in week 1. ",
+                                      password=PASSWORD)
+    assert decision.final_verdict == Verdict.GO
+    assert decision.override_reason == "The two defects are cosmetic; fixed in week 1."
+    assert decision.history.first().override_reason == decision.override_reason
+
+
+def test_no_go_or_a_clean_go_records_no_override(registry, project, users):
+    fixed("optional", value=0, passed=False, mandatory=False)
+    fixed("fine", value=1, passed=True)
+    clean = gonogo.gonogo_open(actor=users["manager"], project=project, title="Clean", required_roles=["manager"])
+    sign(clean, users["manager"], "manager")
+    decision = gonogo.gonogo_finalize(decision=clean, actor=users["manager"], verdict=Verdict.GO,
+                                      override_reason="nothing to override", password=PASSWORD)
+    assert decision.final_verdict == Verdict.GO and decision.override_reason == ""
+
+
+def test_no_go_against_blockers_needs_no_override_reason(meeting, users):
+    sign_all(meeting, users)
+    decision = gonogo.gonogo_finalize(decision=meeting, actor=users["manager"], verdict=Verdict.NO_GO,
+                                      conditions="Fix the defects", override_reason="ignored", password=PASSWORD)
+    assert decision.final_verdict == Verdict.NO_GO and decision.override_reason == ""
+
+
+def test_decision_page_warns_with_the_blocker_count_and_asks_for_the_reason(client, meeting, project, users):
+    sign_all(meeting, users)
+    url = reverse("readiness:gonogo", args=[project.pk, meeting.pk])
+    finalize = reverse("readiness:gonogo_finalize", args=[project.pk, meeting.pk])
+    client.force_login(users["manager"])
+    body = client.get(url).content.decode()
+    assert 'id="override-warning"' in body and "1 mandatory criterion is not met in the evidence." in body
+    assert 'name="override_reason"' in body and "critical defects" in body
+    refused = client.post(finalize, {"verdict": "go", "password": PASSWORD})
+    assert refused.status_code == 400 and "a written reason for the override" in refused.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.status == DecisionStatus.OPEN
+    assert client.post(finalize, {"verdict": "go", "password": PASSWORD,
+                                  "override_reason": "Board accepted the risk"}).status_code == 302
+    shown = client.get(url).content.decode()
+    assert "Go against 1 open mandatory blocker" in shown and "Board accepted the risk" in shown
+    report = client.get(reverse("readiness:gonogo_report", args=[project.pk, meeting.pk])).content.decode()
+    assert "Go against 1 open mandatory blocker" in report and "Board accepted the risk" in report
+
+
+def test_decision_page_without_blockers_has_no_warning_nor_reason_field(client, registry, project, users):
+    fixed("fine", value=1, passed=True)
+    clean = gonogo.gonogo_open(actor=users["manager"], project=project, title="Clean", required_roles=["manager"])
+    client.force_login(users["manager"])
+    body = client.get(reverse("readiness:gonogo", args=[project.pk, clean.pk])).content.decode()
+    assert 'id="override-warning"' not in body and 'name="override_reason"' not in body
+
+
+def test_pdf_report_carries_the_override_reason(meeting, users):
+    from tests.projects.test_pdf import text_of
+
+    sign_all(meeting, users)
+    gonogo.gonogo_finalize(decision=meeting, actor=users["manager"], verdict=Verdict.GO,
+                           override_reason="Board accepted the risk", password=PASSWORD)
+    meeting.refresh_from_db()
+    content = exports.gonogo_pdf(meeting, rows=selectors.signoff_rows(meeting),
+                                 evidence_rows=selectors.evidence_rows(meeting),
+                                 blockers=selectors.evidence_blockers(meeting))
+    text = text_of(content)
+    assert "Boardacceptedtherisk" in text and "Goagainst1openmandatoryblockers" in text
+
+
+def test_api_decide_permission_matrix_and_override_reason(meeting, project, users, outsider, api):
+    from tests.utils import api_as
+
+    url = f"/api/v1/gonogo-decisions/{meeting.pk}/decide/"
+    body = {"verdict": "go", "password": PASSWORD}
+    assert api.post(url, body, format="json").status_code == 401
+    assert api_as(outsider).post(url, body, format="json").status_code == 404
+    assert api_as(users["business"]).post(url, body, format="json").status_code == 403
+    sign_all(meeting, users)
+    refused = api_as(users["manager"]).post(url, {"decision": "go", "password": PASSWORD}, format="json")
+    assert refused.status_code == 400 and "override_reason" in refused.json()
+    missing = api_as(users["manager"]).post(url, {"password": PASSWORD}, format="json")
+    assert missing.status_code == 400 and "verdict" in missing.json()
+    too_long = api_as(users["manager"]).post(url, {**body, "override_reason": "x" * 4001}, format="json")
+    assert too_long.status_code == 400 and "override_reason" in too_long.json()
+    meeting.refresh_from_db()
+    assert meeting.status == DecisionStatus.OPEN
+    ok = api_as(users["manager"]).post(url, {**body, "override_reason": "Risk accepted by the board"}, format="json")
+    assert ok.status_code == 200, ok.json()
+    assert ok.json()["final_verdict"] == "go" and ok.json()["override_reason"] == "Risk accepted by the board"
+    assert "password" not in ok.json()
+    again = api_as(users["manager"]).post(url, {**body, "override_reason": "again"}, format="json")
+    assert again.status_code == 400

@@ -107,7 +107,7 @@ def test_freeze_is_plain_json(registry, project):
     assert frozen["blockers"] == ["a"]
     assert frozen["criteria"][0] == {"key": "a", "label": "a", "value": 2, "target": 0, "passed": False, "weight": 1,
                                      "mandatory": True, "area": "testing", "explanation": "a explained", "url": "/x/",
-                                     "display": "2 open", "total": None}
+                                     "display": "2 open", "total": None, "unit": "at_most", "credit": 0.0}
 
 
 # ----- the projects app's own criteria on crafted data ---------------------------------------

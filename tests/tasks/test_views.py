@@ -617,7 +617,9 @@ def test_a_long_runbook_is_paged_and_takes_dependencies_by_number(client, projec
     assert f"{len(steps)} steps" in first and "Page 1 of 2" in first
     assert "<select" not in first.split('id="id_depends_on"')[0][-200:] and 'placeholder="12, 40-42"' in first
     # The plan covers all steps, not the page: a chain of n one-minute steps takes n minutes.
-    assert f"Critical path {len(steps)} min" in first
+    from projects.templatetags.liftoff import minutes
+
+    assert f'class="runbook-duration">{minutes(len(steps))}<' in first
     last = htmx(client, url + "?page=2").content.decode()
     assert f"Step {len(steps)}" in last and "<html" not in last
     # A new step after steps 3 and 5–6, by number.
@@ -676,3 +678,19 @@ def test_rehearsal_comparison_pages_filters_over_plan_and_adopts_one_step(client
     steps[1].refresh_from_db()
     steps[0].refresh_from_db()
     assert steps[1].planned_minutes == 25 and steps[0].planned_minutes == 10
+
+
+def test_runbook_page_shows_the_critical_path_as_duration_and_the_sum_only_as_effort(client, project, users):
+    from projects.templatetags.liftoff import minutes
+
+    rb = runbook(project, users["ops"])
+    a = step(rb, users["ops"], "Freeze", 60)
+    step(rb, users["ops"], "Migrate A", 120, deps=[a])
+    step(rb, users["ops"], "Migrate B", 300, deps=[a])
+    client.force_login(users["ops"])
+    body = client.get(reverse("tasks:runbook", args=[project.pk, rb.pk])).content.decode()
+    # Parallel migrations: 6 h on the critical path, 8 h of work.
+    assert f'Duration <strong class="runbook-duration">{minutes(360)}</strong>' in body
+    assert f"Effort {minutes(480)}" in body
+    listing = client.get(reverse("tasks:runbooks", args=[project.pk])).content.decode()
+    assert minutes(360) in listing and minutes(480) in listing
