@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from defects import services
 from defects.models import Defect, DefectAttachment, DefectComment, TestCycle
-from tests.defects.factories import PNG, REPORT, case, cycle, defect_in, file_defect
+from tests.defects.factories import PNG, REPORT, case, cycle, defect_in, file_defect, managers_triage
 from tests.projects.factories import member
 from tests.utils import count_queries, htmx
 
@@ -185,6 +185,9 @@ def test_comment_and_assign_and_bulk(client, project, users, data):
                            {"defects": [d.pk, e.pk], "assignee": users["developer"].pk, "open_new": "on"})
     assert response.status_code == 302
     assert set(Defect.objects.values_list("status", flat=True)) == {"open"}
+    client.force_login(users["developer"])
+    assert client.post(reverse("defects:bulk", args=[project.pk]), {"defects": [d.pk]}).status_code == 403
+    managers_triage(project)
     client.force_login(users["tester"])
     assert client.post(reverse("defects:bulk", args=[project.pk]), {"defects": [d.pk]}).status_code == 403
 
