@@ -10,5 +10,6 @@ class DefectsConfig(AppConfig):
     def ready(self):
         from projects import hooks
 
-        hooks.nav_item(key="testing", label=_("Testing"), url_name="defects:list", order=30)
+        hooks.nav_item(key="testing", label=_("Testing"), url_name="defects:list", order=30,
+                       rule="defects.view")
         from . import import_kinds, readiness_criteria, rules  # noqa: F401 - register the import, criteria, rules

@@ -19,6 +19,14 @@
       event.stopImmediatePropagation();
     }
   }, true);
+  // A submit button with data-confirm asks first (e.g. "Reject" among "Approve" and "Request changes").
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
   // Parts of a form that apply only to one choice: <fieldset data-show-when="found_in=hypercare">
   // is hidden while the form's found_in field holds another value (shown without JavaScript).
   function applyShowWhen(form) {
