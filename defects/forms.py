@@ -3,6 +3,7 @@
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from projects.pickers import MemberField, RecordField
 
@@ -302,7 +303,7 @@ class PerfTargetForm(forms.Form):
 
 
 class PerfRunForm(forms.Form):
-    name = forms.CharField(max_length=200, label=_("Name"), help_text=_("e.g. Peak hour, 500 users, build 2.5.1"))
+    name = forms.CharField(max_length=200, label=pgettext_lazy("thing", "Name"), help_text=_("e.g. Peak hour, 500 users, build 2.5.1"))
     tool = forms.ChoiceField(choices=PerfTool.choices, label=_("Tool"))
     cycle = forms.ModelChoiceField(queryset=TestCycle.objects.none(), required=False, label=_("Test cycle"))
     file = forms.FileField(required=False, label=_("Results file"),
