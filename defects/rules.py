@@ -8,7 +8,7 @@ checked by `services.defect_transition`, which asks these same rules first.
 import rules
 
 from projects.access import has_role, project_of
-from projects.rules import is_manager, role_predicate
+from projects.rules import is_manager, is_member, role_predicate
 
 from .models import DefectSettings, TriageBy
 
@@ -18,7 +18,8 @@ SECURITY_ROLES = ("tester", "developer", "ops")
 can_see_security = role_predicate(*SECURITY_ROLES)
 is_tester = role_predicate("tester")
 # Everyone but branch staff: staff-only members use training, their feedback and notifications, not the
-# testing area (pages 403, navigation and buttons hidden, API lists empty); staff report problems as feedback.
+# testing area (pages 403, navigation and buttons hidden, API lists empty). They may still report a hypercare
+# incident (the filing page offers only that to them) and give feedback; they do not follow defects.
 TEAM_ROLES = ("developer", "tester", "business", "ops", "trainer")
 is_team = role_predicate(*TEAM_ROLES)
 is_fixer = role_predicate("developer", "ops")
@@ -46,7 +47,7 @@ def may_triage(user, obj):
 
 rules.add_perm("defects.view", is_team)
 rules.add_perm("defects.view_security", can_see_security)
-rules.add_perm("defects.file", is_team)  # hypercare defects: any member but branch staff
+rules.add_perm("defects.file", is_member)  # hypercare incidents: any member (branch staff report them too)
 rules.add_perm("defects.file_testing", is_tester)  # defects found in testing: testers
 rules.add_perm("defects.triage", may_triage)  # new → open, assign, bulk triage (the project decides: testers too?)
 rules.add_perm("defects.reject", is_tester)  # any open state → rejected

@@ -145,6 +145,10 @@ def defect_file(request, project):
             form_error(form, exc)
         else:
             messages.success(request, _("%(key)s filed.") % {"key": defect.key})
+            if not request.user.has_perm("defects.view", project):  # branch staff: the testing team takes it on
+                messages.info(request, _("The testing and support team takes it from here; you will hear back "
+                                         "through your notifications."))
+                return redirect("projects:home", project.pk)
             if defect.category == "security" and not request.user.has_perm("defects.view_security", project):
                 messages.info(request, _("Security defects are visible only to managers, testers, developers and "
                                          "ops; they will take it from here."))

@@ -1,5 +1,6 @@
 """Issue 17, a defect flow that moves: the project decides who triages; attachments on the filing form
-(all or nothing); incident fields only where they apply; the testing area is not branch staff's."""
+(all or nothing); incident fields only where they apply; the testing area is not branch staff's (they may
+still report a hypercare incident)."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -240,8 +241,8 @@ def test_backward_moves_among_forward_ones_are_confirmed(client, project, users)
 
 # ------------------------------------------------------------------ the testing area is not branch staff's
 
-TESTING_PAGES = ["defects:list", "defects:board", "defects:file", "defects:metrics", "defects:cycles",
-                 "defects:cases", "defects:traceability", "defects:performance"]
+TESTING_PAGES = ["defects:list", "defects:board", "defects:metrics", "defects:cycles", "defects:cases",
+                 "defects:traceability", "defects:performance"]
 
 
 @pytest.mark.parametrize("name", TESTING_PAGES)
@@ -253,19 +254,30 @@ def test_staff_only_members_get_403_on_testing_pages(client, project, users, nam
     assert client.get(url).status_code == 200
     client.force_login(users["trainer"])
     assert client.get(url).status_code == 200
+    assert client.get(reverse("defects:file", args=[project.pk])).status_code == 200
+
+
+def test_staff_may_still_open_the_filing_page_for_a_hypercare_incident(client, project, users):
+    client.force_login(users["staff"])
+    page = client.get(reverse("defects:file", args=[project.pk])).content.decode()
+    assert 'value="hypercare"' in page and 'value="testing"' not in page
 
 
 def test_staff_cannot_open_a_defect_and_the_api_shows_none(client, project, users):
     d = file_defect(project, users["tester"], found_in="hypercare")
     client.force_login(users["staff"])
     assert client.get(reverse("defects:detail", args=[project.pk, d.pk])).status_code == 403
-    assert client.post(reverse("defects:file", args=[project.pk]),
-                       {**REPORT, "priority": "medium", "found_in": "hypercare"}).status_code == 403
-    assert Defect.objects.count() == 1
+    # They may still report a hypercare incident, and are sent home rather than to a page they cannot open.
+    response = client.post(reverse("defects:file", args=[project.pk]),
+                           {**REPORT, "priority": "medium", "found_in": "hypercare"})
+    assert response.status_code == 302 and response["Location"] == reverse("projects:home", args=[project.pk])
+    assert Defect.objects.count() == 2
     api = api_as(users["staff"])
     assert api.get(f"/api/v1/defects/?project={project.pk}").data["count"] == 0
     assert api.get(f"/api/v1/defects/{d.pk}/").status_code == 404
-    assert api.post("/api/v1/defects/", {"project": project.pk, **REPORT}, format="json").status_code == 403
+    # A defect found in testing is the testers' to file.
+    assert api.post("/api/v1/defects/", {"project": project.pk, **REPORT, "found_in": "testing"},
+                    format="json").status_code == 403
 
 
 def test_staff_who_also_hold_a_team_role_keep_the_testing_area(client, project, users):
@@ -278,16 +290,19 @@ def test_staff_who_also_hold_a_team_role_keep_the_testing_area(client, project, 
 
 def test_navigation_and_buttons_hide_the_testing_area_from_staff(client, project, users):
     client.force_login(users["staff"])
+    listing = reverse("defects:list", args=[project.pk])
+    testing, incidents = f'href="{listing}"', f'href="{listing}?found_in=hypercare"'
+
     home = client.get(reverse("projects:home", args=[project.pk])).content.decode()
-    assert reverse("defects:list", args=[project.pk]) not in home
+    assert testing not in home
     hypercare = client.get(reverse("hypercare:dashboard", args=[project.pk])).content.decode()
-    assert reverse("defects:file", args=[project.pk]) not in hypercare
-    assert reverse("defects:list", args=[project.pk]) not in hypercare
+    assert incidents not in hypercare  # the "Incidents" tab
+    assert reverse("defects:file", args=[project.pk]) in hypercare  # "Report an incident" stays
     client.force_login(users["tester"])
     home = client.get(reverse("projects:home", args=[project.pk])).content.decode()
-    assert reverse("defects:list", args=[project.pk]) in home
+    assert testing in home
     hypercare = client.get(reverse("hypercare:dashboard", args=[project.pk])).content.decode()
-    assert reverse("defects:file", args=[project.pk]) in hypercare
+    assert incidents in hypercare
 
 
 def test_settings_page_htmx_request_gets_the_page(client, project, users):
