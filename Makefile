@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 PYTHON := $(BIN)/python
 PORT ?= 8000
 PYTEST_ARGS ?= -n auto
+# The language of the demo content (milestones, departments, defects, runbook steps, courses…): the first
+# users are Chinese banks, so `make run` seeds it in Chinese; `make run DEMO_LANGUAGE=en` for English.
+DEMO_LANGUAGE ?= zh-hans
 export DJANGO_SETTINGS_MODULE := config.settings
 
 .PHONY: run test venv install migrate messages check-messages lint serve e2e bench clean security api-fuzz
@@ -30,7 +33,7 @@ check-messages: $(VENV)/.installed
 
 run: $(VENV)/.installed
 	@DEBUG=$${DEBUG:-1} $(PYTHON) manage.py migrate --noinput -v0
-	@DEBUG=$${DEBUG:-1} $(PYTHON) manage.py seed_demo --if-empty --allow-without-debug
+	@DEBUG=$${DEBUG:-1} $(PYTHON) manage.py seed_demo --if-empty --allow-without-debug --language $(DEMO_LANGUAGE)
 	@DEBUG=$${DEBUG:-1} $(PYTHON) manage.py setup_schedules
 	@DEBUG=$${DEBUG:-1} PORT=$(PORT) $(PYTHON) scripts/run.py
 

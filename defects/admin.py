@@ -6,6 +6,7 @@ from .models import (
     Defect,
     DefectAttachment,
     DefectComment,
+    DefectSettings,
     DefectTransition,
     PerfResult,
     PerfRun,
@@ -43,6 +44,12 @@ class TestResultAdmin(HistoryAdmin):
 class SlaPolicyAdmin(HistoryAdmin):
     list_display = ["project", "severity", "triage_hours", "fix_hours"]
     list_filter = ["project"]
+
+
+@admin.register(DefectSettings)
+class DefectSettingsAdmin(HistoryAdmin):
+    list_display = ["project", "triage_by"]
+    list_filter = ["triage_by"]
 
 
 class CommentInline(admin.TabularInline):

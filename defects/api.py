@@ -79,6 +79,8 @@ class DefectViewSet(ProjectScopedViewSet, ProjectFilterMixin, mixins.ListModelMi
         if "project" in data and data.pop("project").pk != defect.project_id:
             raise ValidationError({"project": ["A defect cannot move to another project."]})
         data.pop("test_result", None)
+        if data.pop("attachments", None):
+            raise ValidationError({"attachments": [_("Attach files to a filed defect at …/attachments/.")]})
         assignee_given = "assignee" in data
         assignee = data.pop("assignee", None)
         if data:

@@ -10,7 +10,8 @@ class DefectsConfig(AppConfig):
     def ready(self):
         from projects import hooks
 
-        hooks.nav_item(key="testing", label=_("Testing"), url_name="defects:list", order=30)
+        hooks.nav_item(key="testing", label=_("Testing"), url_name="defects:list", order=30,
+                       rule="defects.view")
         from . import (  # noqa: F401 - register the import, the exports, criteria, rules
             export_kinds,
             import_kinds,

@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import links, services
 from .models import (
@@ -25,35 +27,46 @@ from .models import (
     TestResult,
 )
 
+# Seed strings are translated where they are written (seed_demo --language activates the language).
 AREAS = [
-    ("Deposit account opening", "开户"), ("Time deposit interest", "定期存款计息"), ("Loan disbursement", "贷款发放"),
-    ("Loan repayment schedule", "还款计划"), ("GL posting", "总账过账"), ("End-of-day batch", "日终批处理"),
-    ("Counter cash withdrawal", "柜面取现"), ("Transfer between accounts", "转账"), ("Card issuance", "发卡"),
-    ("Customer information update", "客户信息维护"), ("Interest rate maintenance", "利率维护"),
-    ("Statement printing", "对账单打印"), ("Teller cash box balancing", "尾箱轧账"), ("Fee calculation", "手续费计算"),
-    ("Regulatory report export", "监管报表导出"),
+    gettext_noop("Deposit account opening"),
+    gettext_noop("Time deposit interest"),
+    gettext_noop("Loan disbursement"),
+    gettext_noop("Loan repayment schedule"),
+    gettext_noop("GL posting"),
+    gettext_noop("End-of-day batch"),
+    gettext_noop("Counter cash withdrawal"),
+    gettext_noop("Transfer between accounts"),
+    gettext_noop("Card issuance"),
+    gettext_noop("Customer information update"),
+    gettext_noop("Interest rate maintenance"),
+    gettext_noop("Statement printing"),
+    gettext_noop("Teller cash box balancing"),
+    gettext_noop("Fee calculation"),
+    gettext_noop("Regulatory report export"),
 ]
 TAGS = {CycleKind.FUNCTIONAL: "functional", CycleKind.PERFORMANCE: "performance", CycleKind.SECURITY: "security",
         CycleKind.REGRESSION: "regression"}
-CASE_VERBS = ["happy path", "boundary amount", "invalid input", "concurrent users", "after end-of-day",
-              "with authorisation", "reversal"]
+CASE_VERBS = [gettext_noop("happy path"), gettext_noop("boundary amount"), gettext_noop("invalid input"),
+              gettext_noop("concurrent users"), gettext_noop("after end-of-day"), gettext_noop("with authorisation"),
+              gettext_noop("reversal")]
 DEFECT_TITLES = [
-    "Interest rounded to 3 decimals instead of 2 on {a}",
-    "{a}: screen freezes after pressing F8 twice",
-    "{a} returns error E1042 for accounts migrated from the old system",
-    "{a}: Chinese name truncated to 6 characters",
-    "{a} response time above 3 s at 500 concurrent users",
-    "{a}: authorisation request not sent to supervisor",
-    "{a}: amount field accepts negative values",
-    "{a} posts to the wrong GL account for foreign currency",
-    "{a}: batch job does not restart after failure",
-    "{a}: receipt shows the old branch code",
+    gettext_noop("Interest rounded to 3 decimals instead of 2 on {a}"),
+    gettext_noop("{a}: screen freezes after pressing F8 twice"),
+    gettext_noop("{a} returns error E1042 for accounts migrated from the old system"),
+    gettext_noop("{a}: Chinese name truncated to 6 characters"),
+    gettext_noop("{a} response time above 3 s at 500 concurrent users"),
+    gettext_noop("{a}: authorisation request not sent to supervisor"),
+    gettext_noop("{a}: amount field accepts negative values"),
+    gettext_noop("{a} posts to the wrong GL account for foreign currency"),
+    gettext_noop("{a}: batch job does not restart after failure"),
+    gettext_noop("{a}: receipt shows the old branch code"),
 ]
 SECURITY_TITLES = [
-    "SQL injection in customer search on {a}",
-    "Session not invalidated after logout ({a})",
-    "Stored XSS in remarks field of {a}",
-    "Teller can approve own transaction in {a}",
+    gettext_noop("SQL injection in customer search on {a}"),
+    gettext_noop("Session not invalidated after logout ({a})"),
+    gettext_noop("Stored XSS in remarks field of {a}"),
+    gettext_noop("Teller can approve own transaction in {a}"),
 ]
 ENVIRONMENTS = ["SIT · build 2.3.{n} · Chrome 120", "SIT · build 2.4.{n} · counter PC Win10",
                 "UAT · build 2.5.{n} · branch 0101", "PERF · 8 app nodes · build 2.4.{n}"]
@@ -116,18 +129,21 @@ def _cases(project, tester, rng):
     cases = []
     kinds = [CycleKind.FUNCTIONAL] * 6 + [CycleKind.PERFORMANCE, CycleKind.SECURITY, CycleKind.REGRESSION]
     for i in range(150):
-        area, zh = AREAS[i % len(AREAS)]
-        verb = CASE_VERBS[(i // len(AREAS)) % len(CASE_VERBS)]
+        english = AREAS[i % len(AREAS)]
+        area = _(english)
+        verb_key = CASE_VERBS[(i // len(AREAS)) % len(CASE_VERBS)]
+        verb = _(verb_key)
         kind = kinds[i % len(kinds)]
         # Most approved requirements get a case; a few are left uncovered on purpose.
         reqs = [approved[i]] if i < len(approved) - 4 else ([others[i % len(others)]] if others and i % 7 == 0 else [])
-        tags = [TAGS[kind]] + (["smoke", "冒烟"] if verb == "happy path" else []) + (["柜面"] if "Counter" in area
-                                                                                          or "Teller" in area else [])
+        tags = [TAGS[kind]] + (["smoke", "冒烟"] if verb_key == "happy path" else []) + (
+            ["柜面"] if "Counter" in english or "Teller" in english else [])
         cases.append(services.case_create(
-            actor=tester, project=project, title=f"{area} · {zh} — {verb}", kind=kind, requirements=reqs, tags=tags,
-            steps=f"1. Log in as teller at branch 0101\n2. Open {area}\n3. Run the {verb} scenario with test data set "
-                  f"#{i + 1}\n4. Confirm and check the journal",
-            expected_result=f"{area} completes, the journal and GL show the right amounts, no error message",
+            actor=tester, project=project, title=f"{area} — {verb}", kind=kind, requirements=reqs, tags=tags,
+            steps=_("1. Log in as teller at branch 0101\n2. Open %(area)s\n3. Run the %(verb)s scenario with test data "
+                    "set #%(n)s\n4. Confirm and check the journal") % {"area": area, "verb": verb, "n": i + 1},
+            expected_result=_("%(area)s completes, the journal and GL show the right amounts, no error message")
+            % {"area": area},
         ))
     # Two cases were superseded by better ones: retired (they stay in the cycles that ran them).
     retired = [c for c in cases if c.kind == CycleKind.FUNCTIONAL][-2:]
@@ -136,17 +152,17 @@ def _cases(project, tester, rng):
 
 def _cycles(project, tester, testers, cases, today, rng):
     plan = [
-        ("SIT round 1 · 系统集成测试第一轮", CycleKind.FUNCTIONAL, -42, -29, 0.70, CycleStatus.DONE),
-        ("Performance test · 性能测试", CycleKind.PERFORMANCE, -30, -24, 0.82, CycleStatus.DONE),
-        ("SIT round 2 · 系统集成测试第二轮", CycleKind.FUNCTIONAL, -24, -12, 0.86, CycleStatus.DONE),
-        ("Security test · 安全测试", CycleKind.SECURITY, -14, -8, 0.88, CycleStatus.DONE),
-        ("Regression before UAT · 回归测试", CycleKind.REGRESSION, -6, 4, 0.91, CycleStatus.RUNNING),
+        (gettext_noop("SIT round 1"), CycleKind.FUNCTIONAL, -42, -29, 0.70, CycleStatus.DONE),
+        (gettext_noop("Performance test"), CycleKind.PERFORMANCE, -30, -24, 0.82, CycleStatus.DONE),
+        (gettext_noop("SIT round 2"), CycleKind.FUNCTIONAL, -24, -12, 0.86, CycleStatus.DONE),
+        (gettext_noop("Security test"), CycleKind.SECURITY, -14, -8, 0.88, CycleStatus.DONE),
+        (gettext_noop("Regression before UAT"), CycleKind.REGRESSION, -6, 4, 0.91, CycleStatus.RUNNING),
     ]
     cycles = []
     for name, kind, start, end, rate, final_status in plan:
         # The performance and security cycles run their own kind of case only (a scoped cycle).
         scope = [c for c in cases if c.kind == kind] if kind in (CycleKind.PERFORMANCE, CycleKind.SECURITY) else None
-        cycle = services.cycle_create(actor=tester, project=project, name=name, kind=kind, cases=scope,
+        cycle = services.cycle_create(actor=tester, project=project, name=_(name), kind=kind, cases=scope,
                                       planned_start=today + timedelta(days=start),
                                       planned_end=today + timedelta(days=end))
         results = list(TestResult.objects.filter(cycle=cycle).select_related("case", "cycle__project"))
@@ -160,9 +176,9 @@ def _cycles(project, tester, testers, cases, today, rng):
             if roll < rate:
                 status, note = ResultStatus.PASSED, ""
             elif roll < rate + (1 - rate) * 0.75:
-                status, note = ResultStatus.FAILED, "Journal shows a different amount than the screen"
+                status, note = ResultStatus.FAILED, _("Journal shows a different amount than the screen")
             else:
-                status, note = ResultStatus.BLOCKED, "Test data not migrated yet"
+                status, note = ResultStatus.BLOCKED, _("Test data not migrated yet")
             if running:  # the cycle under way is recorded through the service, with its history
                 services.result_record(actor=testers[i % len(testers)], result=result, status=status, note=note)
             else:  # finished cycles: the outcome only (keeps seeding fast)
@@ -183,12 +199,12 @@ def _defects(project, pm, tester, testers, devs, cycles, now, rng):
     total = 300
     made = 0
     for i in range(total):
-        area = AREAS[i % len(AREAS)][0]
+        area = _(AREAS[i % len(AREAS)])
         security = i % 23 == 5
         target = STATUS_MIX[(i * 7) % len(STATUS_MIX)]
         severity = SEVERITY_MIX[(i * 11) % len(SEVERITY_MIX)]
-        title = (SECURITY_TITLES[i % len(SECURITY_TITLES)] if security
-                 else DEFECT_TITLES[i % len(DEFECT_TITLES)]).format(a=area)
+        title = _(SECURITY_TITLES[i % len(SECURITY_TITLES)] if security
+                  else DEFECT_TITLES[i % len(DEFECT_TITLES)]).format(a=area)
         category = Category.SECURITY if security else [Category.FUNCTIONAL, Category.FUNCTIONAL, Category.DATA,
                                                         Category.PERFORMANCE, Category.USABILITY][i % 5]
         reporter = testers[i % len(testers)]
@@ -199,37 +215,35 @@ def _defects(project, pm, tester, testers, devs, cycles, now, rng):
             priority=["urgent", "high", "medium", "low"][[Severity.CRITICAL, Severity.MAJOR, Severity.MINOR,
                                                          Severity.TRIVIAL].index(severity)],
             environment=ENVIRONMENTS[i % len(ENVIRONMENTS)].format(n=i % 9),
-            steps=f"1. Log in as teller at branch 0101\n2. Open {area}\n3. Enter account 6222 0201 {1000 + i} and "
-                  f"amount 1,234.56\n4. Press Confirm",
-            expected_result="The transaction is posted and the receipt printed; balance decreases by 1,234.56",
-            actual_result=["Error E1042: account status unknown", "Balance decreased by 1,234.57",
-                           "Screen froze for 40 s, then timed out", "Receipt printed twice"][i % 4],
+            steps=_("1. Log in as teller at branch 0101\n2. Open %(area)s\n3. Enter account 6222 0201 %(n)s and "
+                    "amount 1,234.56\n4. Press Confirm") % {"area": area, "n": 1000 + i},
+            expected_result=_("The transaction is posted and the receipt printed; balance decreases by 1,234.56"),
+            actual_result=[_("Error E1042: account status unknown"), _("Balance decreased by 1,234.57"),
+                           _("Screen froze for 40 s, then timed out"), _("Receipt printed twice")][i % 4],
             cycle=cycle, test_result=result,
         )
         dev = devs[i % len(devs)]
         for step in PATHS[target]:
             if step == Status.OPEN:
                 services.defect_assign(actor=pm, defect=defect, assignee=dev)
-                services.defect_transition(actor=pm, defect=defect, to=step, comment="Triaged in the daily defect "
-                                                                                     "meeting")
+                services.defect_transition(actor=pm, defect=defect, to=step, comment=_("Triaged in the daily defect meeting"))
             elif step in (Status.IN_PROGRESS, Status.FIXED):
                 services.defect_transition(actor=dev, defect=defect, to=step,
-                                           comment="Fixed in build 2.5" if step == Status.FIXED else "")
+                                           comment=_("Fixed in build 2.5") if step == Status.FIXED else "")
             elif step == Status.REJECTED:
                 reason = ["not_a_defect", "cannot_reproduce", "duplicate"][i % 3]
                 original = Defect.objects.filter(project=project).exclude(pk=defect.pk).order_by("id").first()
                 services.defect_transition(actor=tester, defect=defect, to=step, reject_reason=reason,
                                            duplicate_of=original if reason == "duplicate" else None,
-                                           comment="Works as specified in BRD 4.2" if reason == "not_a_defect"
-                                           else "See the original report")
+                                           comment=_("Works as specified in BRD 4.2") if reason == "not_a_defect"
+                                           else _("See the original report"))
             elif step == Status.REOPENED:
                 services.defect_transition(actor=tester, defect=defect, to=step,
-                                           comment="Still fails with accounts migrated from the old system")
+                                           comment=_("Still fails with accounts migrated from the old system"))
             else:
-                services.defect_transition(actor=tester, defect=defect, to=step, comment="Re-tested in SIT")
+                services.defect_transition(actor=tester, defect=defect, to=step, comment=_("Re-tested in SIT"))
         if i % 6 == 0:
-            services.defect_comment_add(actor=dev, defect=defect, text="Looking at it; the journal entry comes from "
-                                                                       "the batch interface.")
+            services.defect_comment_add(actor=dev, defect=defect, text=_("Looking at it; the journal entry comes from the batch interface."))
         if i % 15 == 0:
             log = ContentFile(b"2027-01-10 10:14:03 ERROR E1042 account status unknown\n" * 5,
                               name="counter-app.log")

@@ -3,6 +3,7 @@
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from projects.pickers import MemberField, RecordField
 
@@ -23,6 +24,7 @@ from .models import (
     Status,
     TestCase,
     TestCycle,
+    TriageBy,
 )
 from .selectors import ASSIGNABLE_ROLES
 
@@ -41,7 +43,39 @@ def _requirement_field(project, *, multiple=False, **kwargs):
                       unknown=_("No requirement with the code “%(value)s” in this project."))
 
 
-class DefectForm(forms.Form):
+INCIDENT_FIELDS = ("customers_affected", "branches_affected", "incident_started_at", "resolved_at")
+
+
+class ReportFieldsMixin:
+    """Splits a defect form for `defects/_report_fields.html`: the incident impact applies to hypercare only."""
+
+    @property
+    def report_fields(self):
+        return [f for f in self.visible_fields() if f.name not in INCIDENT_FIELDS]
+
+    @property
+    def incident_fields(self):
+        return [f for f in self.visible_fields() if f.name in INCIDENT_FIELDS]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """0..n files in one field (Django's documented recipe); each is vetted by the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+class DefectForm(ReportFieldsMixin, forms.Form):
     title = forms.CharField(max_length=300, label=_("Title"))
     severity = forms.ChoiceField(choices=[("", "---------")] + Severity.choices, label=_("Severity"))
     priority = forms.ChoiceField(choices=Priority.choices, label=_("Priority"), initial=Priority.MEDIUM)
@@ -59,8 +93,11 @@ class DefectForm(forms.Form):
     incident_started_at = forms.DateTimeField(required=False, widget=DT_WIDGET, label=_("Incident started at"))
     resolved_at = forms.DateTimeField(required=False, widget=DT_WIDGET, label=_("Resolved at"))
     test_result = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    attachments = MultipleFileField(required=False, label=_("Attachments"),
+                                    help_text=_("Screenshots or logs (PNG, JPEG, GIF, PDF, ZIP or text); "
+                                                "several at once. One file refused and nothing is filed."))
 
-    INCIDENT_FIELDS = ("customers_affected", "branches_affected", "incident_started_at", "resolved_at")
+    INCIDENT_FIELDS = INCIDENT_FIELDS
 
     def __init__(self, *args, project, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,7 +117,7 @@ class DefectForm(forms.Form):
                 else self.fields["found_in"].initial or FoundIn.TESTING
 
 
-class DefectEditForm(forms.ModelForm):
+class DefectEditForm(ReportFieldsMixin, forms.ModelForm):
     class Meta:
         model = Defect
         fields = ["title", "severity", "priority", "category", "found_in", "cycle", "environment", "steps",
@@ -164,6 +201,12 @@ class SlaForm(forms.Form):
     severity = forms.ChoiceField(choices=Severity.choices, label=_("Severity"))
     triage_hours = forms.IntegerField(min_value=1, required=False, label=_("Hours to triage"))
     fix_hours = forms.IntegerField(min_value=1, required=False, label=_("Hours to fix"))
+
+
+class DefectSettingsForm(forms.Form):
+    triage_by = forms.ChoiceField(choices=TriageBy.choices, label=_("Who may triage new defects"),
+                                  widget=forms.RadioSelect,
+                                  help_text=_("Triage opens a new defect for work and assigns it."))
 
 
 class CycleForm(forms.ModelForm):
@@ -260,7 +303,7 @@ class PerfTargetForm(forms.Form):
 
 
 class PerfRunForm(forms.Form):
-    name = forms.CharField(max_length=200, label=_("Name"), help_text=_("e.g. Peak hour, 500 users, build 2.5.1"))
+    name = forms.CharField(max_length=200, label=pgettext_lazy("thing", "Name"), help_text=_("e.g. Peak hour, 500 users, build 2.5.1"))
     tool = forms.ChoiceField(choices=PerfTool.choices, label=_("Tool"))
     cycle = forms.ModelChoiceField(queryset=TestCycle.objects.none(), required=False, label=_("Test cycle"))
     file = forms.FileField(required=False, label=_("Results file"),

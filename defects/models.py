@@ -202,6 +202,31 @@ class SlaPolicy(models.Model):
         return f"{self.project_id} · {self.severity}"
 
 
+class TriageBy(models.TextChoices):
+    MANAGERS = "managers", _("Project managers only")
+    MANAGERS_TESTERS = "managers_testers", _("Project managers and testers")
+
+
+class DefectSettings(models.Model):
+    """A project's defect workflow settings (one row per project; a missing row means the defaults).
+
+    Who triages (new → open, assigning, bulk triage) is the project's choice: the default lets testers
+    triage as well, so a tester who files and assigns a defect does not leave it waiting for the manager."""
+
+    project = models.OneToOneField("projects.Project", on_delete=models.CASCADE, related_name="defect_settings")
+    triage_by = models.CharField(_("who may triage new defects"), max_length=20, choices=TriageBy.choices,
+                                 default=TriageBy.MANAGERS_TESTERS,
+                                 help_text=_("Triage opens a new defect for work and assigns it."))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("defect settings")
+        verbose_name_plural = _("defect settings")
+
+    def __str__(self):
+        return f"{self.project_id} · {self.triage_by}"
+
+
 # (hours to triage, hours to fix); None = best effort.
 DEFAULT_SLA = {
     Severity.CRITICAL: (4, 24),

@@ -60,11 +60,17 @@ def _security_projects(user):
     return Membership.objects.filter(user=user, role__in=(Role.MANAGER, *SECURITY_ROLES)).values("project_id")
 
 
+def _testing_projects(user):
+    """Projects where the user works on testing or fixing: any role but branch staff (rules.TEAM_ROLES)."""
+    return Membership.objects.filter(user=user).exclude(role=Role.STAFF).values("project_id")
+
+
 def defects_visible_to(user, project=None):
-    """Every defect the user may see (optionally in one project), no joins yet."""
+    """Every defect the user may see (optionally in one project), no joins yet. Branch staff who hold no
+    other role see none: the testing area is not theirs (they report problems as feedback)."""
     if not user.is_authenticated:
         return Defect.objects.none()
-    qs = Defect.objects.filter(project__in=_member_projects(user))
+    qs = Defect.objects.filter(project__in=_testing_projects(user))
     if project is not None:
         qs = qs.filter(project=project)
     return qs.filter(~Q(category=Category.SECURITY) | Q(project__in=_security_projects(user)))

@@ -42,6 +42,10 @@ class DefectSerializer(serializers.ModelSerializer):
                                                   allow_null=True)
     overdue = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
+    # Filing with files in one multipart post (field repeated); vetted like …/attachments/, all or nothing.
+    attachments = serializers.ListField(child=serializers.FileField(), write_only=True, required=False,
+                                        max_length=services.MAX_FILING_ATTACHMENTS,
+                                        help_text="Files to attach when filing (multipart; only on create).")
 
     class Meta:
         model = Defect
@@ -50,7 +54,7 @@ class DefectSerializer(serializers.ModelSerializer):
                   "requirement", "assignee", "reporter", "duplicate_of", "reject_reason", "customers_affected",
                   "branches_affected", "incident_started_at", "resolved_at", "triage_due_at", "fix_due_at",
                   "overdue", "reopen_count", "created_at", "triaged_at", "fixed_at", "closed_at", "updated_at",
-                  "allowed_transitions"]
+                  "allowed_transitions", "attachments"]
         read_only_fields = ["number", "status", "reporter", "duplicate_of", "reject_reason", "triage_due_at",
                             "fix_due_at", "reopen_count", "created_at", "triaged_at", "fixed_at", "closed_at",
                             "updated_at"]

@@ -32,6 +32,7 @@ from .models import (
     Defect,
     DefectAttachment,
     DefectComment,
+    DefectSettings,
     DefectTransition,
     FindingSeverity,
     FindingStatus,
@@ -50,7 +51,9 @@ from .models import (
     TestCase,
     TestCycle,
     TestResult,
+    TriageBy,
 )
+from .rules import triage_by
 
 User = get_user_model()
 
@@ -82,11 +85,17 @@ def next_step(defect):
     """Who acts next on `defect` and what they do, for the line on its page: (text, done)."""
     assignee = display_name(defect.assignee) if defect.assignee_id else None
     status = Status(defect.status)
+    testers_triage = triage_by(defect.project) == TriageBy.MANAGERS_TESTERS
     if status == Status.NEW:
+        if testers_triage:
+            return _("Next: a tester or a project manager triages it (opens it for work and assigns it, "
+                     "or rejects it)."), False
         return _("Next: a project manager triages it (opens it for work and assigns it, or rejects it)."), False
     if status in (Status.OPEN, Status.REOPENED):
         if assignee:
             return _("Next: %(who)s starts work on it.") % {"who": assignee}, False
+        if testers_triage:
+            return _("Next: a tester or a project manager assigns it to a developer, who then starts work."), False
         return _("Next: a project manager assigns it to a developer, who then starts work."), False
     if status == Status.IN_PROGRESS:
         return _("Next: %(who)s marks it fixed.") % {"who": assignee or _("the assignee")}, False
@@ -143,6 +152,27 @@ def _apply_sla(defect, *, fix_start=None):
     base = defect.created_at or timezone.now()
     defect.triage_due_at = _due(base, triage)
     defect.fix_due_at = _due(fix_start or base, fix)
+
+
+def triage_denied_message(project):
+    if triage_by(project) == TriageBy.MANAGERS_TESTERS:
+        return _("Only testers and project managers triage and assign defects in this project.")
+    return _("Only the project manager triages and assigns defects in this project.")
+
+
+@transaction.atomic
+def defect_settings_set(*, actor, project, triage_by) -> DefectSettings:
+    """Choose who may triage the project's new defects (managers only, or managers and testers)."""
+    if not actor.has_perm("defects.configure_sla", project):
+        _deny(_("Only the project manager changes the defect settings."))
+    _check_choice(triage_by, TriageBy, "triage_by", _("who may triage"))
+    settings_row = DefectSettings.objects.select_for_update().filter(project=project).first() \
+        or DefectSettings(project=project)
+    if settings_row.pk is None or settings_row.triage_by != triage_by:
+        settings_row.triage_by = triage_by
+        stamp(settings_row, actor).save()
+    project._defect_triage_by = triage_by
+    return settings_row
 
 
 @transaction.atomic
@@ -236,9 +266,11 @@ def _notify_assignee(defect, actor):
 def defect_file(
     *, actor, project, title, severity, category, steps, expected_result, actual_result, environment="",
     priority=Priority.MEDIUM, requirement=None, assignee=None, found_in=None, cycle=None, test_result=None,
-    customers_affected=None, branches_affected=None, incident_started_at=None, resolved_at=None,
+    customers_affected=None, branches_affected=None, incident_started_at=None, resolved_at=None, attachments=(),
 ) -> Defect:
-    """File a defect: the actor is the reporter and it starts as `new` with SLA deadlines set."""
+    """File a defect: the actor is the reporter and it starts as `new` with SLA deadlines set.
+
+    `attachments` (uploaded files) are vetted before anything is saved: one bad file and nothing is filed."""
     fields = {"title": title, "steps": steps, "expected_result": expected_result, "actual_result": actual_result}
     _check_report(fields)
     _check_choice(severity, Severity, "severity", _("severity"))
@@ -263,6 +295,7 @@ def defect_file(
     for name, value in (("customers_affected", customers_affected), ("branches_affected", branches_affected)):
         if value is not None and value < 0:
             raise DomainError(_("Impact figures cannot be negative."), field=name)
+    vetted = _vet_attachments(attachments)
 
     list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk"))  # serialise numbering
     number = (Defect.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0) + 1
@@ -282,8 +315,50 @@ def defect_file(
     except IntegrityError as exc:  # a concurrent filing took the number (SQLite has no row locks)
         raise DomainError(_("Someone filed a defect at the same moment; please submit again.")) from exc
     DefectTransition.objects.create(defect=defect, from_status="", to_status=Status.NEW, actor=actor)
+    _store_attachments(defect, vetted, actor)
     _notify_assignee(defect, actor)
     return defect
+
+
+MAX_FILING_ATTACHMENTS = 10
+
+
+def _vet(upload, field):
+    """(content type, safe name) of one upload, or a DomainError that names the file."""
+    try:
+        return vet_upload(
+            upload, field=field, too_big=_("The file is %(size)s MB; attachments may be at most %(limit)s MB."),
+            empty=_("The file is empty."))
+    except DomainError as exc:
+        name = (upload.name or "").replace("\\", "/").rsplit("/", 1)[-1]
+        if name and name not in str(exc.message):
+            raise DomainError(_("“%(name)s”: %(problem)s") % {"name": name, "problem": exc.message},
+                              field=field) from exc
+        raise
+
+
+def _vet_attachments(uploads):
+    uploads = [u for u in (uploads or ()) if u is not None]
+    if len(uploads) > MAX_FILING_ATTACHMENTS:
+        raise DomainError(_("Attach at most %(n)d files when filing; add more on the defect page afterwards.")
+                          % {"n": MAX_FILING_ATTACHMENTS}, field="attachments")
+    return [(upload, *_vet(upload, "attachments")) for upload in uploads]
+
+
+def _store_attachments(defect, vetted, actor):
+    """Store vetted uploads; if one fails, the files already written are removed (the rows roll back)."""
+    stored = []
+    try:
+        for upload, content_type, name in vetted:
+            attachment = DefectAttachment(defect=defect, original_name=name, content_type=content_type,
+                                          size=upload.size, uploaded_by=actor)
+            attachment.file.save(name, upload, save=False)
+            stored.append(attachment)
+            stamp(attachment, actor).save()
+    except Exception:
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
 
 
 UPDATABLE = {"title", "severity", "priority", "category", "environment", "steps", "expected_result",
@@ -327,7 +402,7 @@ def defect_update(*, actor, defect, **changes) -> Defect:
 @transaction.atomic
 def defect_assign(*, actor, defect, assignee) -> Defect:
     if not actor.has_perm("defects.triage", defect.project):
-        _deny(_("Only the project manager assigns defects."))
+        _deny(triage_denied_message(defect.project))
     _check_assignee(defect.project, assignee)
     defect = Defect.objects.select_for_update(of=("self",)).select_related("project").get(pk=defect.pk)
     if defect.status in DONE_STATUSES:
@@ -362,7 +437,7 @@ def defect_transition(*, actor, defect, to, comment="", reject_reason="", duplic
     rule = allowed[to]
     if not actor.has_perm(rule, project):
         _deny({
-            "defects.triage": _("Only the project manager triages new defects."),
+            "defects.triage": triage_denied_message(project),
             "defects.reject": _("Only testers and managers may reject a defect."),
             "defects.verify": _("Only testers and managers may verify, close or reopen a defect."),
             "defects.work": _("Only the assigned developer may move this defect to %(to)s.") % {
@@ -370,7 +445,7 @@ def defect_transition(*, actor, defect, to, comment="", reject_reason="", duplic
         }[rule])
     if rule == "defects.work" and not has_role(actor, project) and defect.assignee_id != actor.pk:
         _deny(_("This defect is assigned to %(who)s; only they (or a manager) may move it to %(to)s.")
-              % {"who": defect.assignee.get_username() if defect.assignee else _("nobody"),
+              % {"who": display_name(defect.assignee) if defect.assignee else _("nobody"),
                  "to": Status(to).label})
     comment = (comment or "").strip()
     now = timezone.now()
@@ -424,7 +499,7 @@ def defect_transition(*, actor, defect, to, comment="", reject_reason="", duplic
 def defect_bulk_triage(*, actor, project, defects, assignee=None, priority=None, open_new=True) -> int:
     """Assign and/or open many defects at once (manager). All or nothing."""
     if not actor.has_perm("defects.triage", project):
-        _deny(_("Only the project manager triages defects."))
+        _deny(triage_denied_message(project))
     defects = list(defects)
     if not defects:
         raise DomainError(_("Tick at least one defect."), field="defects")
@@ -464,9 +539,7 @@ def attachment_add(*, actor, defect, upload) -> DefectAttachment:
         raise DomainError(_("Choose a file to attach."), field="file")
     if not actor.has_perm("defects.attach", defect.project):
         _deny(_("Only members of the project can attach files."))
-    content_type, name = vet_upload(
-        upload, field="file", too_big=_("The file is %(size)s MB; attachments may be at most %(limit)s MB."),
-        empty=_("The file is empty."))
+    content_type, name = _vet(upload, "file")
     attachment = DefectAttachment(defect=defect, original_name=name, content_type=content_type, size=upload.size,
                                   uploaded_by=actor)
     attachment.file.save(name, upload, save=False)
@@ -1118,7 +1191,7 @@ def finding_request_acceptance(*, actor, finding, reason, expires_on) -> Securit
             notify(recipient=manager, kind="finding_acceptance_requested", project=finding.project, subject=finding,
                    url=reverse("defects:finding", args=[finding.project_id, finding.pk]),
                    message=_("%(who)s asks to accept the risk of %(key)s “%(title)s” until %(until)s.")
-                   % {"who": actor.get_username(), "key": finding.key, "title": finding.title,
+                   % {"who": display_name(actor), "key": finding.key, "title": finding.title,
                       "until": expires_on.isoformat()},
                    dedupe_key=f"finding_acceptance:{finding.pk}:{finding.risk_requested_at:%Y%m%d%H%M%S%f}:{manager.pk}")
     return finding

@@ -34,6 +34,7 @@ from .forms import (
     DefectEditForm,
     DefectFilterForm,
     DefectForm,
+    DefectSettingsForm,
     FindingFilterForm,
     FindingForm,
     FindingImportForm,
@@ -45,7 +46,8 @@ from .forms import (
     TransitionForm,
     UploadForm,
 )
-from .models import Defect, FindingStatus, PerfTarget, ResultStatus, Status, TestCycle
+from .models import Defect, DefectSettings, FindingStatus, PerfTarget, ResultStatus, Status, TestCycle
+from .rules import triage_by
 
 QUICK = {Status.OPEN, Status.IN_PROGRESS, Status.FIXED, Status.VERIFIED, Status.CLOSED}
 
@@ -123,7 +125,8 @@ def defect_file(request, project):
         initial["test_result"] = result.pk
     elif request.GET.get("found_in") == "hypercare":  # "Report an incident" on the hypercare dashboard
         initial = {"found_in": "hypercare"}
-    form = DefectForm(request.POST or None, initial=initial, project=project, user=request.user)
+    form = DefectForm(request.POST or None, request.FILES or None, initial=initial, project=project,
+                      user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         result_id = data.pop("test_result", None)
@@ -142,13 +145,19 @@ def defect_file(request, project):
             form_error(form, exc)
         else:
             messages.success(request, _("%(key)s filed.") % {"key": defect.key})
+            if not request.user.has_perm("defects.view", project):  # branch staff: the testing team takes it on
+                messages.info(request, _("The testing and support team takes it from here; you will hear back "
+                                         "through your notifications."))
+                return redirect("projects:home", project.pk)
             if defect.category == "security" and not request.user.has_perm("defects.view_security", project):
                 messages.info(request, _("Security defects are visible only to managers, testers, developers and "
                                          "ops; they will take it from here."))
                 return redirect("defects:list", project.pk)
             return redirect("defects:detail", project.pk, defect.pk)
     status = 400 if request.method == "POST" else 200
-    response = render_page(request, "defects/file.html", _ctx(request, form=form, result=result))
+    response = render_page(request, "defects/file.html", _ctx(
+        request, form=form, result=result, max_files=services.MAX_FILING_ATTACHMENTS,
+        max_mb=round(settings.UPLOAD_MAX_BYTES / 1048576, 1)))
     response.status_code = status
     return response
 
@@ -198,6 +207,9 @@ def defect_edit(request, project, defect_id):
     form = DefectEditForm(request.POST or None, instance=defect, project=project)
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.changed_data}
+        if form.cleaned_data.get("found_in", defect.found_in) != "hypercare":
+            for name in DefectForm.INCIDENT_FIELDS:  # impact applies to hypercare incidents only
+                changes.pop(name, None)
         if "requirement" in form.fields and form.cleaned_data.get("requirement") != defect.requirement:
             changes["requirement"] = form.cleaned_data.get("requirement")
         else:
@@ -363,8 +375,22 @@ def metrics(request, project):
 
 @project_view("defects.configure_sla")
 def sla(request, project):
-    form = SlaForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    """The project's defect settings: SLA per severity and who may triage (two forms, told apart by `form`)."""
+    posted = request.POST.get("form") if request.method == "POST" else None
+    form = SlaForm(request.POST if posted != "triage" and request.method == "POST" else None)
+    triage_form = DefectSettingsForm(request.POST if posted == "triage" else None,
+                                     initial={"triage_by": triage_by(project)})
+    if posted == "triage":
+        if triage_form.is_valid():
+            try:
+                services.defect_settings_set(actor=request.user, project=project, **triage_form.cleaned_data)
+            except DomainError as exc:
+                _raise_if_denied(exc)
+                form_error(triage_form, exc)
+            else:
+                messages.success(request, _("Saved: who may triage new defects."))
+                return redirect("defects:sla", project.pk)
+    elif request.method == "POST" and form.is_valid():
         try:
             services.sla_set(actor=request.user, project=project, **form.cleaned_data)
         except DomainError as exc:
@@ -373,7 +399,10 @@ def sla(request, project):
         else:
             messages.success(request, _("SLA saved; open defects follow the new deadlines."))
             return redirect("defects:sla", project.pk)
-    response = render_page(request, "defects/sla.html", _ctx(request, form=form, sla=services.sla_table(project)))
+    settings_row = DefectSettings.objects.filter(project=project).first()
+    response = render_page(request, "defects/sla.html", _ctx(
+        request, form=form, triage_form=triage_form, sla=services.sla_table(project),
+        settings_history=history_for(settings_row) if settings_row else []))
     response.status_code = 400 if request.method == "POST" else 200
     return response
 

@@ -142,7 +142,7 @@ def _hypercare(project, people, stdout):
     for ago, hour, channel, category, text, customers, incident, status, resolution in COMPLAINTS:
         complaint = services.complaint_record(
             actor=staff[ago % len(staff)], project=project, channel=channel, category=category, description=text,
-            customers_affected=customers, received_at=_at(today, ago, hour),
+            customers_affected=customers, received_at=min(_at(today, ago, hour), timezone.now()),  # before 09:00 too
             defect=defects[incident] if incident is not None else None)
         if status in ("investigating", "resolved"):
             services.complaint_transition(actor=handler, complaint=complaint, to="investigating")

@@ -17,6 +17,7 @@ from notifications.services import notify
 from projects.audit import stamp
 from projects.errors import DomainError, check_fields
 from projects.models import Membership, Project
+from projects.people import display_name
 from projects.safety import local_path
 from projects.uploads import vet_upload
 
@@ -135,7 +136,7 @@ def feedback_triage(*, actor, feedback, outcome, answer="", note="", severity=Se
             actor=actor, project=project, title=first_line, severity=severity,
             category=DEFECT_CATEGORY.get(feedback.category, Category.FUNCTIONAL),
             steps=_("Reported by %(who)s as feedback %(key)s:\n%(text)s")
-            % {"who": feedback.submitter.get_full_name() or feedback.submitter.get_username(),
+            % {"who": display_name(feedback.submitter),
                "key": feedback.key, "text": feedback.text},
             expected_result=note or _("See the feedback."), actual_result=feedback.text,
             environment=_("Production (hypercare)"), found_in=FoundIn.HYPERCARE, incident_started_at=feedback.created_at,
@@ -193,7 +194,7 @@ def report_subscribe(*, actor, project, subscribe=True) -> bool:
 def report_message(project, summary):
     """The notification text of one day's report (lazy: rendered in each recipient's language)."""
     def names(people):
-        return ", ".join(p.get_full_name() or p.get_username() for p in people) or gettext_lazy("nobody")
+        return ", ".join(display_name(p) for p in people) or gettext_lazy("nobody")
 
     complaints = format_lazy(gettext_lazy("Customer complaints: {received} received, {unresolved} unresolved."),
                              received=summary.get("complaint_count", 0),

@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from projects.pickers import MemberField
 
@@ -45,7 +46,7 @@ class ReminderSettingForm(forms.Form):
 
 
 class ChannelForm(forms.Form):
-    name = forms.CharField(max_length=120, label=_("Name"), help_text=_("e.g. “Cutover war room”"))
+    name = forms.CharField(max_length=120, label=pgettext_lazy("thing", "Name"), help_text=_("e.g. “Cutover war room”"))
     kind = forms.ChoiceField(choices=ChannelKind.choices, label=_("Platform"))
     url = forms.CharField(max_length=500, label=_("Webhook address"),
                           widget=forms.URLInput(attrs={"placeholder": "https://…"}))
@@ -85,7 +86,7 @@ class PolicyForm(forms.Form):
     """A name and up to five steps (whom to call, minutes to wait before the next step). A step that
     calls a named person picks them in a member box (a bank has thousands of members)."""
 
-    name = forms.CharField(max_length=120, label=_("Name"))
+    name = forms.CharField(max_length=120, label=pgettext_lazy("thing", "Name"))
 
     def __init__(self, *args, targets, project, **kwargs):
         super().__init__(*args, **kwargs)

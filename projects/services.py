@@ -24,6 +24,7 @@ from .models import (
     Role,
     ShiftTier,
 )
+from .people import display_name
 
 User = get_user_model()
 
@@ -193,7 +194,7 @@ def membership_add(
     if Membership.objects.filter(project=project, user=user, role=role).exists():
         raise DomainError(
             _("%(user)s already has the role %(role)s in this project.")
-            % {"user": user.get_username(), "role": Role(role).label},
+            % {"user": display_name(user), "role": Role(role).label},
             field="role",
         )
     membership = Membership(

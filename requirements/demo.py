@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from projects.demo import department_key, departments_by_key
+
 from . import services
 from .models import Answer, QuestionKind, Requirement, Survey, SurveyMethod
 
@@ -104,11 +106,11 @@ PRIORITY_PLAN = ["must", "must", "should", "must", "could", "should", "must", "w
 def seed(*, project, people, stdout=None):
     if Requirement.objects.filter(project=project).exists() or Survey.objects.filter(project=project).exists():
         return
-    departments = {d.name: d for d in project.departments.all()}
+    departments = departments_by_key(project)
     memberships = list(project.memberships.select_related("user", "department"))
     by_role_dept = {}
     for m in memberships:
-        by_role_dept.setdefault((m.role, m.department.name if m.department else None), []).append(m.user)
+        by_role_dept.setdefault((m.role, department_key(m.department)), []).append(m.user)
     # One user object per person, so the per-request role cache is shared across services.
     users = {}
     for role_users in people.values():
@@ -154,11 +156,11 @@ def seed(*, project, people, stdout=None):
 
     # Requirements drafted in one step from survey answers and interviews.
     for answer in answers_for_requirements:
-        author = business_of(answer.response.department.name if answer.response.department else None)[0]
+        author = business_of(department_key(answer.response.department))[0]
         r = services.requirement_from_answer(actor=author, answer=answer)
         created.append((r, author, "submitted"))
     for interview in interviews[:3]:
-        author = business_of(interview.department.name if interview.department else None)[0]
+        author = business_of(department_key(interview.department))[0]
         r = services.requirement_from_interview(actor=author, interview=interview)
         created.append((r, author, "draft"))
 
@@ -318,7 +320,7 @@ def _surveys(project, pm, departments, by_role_dept, same, business, today):
 def _conflicts(project, pm, created):
     by_title = {}
     for r, _author, _plan in created:
-        by_title.setdefault(r.department.name if r.department else "", []).append(r)
+        by_title.setdefault(department_key(r.department) or "", []).append(r)
     pairs = [
         ("Retail Banking", 3, "Operations", 1,
          "Retail wants tellers to decide up to their limit; Operations wants every large withdrawal authorised "

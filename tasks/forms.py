@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from projects.models import Phase
 from projects.pickers import MemberField
@@ -40,7 +41,7 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 class RunbookForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("thing", "Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=RunbookKind.choices, initial=RunbookKind.CUTOVER)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -72,7 +72,7 @@ def _require(actor, rule, obj, message=None):
 
 def _check_member(project, user, field="owner"):
     if user is not None and not Membership.objects.filter(project=project, user=user).exists():
-        raise DomainError(_("%(user)s is not a member of this project.") % {"user": user.get_username()}, field=field)
+        raise DomainError(_("%(user)s is not a member of this project.") % {"user": display_name(user)}, field=field)
 
 
 def _text(value, field, message):
@@ -674,7 +674,7 @@ def check_confirm_backup(*, actor, check, now=None) -> MigrationCheck:
     check = MigrationCheck.objects.select_for_update().get(pk=check.pk)
     if check.backup_confirmed_at:
         raise DomainError(_("The backup was already confirmed by %(who)s.")
-                          % {"who": check.backup_confirmed_by.get_username() if check.backup_confirmed_by else "—"})
+                          % {"who": display_name(check.backup_confirmed_by) if check.backup_confirmed_by else "—"})
     check.backup_confirmed_by = actor
     check.backup_confirmed_at = now or timezone.now()
     stamp(check, actor).save(update_fields=["backup_confirmed_by", "backup_confirmed_at"])
@@ -689,7 +689,7 @@ def check_confirm_restore(*, actor, check, now=None) -> MigrationCheck:
         raise DomainError(_("Confirm the backup first: a restore is tested from a backup that was taken."))
     if check.restore_tested_at:
         raise DomainError(_("The restore was already tested by %(who)s.")
-                          % {"who": check.restore_tested_by.get_username() if check.restore_tested_by else "—"})
+                          % {"who": display_name(check.restore_tested_by) if check.restore_tested_by else "—"})
     check.restore_tested_by = actor
     check.restore_tested_at = now or timezone.now()
     stamp(check, actor).save(update_fields=["restore_tested_by", "restore_tested_at"])

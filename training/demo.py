@@ -6,6 +6,11 @@ Built through the services; idempotent (does nothing once the project has course
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from projects.demo import bilingual as B
+from projects.demo import departments_by_key
 
 from . import selectors, services
 from .models import ChangeImpact, Completion, Course, Enrolment, EnrolmentStatus, Mode
@@ -59,17 +64,17 @@ IMPACTS = [
 
 # (title, description, minutes, required roles, required departments)
 COURSES = [
-    ("新核心系统入门 · Core banking basics", "Navigation, customer search, accounts and the new screens. 新系统基本操作。",
+    ("新核心系统入门 · Core banking basics", gettext_noop("Navigation, customer search, accounts and the new screens."),
      120, ["staff"], []),
-    ("柜面业务操作 · Counter operations", "Deposits, withdrawals, transfers and cash at the new counter system.",
+    ("柜面业务操作 · Counter operations", gettext_noop("Deposits, withdrawals, transfers and cash at the new counter system."),
      180, ["staff"], ["Retail Banking", "Operations"]),
-    ("贷款与授信流程 · Loans and credit workflow", "Loan origination, approval routing and repayment schedules.",
+    ("贷款与授信流程 · Loans and credit workflow", gettext_noop("Loan origination, approval routing and repayment schedules."),
      150, ["staff"], ["Credit", "Corporate Banking"]),
-    ("总账与日终 · General ledger and end of day", "GL postings, end-of-day batch and reconciliation reports.",
+    ("总账与日终 · General ledger and end of day", gettext_noop("GL postings, end-of-day batch and reconciliation reports."),
      120, ["staff"], ["Treasury", "Operations", "Risk & Compliance"]),
-    ("上线切换与应急演练 · Cutover and contingency drill", "Runbook, roll-back criteria and who calls whom.",
+    ("上线切换与应急演练 · Cutover and contingency drill", gettext_noop("Runbook, roll-back criteria and who calls whom."),
      90, ["developer", "ops"], []),
-    ("系统安全与操作规范 · Security awareness", "Passwords, phishing, four-eyes checks. Online video, optional.",
+    ("系统安全与操作规范 · Security awareness", gettext_noop("Passwords, phishing, four-eyes checks. Online video, optional."),
      45, [], []),
 ]
 
@@ -83,18 +88,18 @@ def seed(*, project, people, stdout=None):
         return
     pm = people["manager"][0]
     trainers = people.get("trainer", [])[:3] or [pm]
-    departments = {d.name: d for d in project.departments.all()}
+    departments = departments_by_key(project)
     courses = [
-        services.course_create(actor=trainers[0], project=project, title=title, description=desc,
+        services.course_create(actor=trainers[0], project=project, title=B(title), description=_(desc),
                                duration_minutes=minutes, required_roles=roles,
                                required_departments=[departments[n] for n in depts if n in departments])
         for title, desc, minutes, roles, depts in COURSES
     ]
     for index, course in enumerate(courses):  # slides and a recording on the bank's intranet
-        services.material_add(actor=trainers[0], course=course, title="课件 · Slides (PDF)",
+        services.material_add(actor=trainers[0], course=course, title=B("课件 · Slides (PDF)"),
                               link=f"https://intranet.bank.example/training/cbs/course-{index + 1}/slides.pdf")
         if index % 2 == 0:
-            services.material_add(actor=trainers[0], course=course, title="录像 · Recording of the pilot class",
+            services.material_add(actor=trainers[0], course=course, title=B("录像 · Recording of the pilot class"),
                                   link=f"https://video.bank.example/cbs/course-{index + 1}")
     today = timezone.localdate()
     report = selectors.coverage_report(project=project)
@@ -122,7 +127,7 @@ def seed(*, project, people, stdout=None):
                 actor=trainer, course=course, trainer=trainer, starts_at=start,
                 ends_at=start + timedelta(minutes=course.duration_minutes),
                 capacity=max(len(half) + 2, 6), mode=Mode.OFFLINE if ci % 3 else Mode.ONLINE,
-                location="总行培训中心 302 教室 · HQ training room 302" if ci % 3 else "https://meet.bank.example/train",
+                location=B("总行培训中心 302 教室 · HQ training room 302") if ci % 3 else "https://meet.bank.example/train",
                 signup_deadline=start - timedelta(days=1))
             marks = {}
             for pi, user in enumerate(half):
@@ -152,7 +157,7 @@ def seed(*, project, people, stdout=None):
             actor=trainer, course=course, trainer=trainer, starts_at=start,
             ends_at=start + timedelta(minutes=course.duration_minutes), capacity=capacity,
             mode=Mode.ONLINE if online else Mode.OFFLINE,
-            location="https://meet.bank.example/liftoff-training" if online else f"分行培训室 {index + 1} · Branch room {index + 1}",
+            location="https://meet.bank.example/liftoff-training" if online else B(f"分行培训室 {index + 1} · Branch room {index + 1}"),
             signup_deadline=start - timedelta(days=1)))
     now = timezone.now()
     # Who completed what: nobody is booked into a later session of a course they already completed.
@@ -191,10 +196,11 @@ def _online(*, project, courses, people, trainer):
     modules = {}
     for index, items in MODULES.items():
         for title, kind, url, minutes, pass_mark, questions in items:
-            module = services.module_create(actor=trainer, course=courses[index], title=title, kind=kind, url=url,
+            module = services.module_create(actor=trainer, course=courses[index], title=B(title), kind=kind, url=url,
                                             minutes=minutes, pass_mark=pass_mark)
             for text, choices, correct in questions:
-                services.question_add(actor=trainer, module=module, text=text, choices=choices, correct=correct)
+                services.question_add(actor=trainer, module=module, text=B(text), choices=[B(c) for c in choices],
+                                      correct=correct)
             modules.setdefault(index, []).append((module, [c for _t, _c, c in questions]))
 
     def finish(user, index):
@@ -220,5 +226,5 @@ def _impacts(*, project, departments, actor):
         department = departments.get(dept) if dept else None
         if dept and department is None:
             continue
-        services.change_impact_create(actor=actor, project=project, department=department, role=role, area=area,
-                                      change=change, impact=impact, actions=actions)
+        services.change_impact_create(actor=actor, project=project, department=department, role=role, area=B(area),
+                                      change=B(change), impact=impact, actions=B(actions))

@@ -39,6 +39,15 @@ def defect_in(project, status, *, reporter, assignee=None, **overrides):
     return defect
 
 
+def managers_triage(project):
+    """Set the project to "only managers triage" (the default lets testers triage too)."""
+    from defects.models import DefectSettings, TriageBy
+
+    DefectSettings.objects.update_or_create(project=project, defaults={"triage_by": TriageBy.MANAGERS})
+    project.__dict__.pop("_defect_triage_by", None)
+    return project
+
+
 def upload(name, content):
     return SimpleUploadedFile(name, content)
 

@@ -66,7 +66,8 @@ def test_list_detail_permissions_and_security_visibility(project, users, outside
         client = api_as(users[role])
         listed = {row["id"] for row in client.get(f"/api/v1/defects/?project={project.pk}").data["results"]}
         sees = role in ("manager", "tester", "developer", "ops")
-        assert listed == ({d.pk, sec.pk} if sees else {d.pk}), role
+        # Branch staff who hold no other role see no defects at all (the testing area is not theirs).
+        assert listed == ({d.pk, sec.pk} if sees else set() if role == "staff" else {d.pk}), role
         assert client.get(f"/api/v1/defects/{sec.pk}/").status_code == (200 if sees else 404), role
     assert api_as(users["staff"]).get(f"/api/v1/defects/?project={other_project.pk}").status_code == 404
 
@@ -95,7 +96,7 @@ def test_transition_endpoint(project, users):
     assert api_as(users["developer"]).post(url, {"to": "in_progress"}, format="json").data["status"] == "in_progress"
     reject = api_as(users["tester"]).post(url, {"to": "rejected"}, format="json")
     assert reject.status_code == 400 and "reject_reason" in reject.data
-    history = api_as(users["staff"]).get(f"/api/v1/defects/{d.pk}/transitions/")
+    history = api_as(users["business"]).get(f"/api/v1/defects/{d.pk}/transitions/")
     assert [t["to_status"] for t in history.data] == ["new", "open", "in_progress"]
     unknown = api_as(users["manager"]).post(url, {"to": "done"}, format="json")
     assert unknown.status_code == 400 and "Unknown status" in unknown.data["detail"]
@@ -104,7 +105,8 @@ def test_transition_endpoint(project, users):
 def test_patch_edits_and_assigns(project, users):
     d = file_defect(project, users["tester"])
     url = f"/api/v1/defects/{d.pk}/"
-    assert api_as(users["staff"]).patch(url, {"title": "mine"}, format="json").status_code == 403
+    assert api_as(users["business"]).patch(url, {"title": "mine"}, format="json").status_code == 403
+    assert api_as(users["staff"]).patch(url, {"title": "mine"}, format="json").status_code == 404
     response = api_as(users["manager"]).patch(url, {"severity": "critical", "assignee": users["developer"].pk},
                                               format="json")
     assert response.status_code == 200 and response.data["severity"] == "critical"
@@ -115,7 +117,9 @@ def test_patch_edits_and_assigns(project, users):
 
 def test_comments_and_attachments(project, users, settings):
     d = file_defect(project, users["tester"])
-    client = api_as(users["staff"])
+    assert api_as(users["staff"]).post(f"/api/v1/defects/{d.pk}/comments/", {"text": "x"}, format="json") \
+        .status_code == 404  # staff-only members see no defects
+    client = api_as(users["business"])
     assert client.post(f"/api/v1/defects/{d.pk}/comments/", {"text": "seen at branch"}, format="json") \
         .status_code == 201
     assert client.get(f"/api/v1/defects/{d.pk}/comments/").data[0]["text"] == "seen at branch"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from defects import services
 from defects.models import Status
 from projects.people import display_name
-from tests.defects.factories import defect_in
+from tests.defects.factories import defect_in, managers_triage
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def _selected(page):
 
 
 @pytest.mark.parametrize("status, fragment", [
-    (Status.NEW, "a project manager triages it"), (Status.FIXED, "a tester re-tests the fix"),
+    (Status.NEW, "a tester or a project manager triages it"), (Status.FIXED, "a tester re-tests the fix"),
     (Status.VERIFIED, "a tester closes it"), (Status.CLOSED, "Nothing more to do")])
 def test_next_step_line(project, users, status, fragment):
     defect = defect_in(project, status, reporter=users["tester"])
@@ -36,13 +36,28 @@ def test_next_step_names_the_assignee(project, users):
     assert "assigns it to a developer" in services.next_step(unassigned)[0]
 
 
+def test_next_step_follows_the_triage_setting(project, users):
+    new = defect_in(project, Status.NEW, reporter=users["tester"])
+    assert "a tester or a project manager triages it" in services.next_step(new)[0]
+    managers_triage(project)
+    new = defect_in(project, Status.NEW, reporter=users["tester"])
+    text = services.next_step(new)[0]
+    assert "a project manager triages it" in text and "tester" not in text
+
+
 def test_the_page_preselects_the_forward_move_and_never_a_backward_one(client, project, users):
     new = defect_in(project, Status.NEW, reporter=users["tester"])
     client.force_login(users["manager"])
     page = client.get(reverse("defects:detail", args=[project.pk, new.pk])).content.decode()
-    assert _selected(page) == "open" and "a project manager triages it" in page and "hx-confirm" not in page
-    # A tester on a new defect may only reject it: nothing is pre-selected and the move is confirmed.
+    assert _selected(page) == "open" and "a tester or a project manager triages it" in page
+    assert "hx-confirm" not in page
+    # Testers triage by default: the tester sees "open" pre-selected too.
     client.force_login(users["tester"])
+    page = client.get(reverse("defects:detail", args=[project.pk, new.pk])).content.decode()
+    assert _selected(page) == "open"
+    # Where only managers triage, a tester on a new defect may only reject it: nothing is pre-selected and
+    # the move is confirmed.
+    managers_triage(project)
     page = client.get(reverse("defects:detail", args=[project.pk, new.pk])).content.decode()
     assert not _selected(page) and 'value=""' in page and "hx-confirm" in page
     closed = defect_in(project, Status.CLOSED, reporter=users["tester"])

@@ -19,7 +19,18 @@ from defects.models import (
 from defects.reminders import sla_about_to_breach, sla_breached
 from notifications.models import Notification
 from projects.errors import DomainError
-from tests.defects.factories import PNG, REPORT, case, cycle, defect_in, file_defect, requirement, upload
+from projects.people import display_name
+from tests.defects.factories import (
+    PNG,
+    REPORT,
+    case,
+    cycle,
+    defect_in,
+    file_defect,
+    managers_triage,
+    requirement,
+    upload,
+)
 from tests.projects.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -130,11 +141,20 @@ def test_assignment_notifies_assignee(project, users, django_capture_on_commit_c
     assert d.key in n.message and n.url.endswith(f"/defects/{d.pk}/")
 
 
-def test_only_manager_assigns(project, users):
+def test_who_assigns_follows_the_triage_setting(project, users):
     d = file_defect(project, users["tester"])
     with pytest.raises(DomainError) as exc:
-        services.defect_assign(actor=users["tester"], defect=d, assignee=users["developer"])
+        services.defect_assign(actor=users["developer"], defect=d, assignee=users["developer"])
     assert exc.value.code == "permission"
+    # Default: testers triage too, so the tester who filed it may assign it.
+    assert services.defect_assign(actor=users["tester"], defect=d, assignee=users["developer"]).assignee \
+        == users["developer"]
+    managers_triage(project)
+    with pytest.raises(DomainError) as exc:
+        services.defect_assign(actor=users["tester"], defect=d, assignee=None)
+    assert exc.value.code == "permission" and "project manager" in str(exc.value.message)
+    d.refresh_from_db()
+    assert d.assignee == users["developer"]
 
 
 # ------------------------------------------------------------------ workflow
@@ -169,7 +189,7 @@ def test_every_transition_pair(project, users, start, to):
 
 # (from, to) → roles that may do it (manager always may; developer only when assigned).
 ROLE_MATRIX = {
-    ("new", "open"): {"manager"},
+    ("new", "open"): {"manager", "tester"},  # the default setting; see test_triage_setting_managers_only
     ("new", "rejected"): {"manager", "tester"},
     ("open", "in_progress"): {"manager", "developer"},
     ("in_progress", "fixed"): {"manager", "developer"},
@@ -200,7 +220,7 @@ def test_developer_cannot_move_defect_assigned_to_someone_else(project, users):
     d = defect_in(project, "open", reporter=users["tester"], assignee=other_dev)
     with pytest.raises(DomainError) as exc:
         services.defect_transition(actor=users["developer"], defect=d, to="in_progress")
-    assert exc.value.code == "permission" and other_dev.username in str(exc.value.message)
+    assert exc.value.code == "permission" and display_name(other_dev) in str(exc.value.message)
     assert services.defect_transition(actor=other_dev, defect=d, to="in_progress").status == "in_progress"
 
 
@@ -261,6 +281,10 @@ def test_bulk_triage_all_or_nothing(project, users, other_project, outsider):
     assert set(Defect.objects.filter(project=project).values_list("status", "assignee", "priority")) == {
         ("open", users["developer"].pk, "high")}
     with pytest.raises(DomainError) as exc:
+        services.defect_bulk_triage(actor=users["developer"], project=project, defects=[a])
+    assert exc.value.code == "permission"
+    managers_triage(project)
+    with pytest.raises(DomainError) as exc:
         services.defect_bulk_triage(actor=users["tester"], project=project, defects=[a])
     assert exc.value.code == "permission"
 
@@ -281,7 +305,7 @@ def test_update_rerates_and_recomputes_sla(project, users):
 
 def test_attachment_png_and_log_accepted(project, users, settings):
     d = file_defect(project, users["tester"])
-    a = services.attachment_add(actor=users["staff"], defect=d, upload=upload("screen.png", PNG))
+    a = services.attachment_add(actor=users["business"], defect=d, upload=upload("screen.png", PNG))
     assert a.content_type == "image/png" and a.original_name == "screen.png"
     assert "screen" not in a.file.name and a.file.name.startswith("defects/")
     log = services.attachment_add(actor=users["tester"], defect=d, upload=upload("app.log", "错误 E1042\n".encode()))

@@ -269,10 +269,15 @@ def test_raci_grid_query_count_constant(client, project, users):
 
 def test_project_nav_links_every_area_and_feedback(client, project, users):
     body = _login(client, users["staff"]).get(reverse("projects:home", args=[project.pk])).content.decode()
-    for name in ["requirements:list", "defects:list", "training:catalogue", "tasks:runbooks", "hypercare:dashboard",
+    for name in ["requirements:list", "training:catalogue", "tasks:runbooks", "hypercare:dashboard",
                  "projects:roster", "readiness:scorecard"]:
         assert f'href="{reverse(name, args=[project.pk])}"' in body, name
     assert reverse("hypercare:feedback_new", args=[project.pk]) in body
+    # The testing area is not branch staff's (issue 17): no "Testing" for a staff-only member, but for the others.
+    testing = f'href="{reverse("defects:list", args=[project.pk])}"'
+    assert testing not in body
+    assert testing in _login(client, users["business"]).get(reverse("projects:home", args=[project.pk])) \
+        .content.decode()
 
 
 def test_project_nav_has_lessons_learned_highlighted_on_its_page(client, project, users):

@@ -4,6 +4,7 @@ from importlib.util import find_spec
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
 
 from projects import demo
 
@@ -21,6 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--allow-without-debug", action="store_true",
                             help="Load the demo (and its accounts with a published password) even with DEBUG off. "
                                  "`make run` passes it; never use it on a production database.")
+        languages = [code for code, _name in settings.LANGUAGES]
+        parser.add_argument("--language", choices=languages, default=None,
+                            help="The language the demo content is written in (milestones, departments, job "
+                                 "titles, defects, runbook steps, courses…). Default: settings.LANGUAGE_CODE.")
 
     def handle(self, *args, **options):
         from projects.models import Project
@@ -36,7 +41,9 @@ class Command(BaseCommand):
         if options["if_empty"] and Project.objects.exists():
             self.stdout.write("Database already has projects; demo data not loaded.")
             return
-        with transaction.atomic():
+        language = options.get("language") or settings.LANGUAGE_CODE
+        # The seed's strings are marked for translation: activating the language writes them in it.
+        with transaction.atomic(), translation.override(language):
             project, people = demo.seed(stdout=self.stdout)
             for app in APPS:
                 module = app if "." in app else f"{app}.demo"
