@@ -7,6 +7,28 @@
       setTimeout(function () { el.classList.add("fade"); }, 6000);
     });
   });
+  // The top bar's menu: open (inline) on a wide screen, folded behind "Menu" on a phone. The page
+  // is served with it open, so without JavaScript everything stays reachable.
+  var narrow = window.matchMedia("(max-width: 720px)");
+  function fitMenu() {
+    document.querySelectorAll("details.topbar-menu").forEach(function (menu) { menu.open = !narrow.matches; });
+  }
+  fitMenu();
+  if (narrow.addEventListener) { narrow.addEventListener("change", fitMenu); }
+  // A tap outside the open menu, or Escape, folds it again (phones only).
+  document.addEventListener("click", function (event) {
+    if (!narrow.matches) { return; }
+    document.querySelectorAll("details.topbar-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !narrow.matches) { return; }
+    document.querySelectorAll("details.topbar-menu[open]").forEach(function (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  });
   // Elements with data-print print the page (reports).
   document.addEventListener("click", function (event) {
     var el = event.target.closest("[data-print]");
