@@ -78,7 +78,8 @@ COMPLAINTS = [
 
 
 def _at(today, days_ago, hour):
-    return timezone.make_aware(datetime.combine(today - timedelta(days=days_ago), time(hour, 0)))
+    # Never later than now: seeded before 09:00, "today at 09:00" would be a complaint from the future.
+    return min(timezone.make_aware(datetime.combine(today - timedelta(days=days_ago), time(hour, 0))), timezone.now())
 
 
 def seed(*, project, people, stdout=None):
