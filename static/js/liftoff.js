@@ -29,6 +29,24 @@
       menu.querySelector("summary").focus();
     });
   });
+  // A table (or box) that scrolls sideways on a narrow screen takes the keyboard focus, so that it
+  // can be scrolled without a mouse (WCAG 2.1.1); it gives it back when it fits again.
+  var SCROLLERS = "table.table, .table-wrap, .scroll-x, .board";
+  function markScrollers() {
+    document.querySelectorAll(SCROLLERS).forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-focus", "");
+      } else if (!scrolls && box.hasAttribute("data-scroll-focus")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-focus");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", markScrollers);
+  document.addEventListener("htmx:afterSettle", markScrollers);
+  window.addEventListener("resize", markScrollers);
   // Elements with data-print print the page (reports).
   document.addEventListener("click", function (event) {
     var el = event.target.closest("[data-print]");

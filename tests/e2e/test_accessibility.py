@@ -64,8 +64,10 @@ WIDEST_ESCAPEE = """() => {
   for (const el of document.querySelectorAll('body *')) {
     const box = el.getBoundingClientRect();
     if (box.right <= width + 1 || box.width === 0) continue;
+    // Inside a scroll box, unless positioned out of it (its containing block is then further up).
     let up = el.parentElement, contained = false;
-    while (up && up !== document.body) {
+    const position = getComputedStyle(el).position;
+    while (position !== 'absolute' && position !== 'fixed' && up && up !== document.body) {
       const x = getComputedStyle(up).overflowX;
       if (x === 'auto' || x === 'scroll' || x === 'hidden') { contained = true; break; }
       up = up.parentElement;
