@@ -12,9 +12,10 @@ def nice_max(value):
     return value
 
 
-def chart(width, height, body, label, css=""):
+def chart(width, height, body, label, css="", role="img"):
+    """`role="group"` for a chart whose parts are links (an image may not hold focusable parts)."""
     return mark_safe(  # noqa: S308 - reviewed: label escaped here, body built by these helpers from escaped text  # nosec: B308, B703
-        f'<svg class="chart {css}" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
+        f'<svg class="chart {css}" viewBox="0 0 {width} {height}" role="{role}" aria-label="{escape(label)}">'
         f"<title>{escape(label)}</title>{body}</svg>"
     )
 

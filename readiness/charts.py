@@ -105,7 +105,7 @@ def heat_map(counts, *, link, title, selected=None, likelihood_label="", impact_
             url = escape(link(likelihood, impact))
             label = escape(f"{likelihood} × {impact} = {likelihood * impact}: {n}")
             parts.append(
-                f'<a href="{url}" hx-get="{url}" hx-target="#risk-table" hx-swap="outerHTML" hx-push-url="true">'
+                f'<a href="{url}" aria-label="{label}" hx-get="{url}" hx-target="#risk-table" hx-swap="outerHTML" hx-push-url="true">'
                 f'<rect class="heat heat-{level}{mark}" x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" rx="3">'
                 f"<title>{label}</title></rect>"
                 f'<text class="heat-count" x="{x + cell / 2 - 1:.0f}" y="{y + cell / 2 + 5:.0f}" '
@@ -117,4 +117,4 @@ def heat_map(counts, *, link, title, selected=None, likelihood_label="", impact_
                  f'text-anchor="middle">{escape(impact_label)}</text>')
     parts.append(f'<text class="axis-title" x="10" y="{top + size / 2:.0f}" text-anchor="middle" '
                  f'transform="rotate(-90 10 {top + size / 2:.0f})">{escape(likelihood_label)}</text>')
-    return chart(left + size + 6, top + size + 36, "".join(parts), title, css="heat-map")
+    return chart(left + size + 6, top + size + 36, "".join(parts), title, css="heat-map", role="group")

@@ -163,6 +163,9 @@ def test_heat_map_svg_has_25_cells_with_links_and_counts(project):
     assert svg.count("<rect") == 25
     assert 'class="heat heat-critical selected"' in svg and ">3</text>" in svg
     assert 'href="/r/?likelihood=1&amp;impact=1"' in svg and "hx-get=" in svg
+    # An image may not hold links (axe: nested-interactive): the map is a labelled group of labelled links.
+    assert 'role="group" aria-label="Heat"' in svg and 'role="img"' not in svg
+    assert 'aria-label="5 × 5 = 25: 3"' in svg
 
 
 def test_critical_risks_mitigated(project, users):
