@@ -154,7 +154,7 @@ class MyWorkQuerySerializer(serializers.Serializer):
     project = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="A project you are a member of.")
 
 
-class WorkItemSerializer(serializers.Serializer):
+class MyWorkItemSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[(k, k) for k in WORK_KINDS])
     id = serializers.IntegerField(help_text="The object's id (a cutover step: its runbook step's id, as in the "
                                             "runs API).")
@@ -164,7 +164,7 @@ class WorkItemSerializer(serializers.Serializer):
 
 
 class MyWorkSerializer(serializers.Serializer):
-    items = WorkItemSerializer(many=True, help_text="Most urgent first (no due date last); at most 50 of each kind.")
+    items = MyWorkItemSerializer(many=True, help_text="Most urgent first (no due date last); at most 50 of each kind.")
     totals = serializers.DictField(child=serializers.IntegerField(),
                                    help_text="How many open items of each kind there are in all (kinds with none "
                                              "are left out).")
