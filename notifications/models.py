@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from .registry import render_message
+from projects.texts import render as render_text
 
 
 class EmailStatus(models.TextChoices):
@@ -93,7 +93,7 @@ class Notification(models.Model):
     @property
     def text(self) -> str:
         """The message in the active language (the reader's now; the recipient's preference in e-mail)."""
-        return render_message(self.message_key, self.params, fallback=self.message)
+        return render_text(self.message_key, self.params, fallback=self.message)
 
 
 class EmailMode(models.TextChoices):
@@ -307,7 +307,7 @@ class ChannelMessage(models.Model):
     def rendered(self, language) -> str:
         """The message in `language` (the channel's), from its key; the stored text for old rows."""
         with translation.override(language):
-            return render_message(self.message_key, self.params, fallback=self.text)
+            return render_text(self.message_key, self.params, fallback=self.text)
 
 
 # --- alerts and escalation -------------------------------------------------------------------
