@@ -78,7 +78,10 @@ COMPLAINTS = [
 
 
 def _at(today, days_ago, hour):
-    return timezone.make_aware(datetime.combine(today - timedelta(days=days_ago), time(hour, 0)))
+    """`hour` o'clock `days_ago` days before today, but never in the future (seeded just after
+    midnight, today's 09:00 has not happened yet: it becomes an hour ago)."""
+    at = timezone.make_aware(datetime.combine(today - timedelta(days=days_ago), time(hour, 0)))
+    return min(at, timezone.now() - timedelta(hours=1))
 
 
 def seed(*, project, people, stdout=None):

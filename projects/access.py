@@ -38,6 +38,11 @@ def roles_of(user, project) -> frozenset:
     return cache[project_id]
 
 
+def remember_roles(user, project_id, roles):
+    """Keep roles that a query loaded anyway (e.g. with the project), so `roles_of` asks no more."""
+    _cache(user)[project_id] = frozenset(roles)
+
+
 def prime_roles(user, project_ids):
     """Load the user's roles for many projects in one query (list pages)."""
     if not user.is_authenticated:

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from .access import prime_roles
+from .access import remember_roles
 from .models import Membership, Milestone, OnCallShift, Project, Raci, Responsibility, ShiftTier
 from .queries import count_of
 
@@ -44,11 +44,14 @@ def project_get_for_user(*, user, pk) -> Project:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
-    project = Project.objects.filter(pk=pk, memberships__user=user).distinct().first() if user.is_authenticated else None
-    if project is None:
+    if not user.is_authenticated:
         raise Http404
-    prime_roles(user, [project.pk])
-    return project
+    # One query gives both the project and the caller's roles in it (every project page asks both).
+    memberships = list(Membership.objects.filter(project_id=pk, user=user).select_related("project"))
+    if not memberships:
+        raise Http404
+    remember_roles(user, pk, {m.role for m in memberships})
+    return memberships[0].project
 
 
 def member_count(*, project) -> int:

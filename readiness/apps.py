@@ -16,10 +16,12 @@ class ReadinessConfig(AppConfig):
             calendar,  # noqa: F401  registers the go/no-go meetings' calendar feed
             freshness,
             readiness_criteria,  # noqa: F401  registers the rules and the core's criteria and gauges
+            registry,
             selectors,
         )
         from .views import dashboard_context
 
+        registry.use_cached_evaluation(selectors.scorecard)
         hooks.nav_item(key="readiness", label=_("Readiness"), url_name="readiness:scorecard", order=90)
         hooks.nav_item(key="meetings", label=_("Meetings"), url_name="readiness:meetings", order=92)
         hooks.work_source(key="governance", order=60)(

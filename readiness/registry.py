@@ -215,6 +215,24 @@ def evaluate(project) -> dict:
             "blockers": [e for e in evaluated if not e.passed]}
 
 
+# How an app's own page shows its area of the scorecard (the cutover page its cutover criteria):
+# through the cached evaluation that readiness.apps installs here, so the page shows the same
+# figures, against the project's own targets, as the scorecard, for a cache lookup instead of a
+# query or two per criterion. Without it (readiness not ready yet) the area is evaluated afresh.
+_cached_evaluation: Callable | None = None
+
+
+def use_cached_evaluation(func: Callable) -> None:
+    global _cached_evaluation  # noqa: PLW0603 - installed once, from readiness.apps
+    _cached_evaluation = func
+
+
+def area_results(project, area) -> list[Evaluated]:
+    """The evaluated criteria of one area, in the scorecard's order."""
+    result = (_cached_evaluation or evaluate)(project)
+    return [e for e in result["criteria"] if e.area == area]
+
+
 def thaw(frozen) -> dict:
     """An evaluation back from its frozen form (the cached scorecard), for the criteria still
     registered: the same shape `evaluate` returns."""

@@ -55,6 +55,18 @@ def database_url(tmp):
     return urlunsplit(parts._replace(path="/" + name))
 
 
+def _echo_and_collect_failures(stream, limit=120):
+    """Print schemathesis's output as it comes and keep its FAILURES section (up to `limit` lines)."""
+    kept, inside = [], False
+    for line in stream:
+        print(line, end="", flush=True)
+        if line.startswith("====="):
+            inside = " FAILURES " in line or " ERRORS " in line
+        if inside and len(kept) < limit:
+            kept.append(line.rstrip("\n"))
+    return kept
+
+
 def _stop(signum, frame):
     raise SystemExit(128 + signum)  # run the `finally` below: never leave the server behind
 
@@ -89,6 +101,7 @@ def main() -> int:
                               env=env, cwd=ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{PORT}"
     failed = False
+    failures = {}
     try:
         for _ in range(60):
             try:
@@ -98,19 +111,23 @@ def main() -> int:
                 time.sleep(0.5)
         for role, token in zip(ROLES, tokens, strict=True):
             print(f"\n=== schemathesis as {role} ({EXAMPLES[role]} examples per operation) ===", flush=True)
-            result = subprocess.run([
+            result = subprocess.Popen([
                 str(BIN / "schemathesis"), "run", schema, "--url", base,
                 "-H", f"Authorization: Token {token}", "--checks", CHECKS, "--max-examples", EXAMPLES[role],
                 "--phases", PHASES, "--workers", "1" if sqlite else "4", "--seed", "16",
                 "--exclude-path-regex", EXCLUDED, "--request-timeout", "30", "--no-color",
                 "--suppress-health-check", "all", "--generation-database", "none",
                 "--report", "junit", "--report-dir", f"{tmp}/report-{role}",
-            ], env=env, cwd=ROOT)
-            failed = failed or result.returncode != 0
+            ], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            failures[role] = _echo_and_collect_failures(result.stdout)
+            failed = result.wait() != 0 or failed
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
         shutil.rmtree(tmp, ignore_errors=True)
+    for role, lines in failures.items():
+        if lines:  # again at the very end: CI logs are often read from the bottom
+            print(f"\n--- failures as {role} (first {len(lines)} lines) ---", *lines, sep="\n")
     print("\nschemathesis: " + ("FAILED (see above)" if failed else "no server errors, no schema violations"))
     return 1 if failed else 0
 

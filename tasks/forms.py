@@ -62,10 +62,14 @@ class DependsOnField(forms.Field):
         super().__init__(**kwargs)
         self.ids = []
 
-    def bind(self, runbook, *, exclude=None):
+    def bind(self, runbook, *, exclude=None, ids=None):
         """Load the runbook's step ids in order (positions are the # column) and pick the widget;
-        `exclude` (the step being edited) is left out of the list."""
-        rows = list(runbook.steps.order_by("order", "id").values_list("id", "title"))
+        `exclude` (the step being edited) is left out of the list. `ids`: the step ids in order when
+        the page has them already (a long runbook then needs no query here)."""
+        if ids is not None and len(ids) > STEP_SELECT_LIMIT:
+            rows = [(pk, "") for pk in ids]
+        else:
+            rows = list(runbook.steps.order_by("order", "id").values_list("id", "title"))
         self.ids = [pk for pk, _title in rows]
         if len(rows) <= STEP_SELECT_LIMIT:
             self.widget = forms.SelectMultiple(attrs={"size": 4}, choices=[
@@ -118,7 +122,7 @@ class StepForm(forms.Form):
     rollback_instructions = forms.CharField(label=_("Rollback instructions"), required=False,
                                             widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, runbook, step=None, **kwargs):
+    def __init__(self, *args, runbook, step=None, step_ids=None, **kwargs):
         if step is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "title": step.title, "category": step.category, "owner": step.owner_id,
@@ -128,7 +132,8 @@ class StepForm(forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.fields["owner"].bind(runbook.project)
-        self.fields["depends_on"].bind(runbook, exclude=step.pk if step else None)  # the service refuses a self-dependency
+        self.fields["depends_on"].bind(runbook, exclude=step.pk if step else None,  # the service refuses a self-dependency
+                                       ids=step_ids)
 
 
 class ImportForm(forms.Form):
@@ -141,9 +146,13 @@ class RunForm(forms.Form):
     planned_start = forms.DateTimeField(label=_("Planned start"), required=False, widget=DateTimeInput(),
                                         help_text=_("Empty: now for a rehearsal, the window start for production."))
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, runbooks=None, **kwargs):
+        """`runbooks`: the page's list of them, already loaded, to offer without asking again."""
         super().__init__(*args, **kwargs)
         self.fields["runbook"].queryset = project.runbooks.order_by("kind", "name")
+        if runbooks is not None:
+            self.fields["runbook"].choices = [("", self.fields["runbook"].empty_label),
+                                              *((r.pk, str(r)) for r in sorted(runbooks, key=lambda r: (r.kind, r.name)))]
 
 
 class StepActionForm(forms.Form):

@@ -21,6 +21,7 @@ from projects.errors import DomainError
 from projects.models import Phase, Role
 from projects.safety import local_path
 from projects.views_base import form_error, fragment_wanted, project_view, render_page
+from readiness import registry as readiness_registry
 
 from . import excel, readiness_criteria, selectors, services
 from .forms import (
@@ -89,16 +90,12 @@ def runbooks(request, project):
                 messages.success(request, _("Runbook created. Add its steps."))
                 return redirect("tasks:runbook", project.pk, runbook.pk)
     runs = selectors.attach_forecasts(selectors.runs_for_project(project=project))
-    criteria = [
-        (_("Preparation work items done"), readiness_criteria.prep_items_done(project, 100)),
-        (_("Cutover rehearsed within the window"), readiness_criteria.rehearsals_in_window(project, 1)),
-        (_("Latest rehearsal reconciled clean"), readiness_criteria.reconciliation_clean(project, 0)),
-        (_("Contingency plan approved"), readiness_criteria.contingency_approved(project, 1)),
-        (_("Rollback rehearsed"), readiness_criteria.rollback_rehearsed(project, 1)),
-    ]
+    # The scorecard's cutover criteria, from its cache: the project's own targets, one truth.
+    criteria = [(e.label, e.result) for e in readiness_registry.area_results(project, "cutover")]
+    runbook_list = selectors.runbooks_for_project(project=project)
     return render_page(request, "tasks/runbooks.html", _ctx(
-        runbooks=selectors.runbooks_for_project(project=project), runs=runs, criteria=criteria,
-        runbook_form=runbook_form, run_form=RunForm(project=project) if can_edit else None, can_edit=can_edit,
+        runbooks=runbook_list, runs=runs, criteria=criteria, runbook_form=runbook_form,
+        run_form=RunForm(project=project, runbooks=runbook_list) if can_edit else None, can_edit=can_edit,
         plan=selectors.plan_for_project(project=project), now=timezone.now(),
     ), partial="runs")
 
@@ -196,9 +193,10 @@ def _runbook_context(request, project, runbook, **extra):
                                    per_page=RUNBOOK_PAGE, count=plan["count"])
     can_edit = request.user.has_perm("tasks.edit", project)
     return _ctx(runbook=runbook, steps=page.object_list, page=page, plan=plan, can_edit=can_edit,
-                step_form=extra.pop("step_form", None) or (StepForm(runbook=runbook) if can_edit else None),
+                step_form=extra.pop("step_form", None) or (StepForm(runbook=runbook, step_ids=plan["ids"])
+                                                           if can_edit else None),
                 import_form=extra.pop("import_form", None) or (ImportForm() if can_edit else None),
-                run_form=RunForm(project=project, initial={"runbook": runbook}) if can_edit else None,
+                run_form=RunForm(project=project, runbooks=[runbook], initial={"runbook": runbook}) if can_edit else None,
                 runs=runbook.runs.order_by("kind", "number"), **extra)
 
 
