@@ -15,6 +15,7 @@ from .models import (
     RiskLevel,
     RiskStatus,
 )
+from .selectors import evidence_rows
 
 
 class ReadinessCriterionSerializer(serializers.Serializer):
@@ -55,6 +56,14 @@ class GoNoGoDecisionSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "title", "meeting_at", "status", "required_roles", "score", "ready", "evidence",
                   "final_verdict", "conditions", "decided_by", "decided_at", "opened_by", "signoffs"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        """The evidence's values as frozen; each criterion's label, explanation and display in the
+        language of the request (`display_label` added), like the meeting's page."""
+        data = super().to_representation(instance)
+        if isinstance(data.get("evidence"), dict) and data["evidence"].get("criteria"):
+            data["evidence"] = {**data["evidence"], "criteria": evidence_rows(instance)}
+        return data
 
 
 class RiskSerializer(serializers.ModelSerializer):

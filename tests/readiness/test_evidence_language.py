@@ -103,3 +103,14 @@ def test_the_readiness_api_keeps_the_contracts_shape(project, users):
                                                     headers={"accept-language": "zh-hans"})
     assert response.status_code == 200
     assert all("texts" not in c for c in response.json()["criteria"])
+
+
+def test_the_gonogo_api_gives_the_evidence_in_the_request_language(meeting, users):
+    api = api_as(users["business"])
+    url = f"/api/v1/gonogo-decisions/{meeting.pk}/"
+    for language, expected in (("en", "2 critical defects still open"), ("zh-hans", "仍有 2 个致命缺陷未关闭")):
+        response = api.get(url, headers={"accept-language": language})
+        assert response.status_code == 200
+        rows = {c["key"]: c for c in response.json()["evidence"]["criteria"]}
+        assert rows["open_critical_defects"]["explanation"] == expected
+        assert rows["open_critical_defects"]["value"] == 2
