@@ -277,3 +277,44 @@ def test_layout_template_renders_nested_texts():
     inner = template("test.inner", "({x})")
     outer = template("test.outer", "{a}{b}")
     assert str(outer(a=inner(x=1), b="!")) == "(1)!"
+
+
+# --- the call sites of the other apps ------------------------------------------------------------
+
+def test_waitlist_promotion_reads_in_chinese_for_a_staff_member_on_the_chinese_ui(client, project, users):
+    """The issue's case: staff using the Chinese UI got “A seat opened in … you are now enrolled.”"""
+    from tests.training.factories import make_course, make_session
+    from training import services as training
+
+    session = make_session(make_course(project, users["trainer"], title="Counter basics"), users["trainer"], capacity=1)
+    first, waiting = users["staff"], UserFactory()
+    from tests.projects.factories import member
+
+    member(project, "staff", user=waiting)
+    training.enrolment_enrol(actor=first, session=session)
+    training.enrolment_enrol(actor=waiting, session=session)
+    training.enrolment_cancel(actor=first, session=session)
+    note = Notification.objects.get(recipient=waiting, kind="training_promoted")
+    assert note.message_key == "training_promoted" and note.params["course"] == "Counter basics"
+    body = _inbox(client, waiting, "zh-hans")
+    assert "有名额空出" in body and "you are now enrolled" not in body
+    assert "you are now enrolled" in _inbox(client, waiting, "en")
+
+
+def test_daily_hypercare_report_joins_two_translated_sentences_and_says_nobody_in_the_readers_language(project):
+    from datetime import date
+
+    from hypercare import services as hypercare
+
+    summary = {"day": date(2027, 3, 10), "new_count": 2, "resolved_count": 1, "open_count": 3, "open_critical": 1,
+               "feedback_count": 4, "on_duty_today": [], "on_duty_tomorrow": [], "complaint_count": 5,
+               "complaint_unresolved": 2}
+    text = hypercare.report_message(project, summary)
+    stored = text.as_json()
+    assert stored["key"] == "hypercare_report" and stored["params"]["incidents"]["$text"] == "hypercare_report.incidents"
+    with translation.override("en"):
+        english = render_message(stored["key"], stored["params"])
+    with translation.override("zh-hans"):
+        chinese = render_message(stored["key"], stored["params"])
+    assert "On duty today: nobody" in english and "Customer complaints: 5 received, 2 unresolved." in english
+    assert "nobody" not in chinese and "Customer complaints" not in chinese and project.code in chinese
