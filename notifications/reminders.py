@@ -19,6 +19,7 @@ from projects.models import Membership, Milestone, OnCallShift, Phase, Role
 from .leads import max_lead
 from .models import AlertSeverity, Notification
 from .registry import ALERT, CHANNEL_TEST, Reminder, event_kind, lead_time, message_template, reminder_rule
+from .selectors import target_label
 
 event_kind(ALERT, label=_("Alert (on call)"))
 event_kind(CHANNEL_TEST, label=_("Channel test"))
@@ -31,7 +32,8 @@ ALERT_IN = message_template("alert.triggered", _("{severity} alert: {title} (fro
                             labels={"severity": AlertSeverity})
 ALERT_ESCALATED = message_template("alert.escalated",
                                    _("Alert “{title}” was not acknowledged; escalated to step {step}: {people}."))
-ALERT_NOBODY = message_template("alert.nobody", _("Alert “{title}”: step {step} ({target}) found nobody to call."))
+ALERT_NOBODY = message_template("alert.nobody", _("Alert “{title}”: step {step} ({target}) found nobody to call."),
+                                labels={"target": target_label})  # “On-call backup”, “Role: …” for each reader
 ALERT_ACKED = message_template("alert.acknowledged", _("Alert “{title}” acknowledged by {who}."))
 ALERT_RESOLVED = message_template("alert.resolved", _("Alert “{title}” resolved by {who}."))
 CHANNEL_TEST_MESSAGE = message_template(
