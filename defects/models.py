@@ -311,6 +311,9 @@ class DefectTransition(models.Model):
     def __str__(self):
         return f"{self.defect_id}: {self.from_status} → {self.to_status}"
 
+    def get_project(self):
+        return self.defect.project
+
 
 class DefectComment(models.Model):
     defect = models.ForeignKey(Defect, on_delete=models.CASCADE, related_name="comments")
@@ -326,6 +329,9 @@ class DefectComment(models.Model):
 
     def __str__(self):
         return f"{self.defect_id}: {self.text[:40]}"
+
+    def get_project(self):
+        return self.defect.project
 
 
 def attachment_path(instance, filename):
@@ -350,6 +356,9 @@ class DefectAttachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    def get_project(self):
+        return self.defect.project
 
 
 # ---------------------------------------------------------------- performance

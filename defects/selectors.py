@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from projects import freshness
 from projects.models import Membership, Role
 
 from . import links
@@ -343,6 +344,17 @@ AGEING_BUCKETS = [(0, 2, _("0–2 d")), (3, 7, _("3–7 d")), (8, 14, _("8–14 
 
 def _local_midnight(day):
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def metrics_page(*, user, project):
+    """The metrics page's figures and headline counts. Every reader who may see security defects sees
+    the same figures, and so does every reader who may not: computed once per project, audience and
+    day, and cached while nothing audited changed in the project (projects.freshness; the age and
+    SLA figures, which move with the clock, within its TTL)."""
+    sees_security = user.has_perm("defects.view_security", project)
+    return freshness.cached(
+        project.pk, f"defects:metrics:{int(sees_security)}:{timezone.localdate().isoformat()}",
+        lambda: {"m": metrics(user=user, project=project), "counts": defect_counts(user=user, project=project)})
 
 
 def metrics(*, user, project, days=30, now=None):

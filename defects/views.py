@@ -346,9 +346,10 @@ def bulk_triage(request, project):
 
 @project_view("defects.view")
 def metrics(request, project):
-    data = selectors.metrics(user=request.user, project=project)
+    page = selectors.metrics_page(user=request.user, project=project)
+    data = page["m"]
     context = _ctx(
-        request, m=data, counts=selectors.defect_counts(user=request.user, project=project),
+        request, m=data, counts=page["counts"],
         arrivals_chart=charts.arrivals_closures(data["days"]),
         ageing_chart=charts.columns(data["ageing"], label_key="label", css="ageing"),
         severity_chart=charts.hbars([{"label": r["severity"].label, "count": r["count"],

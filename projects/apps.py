@@ -14,6 +14,7 @@ class ProjectsConfig(AppConfig):
         from . import (
             audit,
             calendar,  # noqa: F401  registers the rota and milestone calendar feeds
+            freshness,
             hooks,
             import_kinds,  # noqa: F401  registers the people and milestone imports
         )
@@ -25,6 +26,7 @@ class ProjectsConfig(AppConfig):
         user_login_failed.connect(record_login_failure, dispatch_uid="liftoff-login-failure-per-ip")
 
         post_create_historical_record.connect(audit.record, dispatch_uid="projects-audit-log")
+        post_create_historical_record.connect(freshness.project_changed, dispatch_uid="projects-freshness")
 
         hooks.nav_item(key="home", label=_("Home"), url_name="projects:home", order=10)
         hooks.nav_item(key="team", label=_("Team"), url_name="projects:roster", order=80)

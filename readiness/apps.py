@@ -8,13 +8,10 @@ class ReadinessConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from simple_history.signals import post_create_historical_record
-
         from projects import hooks
 
         from . import (
             calendar,  # noqa: F401  registers the go/no-go meetings' calendar feed
-            freshness,
             readiness_criteria,  # noqa: F401  registers the rules and the core's criteria and gauges
             registry,
             selectors,
@@ -32,4 +29,3 @@ class ReadinessConfig(AppConfig):
                        rule="readiness.risk_view")
         hooks.home_panel(key="dashboard", template="readiness/_dashboard.html", css="css/readiness.css",
                          order=10)(dashboard_context)
-        post_create_historical_record.connect(freshness.project_changed, dispatch_uid="readiness-freshness")

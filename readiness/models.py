@@ -111,6 +111,9 @@ class GoNoGoSignOff(models.Model):
     def __str__(self):
         return f"{self.get_role_display()} · {self.get_verdict_display()}"
 
+    def get_project(self):
+        return self.decision.project
+
 
 class SignatureFailure(models.Model):
     """A wrong password given for an e-signature: counted, so that guessing locks the signer out."""
@@ -279,6 +282,9 @@ class MeetingDecision(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+    def get_project(self):
+        return self.meeting.project
 
 
 class ActionStatus(models.TextChoices):

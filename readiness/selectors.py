@@ -16,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from projects import freshness
 from projects.access import roles_of
 from projects.models import Membership, Milestone, Role
 from projects.people import display_name
 from projects.selectors import project_list_for_user
 
-from . import freshness, registry
+from . import registry
 from .charts import line_chart
 from .models import (
     LEVEL_BOUNDS,
@@ -139,18 +140,18 @@ def _with_lateness(groups, today):
 
 def scorecard(project) -> dict:
     """The project's evaluated scorecard, as `registry.evaluate` returns it, from the cache when
-    nothing changed in the project since (readiness.freshness). Decisions that are signed (the
+    nothing changed in the project since (projects.freshness). Decisions that are signed (the
     go/no-go evidence, the daily snapshot) evaluate afresh instead."""
-    frozen = freshness.cached(project.pk, get_language(), lambda: registry.freeze(registry.evaluate(project)))
+    frozen = freshness.cached(project.pk, f"scorecard:{get_language()}", lambda: registry.freeze(registry.evaluate(project)))
     return registry.thaw(frozen)
 
 
 def dashboard(*, project, user, today=None):
-    """The project manager's dashboard. Cached with the scorecard (readiness.freshness): a page
+    """The project manager's dashboard. Cached with the scorecard (projects.freshness): a page
     view costs a handful of queries however many criteria, gauges and overdue lists there are."""
     today = today or timezone.localdate()
     result = scorecard(project)
-    shared = freshness.cached(project.pk, f"{get_language()}:dashboard:{today.isoformat()}",
+    shared = freshness.cached(project.pk, f"dashboard:{get_language()}:{today.isoformat()}",
                               lambda: _shared_dashboard(project, result, today))
     by_key = {e.key: e for e in result["criteria"]}
     trend = dict(shared["trends"])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from statistics import median
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
@@ -16,7 +17,7 @@ from django.utils import timezone
 from projects.models import Membership, Phase
 from projects.queries import count_of
 
-from .forecast import Node, schedule
+from .forecast import Forecast, Node, schedule
 from .models import (
     FINISHED_STEP,
     OPEN_ISSUE,
@@ -298,16 +299,44 @@ def run_forecast(*, run, steps, estimates, now=None):
     return schedule(nodes, planned_start=run.started_at or run.planned_start, now=effective_now)
 
 
+# A finished run's forecast never changes again: lists show it from the cache instead of loading and
+# scheduling its (up to 2,000) steps on every view. Keyed by when it finished, kept a week.
+FINISHED_SUMMARY_TTL = 7 * 24 * 3600
+
+
+def _summary_key(run):
+    return f"tasks:finished-run:{run.pk}:{run.finished_at.timestamp()}"
+
+
 def attach_forecasts(runs, *, now=None):
-    """Set `run.fc`, the step counts and `breaks_window` on each run: two queries for all of them."""
+    """Set `run.fc` (planned_finish, forecast_finish, critical_path), the step counts and
+    `breaks_window` on each run: two queries for all the runs not finished (finished ones from the cache)."""
     runs = list(runs)
-    estimates = rehearsal_estimates(runs)
-    steps_of = lean_steps(r.pk for r in runs) if runs else {}
-    for run in runs:
+    finished = [r for r in runs if r.status == RunStatus.FINISHED and r.finished_at]
+    # The cache degrades to a miss when Redis is down (projects.cache): nothing to catch here.
+    known = cache.get_many([_summary_key(r) for r in finished]) if finished else {}
+    for run in finished:
+        summary = known.get(_summary_key(run))
+        if summary is not None:
+            run.fc = Forecast(planned_finish=summary["planned_finish"], forecast_finish=summary["forecast_finish"],
+                              critical_path=summary["critical_path"], planned_critical_path=summary["critical_path"])
+            run.step_total, run.finished_steps = summary["step_total"], summary["finished_steps"]
+    todo = [r for r in runs if not hasattr(r, "fc")]
+    estimates = rehearsal_estimates(todo)
+    steps_of = lean_steps(r.pk for r in todo) if todo else {}
+    new = {}
+    for run in todo:
         steps = steps_of.get(run.pk, [])
         run.fc = run_forecast(run=run, steps=steps, estimates=estimates.get(run.pk, {}), now=now)
         run.step_total = len(steps)
         run.finished_steps = sum(1 for s in steps if s.status in FINISHED_STEP)
+        if run in finished:
+            new[_summary_key(run)] = {"planned_finish": run.fc.planned_finish, "forecast_finish": run.fc.forecast_finish,
+                                      "critical_path": list(run.fc.critical_path), "step_total": run.step_total,
+                                      "finished_steps": run.finished_steps}
+    if new:
+        cache.set_many(new, timeout=FINISHED_SUMMARY_TTL)
+    for run in runs:
         run.breaks_window = run.fc.forecast_finish > run.window_end
     return runs
 

@@ -143,6 +143,9 @@ class Question(models.Model):
     def __str__(self):
         return self.text[:60]
 
+    def get_project(self):
+        return self.module.course.project
+
 
 class ModuleProgress(models.Model):
     """One learner's progress in one module: opened, quiz results, completed."""
@@ -165,6 +168,9 @@ class ModuleProgress(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.module}"
+
+    def get_project(self):
+        return self.module.course.project
 
 
 class Session(models.Model):

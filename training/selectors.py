@@ -7,6 +7,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from projects import freshness
 from projects.access import member_project_ids, prime_roles
 from projects.models import Membership, Role
 
@@ -143,8 +144,8 @@ def roster(*, session):
 def coverage_counts(*, project):
     """(people a course is required of, how many of them completed all of theirs): the readiness
     criterion's numbers."""
-    report = coverage_report(project=project)
-    return report["required_people"], report["trained_people"]
+    summary = coverage_summary(project=project)
+    return summary["required_people"], summary["trained_people"]
 
 
 def online_completions(*, project, user_ids=None):
@@ -239,6 +240,34 @@ def coverage_report(*, project, user_ids=None, by_department=True):
         "trained_people": trained,
         "pct": round(trained * 100 / len(rows), 1) if rows else 0.0,
     }
+
+
+def coverage_summary(*, project):
+    """The coverage page's figures, the same for every reader, from the cache while nothing audited
+    changed in the project (projects.freshness). Compact on purpose (5,000 staff are 5,000 rows): the
+    per-course and per-department figures, the counts, and per untrained person a tuple
+    `(user_id, department_id, missing course ids, completed count, required count)`; `untrained_rows`
+    turns a page of those into rows to show."""
+    def compute():
+        report = coverage_report(project=project)
+        return {
+            "courses": report["courses"], "departments": report["departments"], "pct": report["pct"],
+            "required_people": report["required_people"], "trained_people": report["trained_people"],
+            "untrained": [(r["user_id"], r["department_id"], tuple(c.pk for c in r["missing"]), len(r["completed"]),
+                           len(r["required"])) for r in report["untrained"]],
+        }
+
+    return freshness.cached(project.pk, "training:coverage", compute)
+
+
+def untrained_rows(summary, entries):
+    """Rows (`user`, `department`, `missing` courses, `completed`/`required` counts) for some of
+    `summary["untrained"]`: two queries for any number."""
+    courses = {c["course"].pk: c["course"] for c in summary["courses"]}
+    rows = [{"user_id": user_id, "department_id": department_id, "missing": [courses[pk] for pk in missing if pk in courses],
+             "completed_count": completed, "required_count": required}
+            for user_id, department_id, missing, completed, required in entries]
+    return with_people(rows)
 
 
 def with_people(rows):

@@ -535,11 +535,11 @@ COVERAGE_PAGE_SIZE = 50
 
 @project_view("training.view_coverage")
 def coverage(request, project):
-    report = selectors.coverage_report(project=project)
+    report = selectors.coverage_summary(project=project)
     target = criterion_settings(project, "training_coverage")["target"]
     page = Paginator(report["untrained"], COVERAGE_PAGE_SIZE).get_page(request.GET.get("page"))
     context = _ctx(request, project, report=report, target=target, tab="coverage", page=page,
-                   untrained=selectors.with_people(page.object_list))
+                   untrained=selectors.untrained_rows(report, page.object_list))
     return render_page(request, "training/coverage.html", context, partial="untrained")
 
 

@@ -1,6 +1,6 @@
 """Customer complaints in hypercare: recording, the workflow, links to defects, dashboard, report, reminders."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -85,7 +85,10 @@ def test_link_to_defect_of_same_project_only(project, other_project, users, outs
 def test_dashboard_and_report_count_complaints(client, project, users):
     now = timezone.now()
     _record(project, users["staff"], received_at=now - timedelta(days=1))
-    c2 = _record(project, users["staff"], channel="phone", customers_affected=10, received_at=now - timedelta(hours=1))
+    # Today in local time, whenever the test runs (an hour ago is yesterday just after midnight).
+    today_start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    c2 = _record(project, users["staff"], channel="phone", customers_affected=10,
+                 received_at=max(today_start, now - timedelta(hours=1)))
     services.complaint_transition(actor=users["ops"], complaint=c2, to="investigating")
     data = selectors.dashboard(user=users["staff"], project=project)
     figures = data["complaints"]

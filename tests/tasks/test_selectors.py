@@ -48,6 +48,31 @@ def test_estimates_only_from_earlier_rehearsals(project, users):
     assert estimates[production.pk] == {a.pk: 30}
 
 
+def test_finished_runs_forecast_from_the_cache_the_same_as_computed(project, users):
+    rb = runbook(project, users["ops"])
+    chain(rb, users["ops"], 3, minutes=10)
+    start = timezone.now().replace(second=0, microsecond=0) - timedelta(days=2)
+    done = play(run(rb, users["ops"], planned_start=start), users["ops"], {"Step 2": 25})
+    planned = services.run_create(actor=users["ops"], runbook=rb)
+
+    def lists():
+        return selectors.attach_forecasts(selectors.runs_for_project(project=project))
+
+    def summary(runs):
+        return {r.pk: (r.fc.planned_finish, r.fc.forecast_finish, list(r.fc.critical_path), r.step_total,
+                       r.finished_steps, r.breaks_window) for r in runs}
+
+    first, queries_first = count_queries(lists, warm_up=False)
+    done.steps.all().delete()  # were they loaded again, the finished run would have none
+    again, queries_again = count_queries(lists, warm_up=False)
+    computed, cached = summary(first), summary(again)
+    # The finished run from the cache the second time, exactly as computed (a planned one moves with the clock).
+    assert cached[done.pk] == computed[done.pk]
+    assert computed[done.pk][1] == start + timedelta(minutes=45) and computed[done.pk][3:5] == (3, 3)
+    assert computed[planned.pk][3:5] == cached[planned.pk][3:5] == (3, 0)
+    assert queries_again == queries_first  # the same queries: the steps of the planned run only
+
+
 def test_board_ready_now_my_next_and_point_of_no_return(project, users):
     rb = runbook(project, users["ops"])
     a = step(rb, users["ops"], "Freeze", 30, owner=users["developer"])
