@@ -11,16 +11,31 @@ from datetime import timedelta
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from notifications.registry import Reminder, lead_time, reminder_rule
+from notifications.registry import Reminder, lead_time, message_template, reminder_rule
 from projects.models import Membership, Role
 
-from .models import FIX_PENDING_STATUSES, Defect, Status
+from .models import FIX_PENDING_STATUSES, Defect, Severity, Status
 
 SOON = "defect_sla_soon"
 BREACHED = "defect_sla_breached"
+
+# What notifications about defects say: stored as key + parameters, rendered for each reader.
+_DEADLINES = {"triage": gettext_lazy("triage"), "fix": gettext_lazy("fix")}
+SLA_SOON_MESSAGE = message_template(
+    SOON, gettext_lazy("%(key)s “%(title)s” (%(severity)s): the %(what)s deadline is %(due)s."),
+    labels={"severity": Severity, "what": _DEADLINES})
+SLA_BREACHED_MESSAGE = message_template(
+    BREACHED, gettext_lazy("%(key)s “%(title)s” (%(severity)s) is overdue: the %(what)s deadline was %(due)s."),
+    labels={"severity": Severity, "what": _DEADLINES})
+ASSIGNED_MESSAGE = message_template(
+    "defect_assigned", gettext_lazy("%(key)s “%(title)s” (%(severity)s) was assigned to you."),
+    labels={"severity": Severity})
+REOPENED_MESSAGE = message_template("defect_reopened", gettext_lazy("%(key)s “%(title)s” was reopened: %(comment)s"))
+ACCEPTANCE_MESSAGE = message_template(
+    "finding_acceptance_requested",
+    gettext_lazy("%(who)s asks to accept the risk of %(key)s “%(title)s” until %(until)s."))
 
 
 def _deadline(defect):
@@ -53,19 +68,21 @@ def _reminders(defects, kind, message_for):
                            dedupe_key=f"{kind}:{defect.pk}:{defect.status}:{due:%Y%m%d%H%M}:{user.pk}")
 
 
+def _message(template):
+    def message_for(defect, due):
+        return template(key=defect.key, title=defect.title, severity=defect.severity,
+                        what="triage" if defect.status == Status.NEW else "fix",
+                        due=f"{timezone.localtime(due):%Y-%m-%d %H:%M}")
+    return message_for
+
+
 @reminder_rule(SOON, label=gettext_lazy("Defect SLA about to breach"), default_lead=timedelta(hours=2))
 def sla_about_to_breach(*, now):
     candidates = list(Defect.objects.filter(_window_q(now, now + timedelta(days=2)))
                       .select_related("project", "assignee"))
     due_soon = [d for d in candidates if _deadline(d) < now + (lead_time(d.project_id, SOON) or timedelta(hours=2))]
 
-    def message(defect, due):
-        what = _("triage") if defect.status == Status.NEW else _("fix")
-        return _("%(key)s “%(title)s” (%(severity)s): the %(what)s deadline is %(due)s.") % {
-            "key": defect.key, "title": defect.title, "severity": defect.get_severity_display(), "what": what,
-            "due": f"{timezone.localtime(due):%Y-%m-%d %H:%M}"}
-
-    yield from _reminders(due_soon, SOON, message)
+    yield from _reminders(due_soon, SOON, _message(SLA_SOON_MESSAGE))
 
 
 @reminder_rule(BREACHED, label=gettext_lazy("Defect SLA breached"))
@@ -74,13 +91,7 @@ def sla_breached(*, now):
     breached = list(Defect.objects.filter(_window_q(now - timedelta(days=7), now))
                     .select_related("project", "assignee"))
 
-    def message(defect, due):
-        what = _("triage") if defect.status == Status.NEW else _("fix")
-        return _("%(key)s “%(title)s” (%(severity)s) is overdue: the %(what)s deadline was %(due)s.") % {
-            "key": defect.key, "title": defect.title, "severity": defect.get_severity_display(), "what": what,
-            "due": f"{timezone.localtime(due):%Y-%m-%d %H:%M}"}
-
-    yield from _reminders(breached, BREACHED, message)
+    yield from _reminders(breached, BREACHED, _message(SLA_BREACHED_MESSAGE))
 
 
 # Kinds sent at once by notify() (named here so the inbox, preferences and e-mails show a label).

@@ -53,6 +53,7 @@ from .models import (
     TestResult,
     TriageBy,
 )
+from .reminders import ACCEPTANCE_MESSAGE, ASSIGNED_MESSAGE, REOPENED_MESSAGE
 from .rules import triage_by
 
 User = get_user_model()
@@ -253,8 +254,7 @@ def _notify_assignee(defect, actor):
         return
     notify(
         recipient=defect.assignee, kind="defect_assigned", project=defect.project, subject=defect, url=_url(defect),
-        message=_("%(key)s “%(title)s” (%(severity)s) was assigned to you.")
-        % {"key": defect.key, "title": defect.title, "severity": defect.get_severity_display()},
+        message=ASSIGNED_MESSAGE(key=defect.key, title=defect.title, severity=defect.severity),
         dedupe_key=f"defect_assigned:{defect.pk}:{defect.assignee_id}:{timezone.now():%Y%m%d%H%M%S%f}",
         due_at=defect.fix_due_at,
     )
@@ -489,8 +489,7 @@ def defect_transition(*, actor, defect, to, comment="", reject_reason="", duplic
                                     comment=comment)
     if to == Status.REOPENED and defect.assignee_id and defect.assignee_id != actor.pk:
         notify(recipient=defect.assignee, kind="defect_reopened", project=project, subject=defect, url=_url(defect),
-               message=_("%(key)s “%(title)s” was reopened: %(comment)s")
-               % {"key": defect.key, "title": defect.title, "comment": comment},
+               message=REOPENED_MESSAGE(key=defect.key, title=defect.title, comment=comment),
                dedupe_key=f"defect_reopened:{defect.pk}:{defect.reopen_count}")
     return defect
 
@@ -1190,9 +1189,8 @@ def finding_request_acceptance(*, actor, finding, reason, expires_on) -> Securit
         if manager.pk != actor.pk:
             notify(recipient=manager, kind="finding_acceptance_requested", project=finding.project, subject=finding,
                    url=reverse("defects:finding", args=[finding.project_id, finding.pk]),
-                   message=_("%(who)s asks to accept the risk of %(key)s “%(title)s” until %(until)s.")
-                   % {"who": display_name(actor), "key": finding.key, "title": finding.title,
-                      "until": expires_on.isoformat()},
+                   message=ACCEPTANCE_MESSAGE(who=display_name(actor), key=finding.key, title=finding.title,
+                                              until=expires_on.isoformat()),
                    dedupe_key=f"finding_acceptance:{finding.pk}:{finding.risk_requested_at:%Y%m%d%H%M%S%f}:{manager.pk}")
     return finding
 

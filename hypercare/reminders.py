@@ -2,17 +2,16 @@
 kinds hypercare sends at once (the daily report, an answer to feedback).
 
 Collected by the notifications sweep (notifications.registry.autodiscover); set-based queries,
-no query per row. Messages are lazy so each recipient reads them in their own language.
+no query per row. Messages are registered templates (key + parameters), rendered for each reader.
 """
 
 from datetime import datetime, time, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from notifications.registry import Reminder, event_kind, lead_time, reminder_rule
+from notifications.registry import Reminder, event_kind, lead_time, message_template, reminder_rule
 from projects.models import Phase
 
 from .models import LessonAction, LessonActionStatus
@@ -20,6 +19,28 @@ from .models import LessonAction, LessonActionStatus
 ACTION_DUE = "lesson_action_due"
 ACTION_LEAD = timedelta(days=2)
 HORIZON = timedelta(days=60)  # the longest lead time a project could sensibly configure
+
+ACTION_OVERDUE_MESSAGE = message_template(
+    f"{ACTION_DUE}.overdue", _("Retrospective action for {code} is overdue since {due}: {title}"))
+ACTION_DUE_MESSAGE = message_template(ACTION_DUE, _("Retrospective action for {code} is due on {due}: {title}"))
+FEEDBACK_ANSWERED_MESSAGE = message_template("feedback_answered", _("Your feedback {key} was answered: {answer}"))
+
+
+def _nobody(names):
+    return names or _("nobody")
+
+
+# The daily report: two sentences, each translated; the people on duty are names (or "nobody").
+REPORT_INCIDENTS = message_template(
+    "hypercare_report.incidents",
+    _("Hypercare report {project}, {day}: {new} new, {resolved} resolved, {open} open incidents ({critical} critical); "
+      "{feedback} feedback received. On duty today: {today}; tomorrow: {tomorrow}."),
+    labels={"today": _nobody, "tomorrow": _nobody})
+REPORT_COMPLAINTS = message_template(
+    "hypercare_report.complaints", _("Customer complaints: {received} received, {unresolved} unresolved."))
+REPORT_MESSAGE = message_template("hypercare_report", "{incidents} {complaints}")
+COMPLAINT_WAITING_MESSAGE = message_template(
+    "complaint_waiting", _("Complaint {key} ({category}) has waited since {when}: start investigating."))
 
 
 @reminder_rule(ACTION_DUE, label=_("Retrospective action due"), default_lead=ACTION_LEAD)
@@ -36,12 +57,10 @@ def lesson_actions_due(*, now):
             continue
         overdue = action.due_date < today
         stage = "overdue" if overdue else "due"
-        message = (_("Retrospective action for {code} is overdue since {due}: {title}") if overdue
-                   else _("Retrospective action for {code} is due on {due}: {title}"))
+        message = ACTION_OVERDUE_MESSAGE if overdue else ACTION_DUE_MESSAGE
         yield Reminder(
             recipient=action.owner_id, kind=ACTION_DUE, project=action.project_id, subject=action,
-            message=format_lazy(message, code=action.project.code, due=action.due_date.isoformat(),
-                                title=action.title),
+            message=message(code=action.project.code, due=action.due_date.isoformat(), title=action.title),
             url=reverse("hypercare:lessons", args=[action.project_id]) + "#actions",
             due_at=timezone.make_aware(datetime.combine(action.due_date, time(9))),
             dedupe_key=f"{ACTION_DUE}:{action.pk}:{action.due_date:%Y%m%d}:{stage}",
@@ -80,8 +99,8 @@ def complaints_waiting(*, now):
             yield Reminder(
                 recipient=recipient, kind=COMPLAINT_WAITING, project=complaint.project, subject=complaint, url=url,
                 due_at=complaint.received_at + wait,
-                message=format_lazy(_("Complaint {key} ({category}) has waited since {when}: start investigating."),
-                                    key=complaint.key, category=complaint.category,
-                                    when=timezone.localtime(complaint.received_at).strftime("%Y-%m-%d %H:%M")),
+                message=COMPLAINT_WAITING_MESSAGE(
+                    key=complaint.key, category=complaint.category,
+                    when=timezone.localtime(complaint.received_at).strftime("%Y-%m-%d %H:%M")),
                 dedupe_key=f"{COMPLAINT_WAITING}:{complaint.pk}:{recipient.pk}",
             )

@@ -7,9 +7,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from defects import services as defect_services
 from defects.models import Category, FoundIn, Severity
@@ -38,6 +36,7 @@ from .models import (
     LessonVote,
     TriageOutcome,
 )
+from .reminders import FEEDBACK_ANSWERED_MESSAGE, REPORT_COMPLAINTS, REPORT_INCIDENTS, REPORT_MESSAGE
 
 MAX_TEXT = 5000
 # Feedback category → defect category when a manager turns it into a defect.
@@ -92,8 +91,7 @@ def _notify_answer(feedback):
     notify(
         recipient=feedback.submitter, kind="feedback_answered", project=feedback.project, subject=feedback,
         url=feedback_url(feedback),
-        message=format_lazy(gettext_lazy("Your feedback {key} was answered: {answer}"),
-                            key=feedback.key, answer=feedback.answer[:300]),
+        message=FEEDBACK_ANSWERED_MESSAGE(key=feedback.key, answer=feedback.answer[:300]),
         dedupe_key=f"feedback_answered:{feedback.pk}:{feedback.answered_at:%Y%m%d%H%M%S%f}",
     )
 
@@ -192,25 +190,18 @@ def report_subscribe(*, actor, project, subscribe=True) -> bool:
 
 
 def report_message(project, summary):
-    """The notification text of one day's report (lazy: rendered in each recipient's language)."""
+    """The notification of one day's report: a template and its figures, rendered for each reader."""
     def names(people):
-        return ", ".join(display_name(p) for p in people) or gettext_lazy("nobody")
+        return ", ".join(display_name(p) for p in people)  # "" reads "nobody"
 
-    complaints = format_lazy(gettext_lazy("Customer complaints: {received} received, {unresolved} unresolved."),
-                             received=summary.get("complaint_count", 0),
-                             unresolved=summary.get("complaint_unresolved", 0))
-    return format_lazy("{} {}", _report_incidents(project, summary, names), complaints)
-
-
-def _report_incidents(project, summary, names):
-    return format_lazy(
-        gettext_lazy("Hypercare report {project}, {day}: {new} new, {resolved} resolved, {open} open incidents "
-                     "({critical} critical); {feedback} feedback received. On duty today: {today}; tomorrow: "
-                     "{tomorrow}."),
+    incidents = REPORT_INCIDENTS(
         project=project.code, day=summary["day"].isoformat(), new=summary["new_count"],
         resolved=summary["resolved_count"], open=summary["open_count"], critical=summary["open_critical"],
         feedback=summary["feedback_count"], today=names(summary["on_duty_today"]),
         tomorrow=names(summary["on_duty_tomorrow"]))
+    complaints = REPORT_COMPLAINTS(received=summary.get("complaint_count", 0),
+                                   unresolved=summary.get("complaint_unresolved", 0))
+    return REPORT_MESSAGE(incidents=incidents, complaints=complaints)
 
 
 @transaction.atomic

@@ -29,8 +29,8 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["recipient__username", "message", "dedupe_key"]
     list_select_related = ["recipient", "project"]
     date_hierarchy = "created_at"
-    readonly_fields = ["recipient", "project", "kind", "message", "url", "subject_type", "subject_id", "due_at",
-                       "dedupe_key", "created_at", "email_status", "email_sent_at", "email_next_attempt_at",
+    readonly_fields = ["recipient", "project", "kind", "message_key", "params", "message", "url", "subject_type",
+                       "subject_id", "due_at", "dedupe_key", "created_at", "email_status", "email_sent_at", "email_next_attempt_at",
                        "email_attempts", "email_error", "read_at"]
     actions = ["requeue_email"]
 
@@ -85,7 +85,7 @@ class ChannelMessageAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "channel__project"]
     search_fields = ["text", "dedupe_key"]
     list_select_related = ["channel"]
-    readonly_fields = ["channel", "kind", "text", "url", "dedupe_key", "created_at", "status", "sent_at", "send",
+    readonly_fields = ["channel", "kind", "message_key", "params", "text", "url", "dedupe_key", "created_at", "status", "sent_at", "send",
                        "attempts", "next_attempt_at", "error"]
     actions = ["requeue"]
 

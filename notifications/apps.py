@@ -16,3 +16,7 @@ class NotificationsConfig(AppConfig):
             reminders,  # noqa: F401  registers the projects app's reminder rules
             rules,  # noqa: F401  permission rules
         )
+        from .registry import autodiscover
+
+        # Every app's message templates (in its reminders.py) are known before any row is rendered.
+        autodiscover()

@@ -120,9 +120,11 @@ def build_email(notifications, *, language, connection=None):
     """The e-mail (plain text + HTML) for one or several notifications, in `language`."""
     recipient = notifications[0].recipient
     with translation.override(language):
-        items = [{"n": n, "label": kind_label(n.kind), "link": site_url(n.url) if n.url else ""} for n in notifications]
+        # n.text renders each message now, in the recipient's preferred language (not the writer's).
+        items = [{"n": n, "label": kind_label(n.kind), "text": n.text, "link": site_url(n.url) if n.url else ""}
+                 for n in notifications]
         if len(notifications) == 1:
-            first_line = (notifications[0].message.splitlines() or [""])[0]
+            first_line = (notifications[0].text.splitlines() or [""])[0]
             subject = _("[Liftoff] %(kind)s: %(message)s") % {
                 "kind": items[0]["label"], "message": Truncator(first_line).chars(90)}
         else:

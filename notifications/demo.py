@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from . import services
 from .models import EmailStatus, Notification
+from .registry import message
 from .reminders import SLIPPING
 
 
@@ -18,28 +19,39 @@ def seed(*, project, people, stdout=None):
     now = timezone.now()
     home = reverse("projects:home", args=[project.pk])
     rota = reverse("projects:rota", args=[project.pk])
+    window = f"{timezone.localtime(project.window_start):%Y-%m-%d %H:%M}"
+    window_end = f"{timezone.localtime(project.window_end):%Y-%m-%d %H:%M}"
+    tomorrow = f"{timezone.localtime(now + timedelta(days=1)):%Y-%m-%d} 09:30"
+    # Real templates with their parameters, as the services write them: each reader sees them in
+    # the language they read (switch the language and the inbox follows).
     rows = [
         # (username, kind, message, url, hours ago, read)
-        ("ops", "oncall_shift_starting", f"You are on call for {project.code} during the cutover window "
-         f"({timezone.localtime(project.window_start):%Y-%m-%d %H:%M}).", rota, 1, False),
-        ("tester", "defect_assigned", "Defect “Interest accrual off by one day on leap years” is waiting for "
-         "your re-test.", home, 5, False),
-        ("dev", "defect_assigned", "You were assigned “Batch job EOD-07 times out after migration”.", home, 3, False),
-        ("business", "requirement_review_waiting", "Requirement “Joint account signatories” has waited 3 days "
-         "for your review.", home, 20, False),
-        ("trainer", "training_session_soon", "Your session “Teller counter basics” starts in 24 hours "
-         "(18 enrolled).", home, 4, False),
-        ("staff", "training_session_soon", "Reminder: “Teller counter basics” tomorrow 09:30, Training Room 2.",
-         home, 4, False),
-        ("staff", "training_promoted", "A seat freed up: you are now enrolled in “New loan workflow”.", home, 72,
-         True),
+        ("ops", "oncall_shift_starting", message("oncall_shift_starting", code=project.code, start=window,
+                                                 end=window_end), rota, 1, False),
+        ("tester", "defect_assigned", message("defect_assigned", key="D-0012", severity="major",
+                                              title="Interest accrual off by one day on leap years / 闰年计息差一天"),
+         home, 5, False),
+        ("dev", "defect_assigned", message("defect_assigned", key="D-0007", severity="critical",
+                                           title="Batch job EOD-07 times out after migration / 迁移后日终批处理超时"),
+         home, 3, False),
+        ("business", "requirement_review_waiting", message("requirement_review_waiting", code="REQ-0009", days=3,
+                                                           title="Joint account signatories / 联名账户签字人"),
+         home, 20, False),
+        ("trainer", "training_session_soon", message("training_session_soon.trainer", when=tomorrow, n=18, cap=20,
+                                                     course="Teller counter basics / 柜面基础操作",
+                                                     where="Training Room 2 / 第二培训室"), home, 4, False),
+        ("staff", "training_session_soon", message("training_session_soon", when=tomorrow,
+                                                   course="Teller counter basics / 柜面基础操作",
+                                                   where="Training Room 2 / 第二培训室"), home, 4, False),
+        ("staff", "training_promoted", message("training_promoted", course="New loan workflow / 新贷款流程",
+                                               start=tomorrow), home, 72, True),
     ]
     made = []
-    for username, kind, message, url, hours, read in rows:
+    for username, kind, text, url, hours, read in rows:
         user = users.get(username)
         if user is None:
             continue
-        n = services.notify(recipient=user, kind=kind, message=message, url=url, project=project,
+        n = services.notify(recipient=user, kind=kind, message=text, url=url, project=project,
                             dedupe_key=f"demo:{project.pk}:{username}:{kind}:{hours}")
         if n is None:
             continue

@@ -6,10 +6,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
+
+from projects.texts import render as render_text
 
 
 class EmailStatus(models.TextChoices):
@@ -35,6 +37,11 @@ class Notification(models.Model):
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="notifications")
     kind = models.CharField(_("kind"), max_length=60)
+    # What the message is (a registered template's key) and what fills it in: rendered when it is
+    # read, in the reader's language. `message` is that text rendered once, in the recipient's
+    # language, when the row was written: the fallback for rows older than keys, and the log.
+    message_key = models.CharField(_("message template"), max_length=80, blank=True)
+    params = models.JSONField(_("message parameters"), default=dict, blank=True)
     message = models.TextField(_("message"))
     url = models.CharField(_("link"), max_length=500, blank=True)
     subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
@@ -82,6 +89,11 @@ class Notification(models.Model):
     @property
     def unread(self):
         return self.read_at is None
+
+    @property
+    def text(self) -> str:
+        """The message in the active language (the reader's now; the recipient's preference in e-mail)."""
+        return render_text(self.message_key, self.params, fallback=self.message)
 
 
 class EmailMode(models.TextChoices):
@@ -259,6 +271,10 @@ class ChannelMessage(models.Model):
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(_("kind"), max_length=60)
+    # As on Notification: the template key and parameters, rendered in the channel's language when
+    # sent; `text` is the rendering at write time (the fallback and what the outbox page shows).
+    message_key = models.CharField(_("message template"), max_length=80, blank=True)
+    params = models.JSONField(_("message parameters"), default=dict, blank=True)
     text = models.TextField(_("text"))
     url = models.CharField(_("link"), max_length=500, blank=True)
     dedupe_key = models.CharField(_("dedupe key"), max_length=255)
@@ -287,6 +303,11 @@ class ChannelMessage(models.Model):
 
     def __str__(self):
         return f"{self.channel_id}: {self.text[:40]}"
+
+    def rendered(self, language) -> str:
+        """The message in `language` (the channel's), from its key; the stored text for old rows."""
+        with translation.override(language):
+            return render_text(self.message_key, self.params, fallback=self.text)
 
 
 # --- alerts and escalation -------------------------------------------------------------------

@@ -12,8 +12,12 @@ An app puts its rules in `<app>/reminders.py` (imported by the sweep through
                            message=..., url=..., due_at=item.due_at,
                            dedupe_key=f"workitem_due:{item.pk}:{item.due_at:%Y%m%d%H%M}")
 
-Rules use set-based queries (no query per row). A high-volume rule gives its messages as
-`Message(gettext_lazy("… {name} …"), name=...)`; any lazy string or plain text works too. `lead_time(project_id, kind)` gives the lead
+Messages are stored as a template key and parameters and rendered when they are read: in-app
+in the reader's current language, e-mail and chat in the recipient's (channel's) preference.
+An app registers each sentence once with `message_template(key, gettext_lazy("… %(name)s …"),
+labels={"status": Status})` (in its `reminders.py`) and passes `TEMPLATE(name=..., status=...)`
+as the message: parameters are plain JSON, translatable ones (statuses, roles) given as their
+key and named in `labels`. Rules use set-based queries (no query per row). `lead_time(project_id, kind)` gives the lead
 time configured for that project (or the rule's default). The sweep inserts the reminders in
 bulk and ignores dedupe keys that exist already, so running it twice tells nobody twice.
 """
@@ -25,9 +29,56 @@ from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
 
+from projects.texts import Template, Text
+from projects.texts import render as _render_text
+from projects.texts import template as _register_text
+from projects.texts import template_for as _template_for
+
+
+def message_template(key, text, *, labels=None) -> Template:
+    """Register a notification sentence under `key` (unique across apps; usually the kind, or
+    `<kind>.<variant>` when a kind has several sentences). Returns the template: call it with the
+    parameters to get the message, e.g. `notify(..., message=DEFECT_ASSIGNED(key=..., severity="major"))`.
+
+    `text` is a `gettext_lazy` msgid with named placeholders (`%(name)s` or `{name}`), or
+    `ngettext_lazy(singular, plural, "n")`; `labels` names the parameters stored as keys and
+    translated at render: {param: TextChoices class | {key: lazy label} | function}."""
+    return _register_text(key, text, labels=labels)
+
+
+_discovered = False
+
+
+def message(key, /, **params) -> Text:
+    """The message of the registered template `key` (for code that may not import the app that
+    registered it, like the demo): `message("defect_assigned", key="D-7", title=..., severity="major")`."""
+    global _discovered
+    if not _discovered:
+        autodiscover()
+        _discovered = True
+    found = _template_for(key)
+    if found is None:
+        raise LookupError(f"No message template {key!r} is registered")
+    return found(**params)
+
+
+def render_message(key, params, *, fallback=""):
+    """A stored message (template key + parameters) in the active language; `fallback` (the text
+    rendered when it was written) for rows written before messages had keys, or whose template is gone."""
+    global _discovered
+    if not key:
+        return fallback
+    if not _discovered:  # the templates live in the apps' reminders.py
+        autodiscover()
+        _discovered = True
+    return _render_text(key, params, fallback=fallback)
+
 
 class Message:
-    """A message rendered in the reader's language: a lazy template and its fields.
+    """An unregistered message (kept for callers outside the apps): a lazy template and its fields.
+
+    Prefer a registered `message_template`: a `Message` is rendered once, when it is written, in
+    the recipient's language, and cannot follow the reader's language later.
 
     Like `format_lazy(gettext_lazy(template), **fields)`, but cheap to make by the hundred
     thousand, and the sweep translates each template once per language and batch rather than
@@ -53,7 +104,7 @@ class Message:
 class Reminder:
     recipient: Any
     kind: str
-    message: str
+    message: Any  # a Text from a registered message_template (else a lazy string or plain text)
     dedupe_key: str
     project: Any = None
     subject: Any = None
@@ -107,6 +158,10 @@ def lead_time(project_id, kind):
     rule = _rules.get(kind)
     default = rule.default_lead if rule else None
     return configured_lead(project_id, kind) or default
+
+
+__all__ = ["Message", "message", "Reminder", "Template", "Text", "event_kind", "event_kinds", "lead_time", "message_template",
+           "render_message", "reminder_rule", "rules"]
 
 
 # Kinds and escalation targets of the notifications app itself (alerts, channel tests).

@@ -1,8 +1,8 @@
 """Reminder rules of the projects app (on-call rota, milestones), kept here because `projects`
 does not import the other apps. Other apps register theirs in `<app>/reminders.py`.
 
-Messages are lazy (`Message` or format_lazy, with gettext_lazy): the sweep renders each in its
-recipient's language.
+Every sentence the notifications app sends is registered here (`message_template`): rows store
+its key and parameters and render it when read, in the reader's language.
 """
 
 from collections import defaultdict
@@ -12,17 +12,32 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Membership, Milestone, OnCallShift, Phase, Role
 
 from .leads import max_lead
-from .models import Notification
-from .registry import ALERT, CHANNEL_TEST, Message, Reminder, event_kind, lead_time, reminder_rule
+from .models import AlertSeverity, Notification
+from .registry import ALERT, CHANNEL_TEST, Reminder, event_kind, lead_time, message_template, reminder_rule
+from .selectors import target_label
 
 event_kind(ALERT, label=_("Alert (on call)"))
 event_kind(CHANNEL_TEST, label=_("Channel test"))
+
+# Alerts: to the people called, and to the project's chats.
+ALERT_CALL = message_template(
+    "alert.call", _("{severity} alert in {code}: {title} (from {source}). You are called at step {step} of its "
+                    "escalation: acknowledge it in Liftoff."), labels={"severity": AlertSeverity})
+ALERT_IN = message_template("alert.triggered", _("{severity} alert: {title} (from {source})."),
+                            labels={"severity": AlertSeverity})
+ALERT_ESCALATED = message_template("alert.escalated",
+                                   _("Alert “{title}” was not acknowledged; escalated to step {step}: {people}."))
+ALERT_NOBODY = message_template("alert.nobody", _("Alert “{title}”: step {step} ({target}) found nobody to call."),
+                                labels={"target": target_label})  # “On-call backup”, “Role: …” for each reader
+ALERT_ACKED = message_template("alert.acknowledged", _("Alert “{title}” acknowledged by {who}."))
+ALERT_RESOLVED = message_template("alert.resolved", _("Alert “{title}” resolved by {who}."))
+CHANNEL_TEST_MESSAGE = message_template(
+    CHANNEL_TEST, _("Test message from Liftoff: this channel works. Sent by %(who)s."))
 
 SHIFT = "oncall_shift_starting"
 SHIFT_LEAD = timedelta(hours=12)
@@ -35,7 +50,11 @@ def _minutes(dt):
     return dt.isoformat(" ", "minutes")[:16]
 
 
-_SHIFT_MESSAGE = _("You are on call for {code} from {start} to {end}.")
+SHIFT_MESSAGE = message_template(SHIFT, _("You are on call for {code} from {start} to {end}."))
+SLIPPING_MESSAGE = message_template(
+    SLIPPING, _("Milestone “{name}” is slipping: planned for {planned}, now forecast for {forecast} ({days} days late)."))
+OVERDUE_MESSAGE = message_template(f"{SLIPPING}.overdue",
+                                   _("Milestone “{name}” was planned for {planned} and is not done yet."))
 
 
 @reminder_rule(SHIFT, label=_("On-call shift starting"), default_lead=SHIFT_LEAD, skips_told=True)
@@ -65,8 +84,7 @@ def oncall_shifts_starting(*, now):
         utc = starts_at.astimezone(UTC)
         yield Reminder(
             recipient=user_id, kind=SHIFT, project=project_id, subject=(OnCallShift, pk),
-            message=Message(_SHIFT_MESSAGE, code=code, start=_minutes(local_start),
-                            end=_minutes(ends_at.astimezone(tz))),
+            message=SHIFT_MESSAGE(code=code, start=_minutes(local_start), end=_minutes(ends_at.astimezone(tz))),
             url=f"{rota_urls[project_id]}?week={week.isoformat()}",
             due_at=starts_at,
             dedupe_key=f"{SHIFT}:{pk}:{user_id}:{utc.year:04d}{utc.month:02d}{utc.day:02d}{utc.hour:02d}"
@@ -93,12 +111,10 @@ def milestones_slipping(*, now):
     for m in milestones.iterator(chunk_size=2000):
         expected = m.forecast_date if m.forecast_date and m.forecast_date > m.planned_date else None
         if expected:
-            message = format_lazy(_("Milestone “{name}” is slipping: planned for {planned}, now forecast for "
-                                    "{forecast} ({days} days late)."), name=m.name, planned=m.planned_date,
-                                  forecast=expected, days=(expected - m.planned_date).days)
+            message = SLIPPING_MESSAGE(name=m.name, planned=m.planned_date.isoformat(), forecast=expected.isoformat(),
+                                       days=(expected - m.planned_date).days)
         else:
-            message = format_lazy(_("Milestone “{name}” was planned for {planned} and is not done yet."),
-                                  name=m.name, planned=m.planned_date)
+            message = OVERDUE_MESSAGE(name=m.name, planned=m.planned_date.isoformat())
         for user_id in managers[m.project_id]:
             yield Reminder(
                 recipient=user_id, kind=SLIPPING, project=m.project_id, subject=m, message=message,

@@ -126,7 +126,7 @@ def build_request(channel, *, text, messages, now) -> Request:
     payload = _json({
         "project": channel.project.code, "project_id": channel.project_id, "text": text,
         "digest": len(messages) > 1, "sent_at": now.isoformat(),
-        "messages": [{"id": m.pk, "kind": m.kind, "text": m.text, "url": site_url(m.url) if m.url else "",
+        "messages": [{"id": m.pk, "kind": m.kind, "text": m.rendered(channel.language), "url": site_url(m.url) if m.url else "",
                       "created_at": m.created_at.isoformat()} for m in messages],
     })
     headers["X-Liftoff-Timestamp"] = str(seconds)
@@ -184,12 +184,15 @@ def post(request: Request, timeout=TIMEOUT_SECONDS):
 
 # --- texts ---------------------------------------------------------------------------------
 
-def _line(message):
-    return f"{message.text}\n{site_url(message.url)}" if message.url else message.text
+def _line(channel, message):
+    """One message in the channel's language, rendered now from its key (a channel that switched
+    language since the event says it in the new one)."""
+    text = message.rendered(channel.language)
+    return f"{text}\n{site_url(message.url)}" if message.url else text
 
 
 def message_text(channel, message):
-    return f"[Liftoff · {channel.project.code}] {_line(message)}"
+    return f"[Liftoff · {channel.project.code}] {_line(channel, message)}"
 
 
 def digest_text(channel, messages, more=0):
@@ -198,7 +201,7 @@ def digest_text(channel, messages, more=0):
                         "%(n)d updates, sent together because the chat's rate limit was reached:",
                         len(messages) + more) % {"n": len(messages) + more}
         lines = [f"[Liftoff · {channel.project.code}] {head}"]
-        lines += [f"{i}. {_line(m)}" for i, m in enumerate(messages, start=1)]
+        lines += [f"{i}. {_line(channel, m)}" for i, m in enumerate(messages, start=1)]
         if more:
             lines.append(_("… and %(n)d more in Liftoff.") % {"n": more})
     return "\n".join(lines)

@@ -9,6 +9,8 @@ class NotificationSerializer(serializers.ModelSerializer):
     kind_label = serializers.SerializerMethodField()
     unread = serializers.BooleanField(read_only=True)
     project_code = serializers.CharField(source="project.code", read_only=True, default=None)
+    # Rendered for the reader: in the language of this request (Accept-Language, the language cookie).
+    message = serializers.CharField(source="text", read_only=True)
 
     class Meta:
         model = Notification

@@ -25,7 +25,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from projects.audit import stamp
 from projects.errors import DomainError, check_fields
@@ -50,18 +49,35 @@ from .models import (
     ReminderSetting,
 )
 from .queue import enqueue_channel, enqueue_delivery, enqueue_outbox
-from .registry import ALERT, CHANNEL_TEST, ON_CALL_BACKUP, ON_CALL_PRIMARY, Message, event_kinds, rules
+from .registry import ALERT, CHANNEL_TEST, ON_CALL_BACKUP, ON_CALL_PRIMARY, Message, Text, event_kinds, rules
+from .reminders import (
+    ALERT_ACKED,
+    ALERT_CALL,
+    ALERT_ESCALATED,
+    ALERT_IN,
+    ALERT_NOBODY,
+    ALERT_RESOLVED,
+    CHANNEL_TEST_MESSAGE,
+)
 
 log = logging.getLogger(__name__)
 User = get_user_model()
 
 
 def _text(message, language):
-    """Render a lazy message (gettext_lazy / format_lazy) in the recipient's language."""
-    if isinstance(message, Promise | Message):
+    """Render a message (a Text, or a lazy gettext_lazy / format_lazy) in the recipient's language."""
+    if isinstance(message, Promise | Message | Text):
         with translation.override(language):
             return str(message)[:2000]
     return str(message)[:2000]
+
+
+def _stored(message):
+    """(template key, parameters) to store for a message: rendered again whenever it is read.
+    A message that is not a registered template's Text has neither (its rendering is all there is)."""
+    if isinstance(message, Text):
+        return message.key, message.json_params()
+    return "", {}
 
 
 def languages_for(user_ids):
@@ -73,11 +89,15 @@ def languages_for(user_ids):
 def notify(*, recipient, kind, message, dedupe_key, project=None, subject=None, url="", due_at=None):
     """Create the notification unless one with `dedupe_key` exists; queue delivery on commit.
 
-    `message` may be a lazy translation: it is rendered in the recipient's language.
-    Returns the new Notification, or None when it was a duplicate (nobody is told twice).
+    `message` is a registered template's Text (`registry.message_template`): its key and parameters
+    are stored and it is rendered when read, in the reader's language (`message` keeps it rendered
+    in the recipient's language as the fallback). Returns the new Notification, or None when it was
+    a duplicate (nobody is told twice).
     """
     language = languages_for([recipient.pk])[recipient.pk]
+    message_key, params = _stored(message)
     fields = {"recipient": recipient, "kind": kind, "message": _text(message, language),
+              "message_key": message_key, "params": params,
               "dedupe_key": dedupe_key[:255], "project": project, "url": url, "due_at": due_at}
     if subject is not None:
         fields["subject_type"] = ContentType.objects.get_for_model(subject)
@@ -126,8 +146,8 @@ def _subject(subject, types):
 # Notification(*values) in concrete-field order takes Model.__init__'s fast path (no kwargs).
 _ATTNAMES = [f.attname for f in Notification._meta.concrete_fields]
 _SLOT = {name: i for i, name in enumerate(_ATTNAMES)}
-_SWEPT = ["recipient_id", "project_id", "kind", "message", "url", "subject_type_id", "subject_id", "due_at",
-          "dedupe_key"]
+_SWEPT = ["recipient_id", "project_id", "kind", "message_key", "params", "message", "url", "subject_type_id",
+          "subject_id", "due_at", "dedupe_key"]
 _INSERT_BATCH = 2000  # rows per INSERT statement (the ORM sends them as one array per column)
 
 
@@ -208,16 +228,23 @@ def _insert(batch, *, look_up=True):
     rows, types = [], {}
     for language, items in by_language.items():
         with translation.override(language):  # lazy messages render in the recipient's language
-            templates = {}  # a Message's template is translated once per language, not once per row
+            templates = {}  # a template is translated once per language and batch, not once per row
             for key, r in items:
                 message = r.message
-                if isinstance(message, Message):
-                    if (template := id(message.template)) not in templates:
-                        templates[template] = str(message.template)
-                    text = message.render(templates[template])
+                message_key, params = "", {}
+                if isinstance(message, Text):
+                    template = message.template
+                    if (tid := id(template)) not in templates:
+                        templates[tid] = template.translated()
+                    text = message.render(templates[tid])
+                    message_key, params = template.key, message.json_params()
+                elif isinstance(message, Message):
+                    if (tid := id(message.template)) not in templates:
+                        templates[tid] = str(message.template)
+                    text = message.render(templates[tid])
                 else:
                     text = str(message)
-                rows.append((_pk(r.recipient), _pk(r.project), r.kind, text[:2000], r.url or "",
+                rows.append((_pk(r.recipient), _pk(r.project), r.kind, message_key, params, text[:2000], r.url or "",
                              *_subject(r.subject, types), r.due_at, key))
     return _insert_rows(rows)
 
@@ -440,6 +467,7 @@ def broadcast(*, project, kind, message, dedupe_key, url="") -> int:
     language) with the key `<dedupe_key>:ch<channel>`, so the same event never reaches a chat twice;
     delivery is queued after commit."""
     project_id = getattr(project, "pk", project)
+    message_key, params = _stored(message)
     written = 0
     for channel in Channel.objects.filter(project_id=project_id, active=True).order_by("id"):
         if not channel.wants(kind):
@@ -448,7 +476,7 @@ def broadcast(*, project, kind, message, dedupe_key, url="") -> int:
         try:
             with transaction.atomic():
                 ChannelMessage.objects.create(channel=channel, kind=kind, text=_text(message, channel.language),
-                                              url=url or "", dedupe_key=key)
+                                              message_key=message_key, params=params, url=url or "", dedupe_key=key)
         except IntegrityError:
             continue
         written += 1
@@ -462,10 +490,9 @@ def channel_test(*, actor, channel, now=None):
 
     now = now or timezone.now()
     with transaction.atomic():
-        with translation.override(channel.language):
-            text = _("Test message from Liftoff: this channel works. Sent by %(who)s.") % {
-                "who": display_name(actor)}
-        message = ChannelMessage.objects.create(channel=channel, kind=CHANNEL_TEST, text=text,
+        text = CHANNEL_TEST_MESSAGE(who=display_name(actor))
+        message = ChannelMessage.objects.create(channel=channel, kind=CHANNEL_TEST, text=_text(text, channel.language),
+                                                message_key=text.key, params=text.json_params(),
                                                 dedupe_key=f"{CHANNEL_TEST}:{channel.pk}:{uuid.uuid4().hex}")
     report = deliver_channel(channel_id=channel.pk, now=now)
     message.refresh_from_db()
@@ -573,10 +600,6 @@ def _alert_url(alert):
     return reverse("notifications:alert", args=[alert.project_id, alert.pk])
 
 
-_ALERT_CALL = gettext_lazy("{severity} alert in {code}: {title} (from {source}). You are called at step {step} of "
-                           "its escalation: acknowledge it in Liftoff.")
-_ALERT_ESCALATED = gettext_lazy("Alert “{title}” was not acknowledged; escalated to step {step}: {people}.")
-_ALERT_NOBODY = gettext_lazy("Alert “{title}”: step {step} ({target}) found nobody to call.")
 
 
 def _call_next(alert, now):
@@ -593,10 +616,10 @@ def _call_next(alert, now):
                                       target=step["target"])
             broadcast(project=alert.project_id, kind=ALERT, url=_alert_url(alert),
                       dedupe_key=f"alert:{alert.pk}:step:{index + 1}:nobody",
-                      message=Message(_ALERT_NOBODY, title=alert.title, step=index + 1, target=step["target"]))
+                      message=ALERT_NOBODY(title=alert.title, step=index + 1, target=step["target"]))
             continue
-        message = Message(_ALERT_CALL, severity=AlertSeverity(alert.severity).label, code=code, title=alert.title,
-                          source=alert.source or "—", step=index + 1)
+        message = ALERT_CALL(severity=alert.severity, code=code, title=alert.title, source=alert.source or "—",
+                             step=index + 1)
         for person in people:
             notify(recipient=person, kind=ALERT, message=message, project=alert.project, subject=alert,
                    url=_alert_url(alert), due_at=now, dedupe_key=f"alert:{alert.pk}:step:{index + 1}:{person.pk}")
@@ -605,17 +628,14 @@ def _call_next(alert, now):
         if index > 0:
             broadcast(project=alert.project_id, kind=ALERT, url=_alert_url(alert),
                       dedupe_key=f"alert:{alert.pk}:step:{index + 1}",
-                      message=Message(_ALERT_ESCALATED, title=alert.title, step=index + 1,
-                                      people=", ".join(display_name(p) for p in people)))
+                      message=ALERT_ESCALATED(title=alert.title, step=index + 1,
+                                              people=", ".join(display_name(p) for p in people)))
         has_next = alert.level < len(alert.steps)
         alert.next_escalation_at = now + timedelta(minutes=step["wait_minutes"]) if has_next else None
         break
     else:
         alert.next_escalation_at = None
     alert.save(update_fields=["level", "next_escalation_at"])
-
-
-_ALERT_IN = gettext_lazy("{severity} alert: {title} (from {source}).")
 
 
 @transaction.atomic
@@ -651,7 +671,7 @@ def alert_trigger(*, actor, project, title, severity=AlertSeverity.WARNING, sour
     AlertEvent.objects.create(alert=alert, at=now, kind=AlertEventKind.TRIGGERED, user=alert.triggered_by,
                               note=source)
     broadcast(project=project, kind=ALERT, url=_alert_url(alert), dedupe_key=f"alert:{alert.pk}:triggered",
-              message=Message(_ALERT_IN, severity=AlertSeverity(severity).label, title=title, source=source or "—"))
+              message=ALERT_IN(severity=severity, title=title, source=source or "—"))
     _call_next(alert, now)
     return alert, True
 
@@ -678,10 +698,6 @@ def alerts_escalate(*, now=None) -> int:
     return moved
 
 
-_ALERT_ACKED = gettext_lazy("Alert “{title}” acknowledged by {who}.")
-_ALERT_RESOLVED = gettext_lazy("Alert “{title}” resolved by {who}.")
-
-
 def _locked_alert(alert):
     return Alert.objects.select_for_update(of=("self",)).select_related("project").get(pk=alert.pk)
 
@@ -703,7 +719,7 @@ def alert_acknowledge(*, actor, alert, now=None) -> Alert:
     stamp(alert, actor).save(update_fields=["status", "acknowledged_by", "acknowledged_at", "next_escalation_at"])
     AlertEvent.objects.create(alert=alert, at=now, kind=AlertEventKind.ACKNOWLEDGED, user=actor)
     broadcast(project=alert.project_id, kind=ALERT, url=_alert_url(alert), dedupe_key=f"alert:{alert.pk}:ack",
-              message=Message(_ALERT_ACKED, title=alert.title, who=display_name(actor)))
+              message=ALERT_ACKED(title=alert.title, who=display_name(actor)))
     return alert
 
 
@@ -722,5 +738,5 @@ def alert_resolve(*, actor, alert, note="", now=None) -> Alert:
                                             "resolved_at", "next_escalation_at"])
     AlertEvent.objects.create(alert=alert, at=now, kind=AlertEventKind.RESOLVED, user=actor, note=(note or "")[:300])
     broadcast(project=alert.project_id, kind=ALERT, url=_alert_url(alert), dedupe_key=f"alert:{alert.pk}:resolved",
-              message=Message(_ALERT_RESOLVED, title=alert.title, who=display_name(actor)))
+              message=ALERT_RESOLVED(title=alert.title, who=display_name(actor)))
     return alert

@@ -40,7 +40,10 @@ User = get_user_model()
 def project_readiness(request, pk):
     """The project's scorecard now: {score, ready, criteria: [...], blockers: [keys]}."""
     project = project_get_for_user(user=request.user, pk=pk)
-    return Response(registry.freeze(selectors.scorecard(project)))
+    frozen = registry.freeze(selectors.scorecard(project))
+    for row in frozen["criteria"]:
+        row.pop("texts", None)  # how the sentences are stored, not part of the contract's shape
+    return Response(frozen)
 
 
 class GoNoGoDecisionViewSet(ProjectFilterMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

@@ -6,15 +6,24 @@ milestones (reached, overdue). Other apps contribute theirs from their own `read
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from projects import selectors as project_selectors
 from projects.models import Milestone
 
 from . import rules  # noqa: F401  the readiness rules exist before any check
 from .models import Risk, RiskStatus
-from .registry import Gauge, Overdue, OverdueList, Result, criterion, gauges, overdue
+from .registry import Gauge, Overdue, OverdueList, Result, criterion, explanation, gauges, overdue
 from .selectors import risks_critical_unmitigated
+
+# The criteria's sentences: frozen into go/no-go evidence as key + parameters, said in the reader's language.
+ROTA_GAPS = explanation("rota_gaps", ngettext_lazy("%(n)d gap (%(h)s h) without anyone on duty",
+                                                   "%(n)d gaps (%(h)s h) without anyone on duty", "n"))
+NO_RACI = explanation("raci_accountable.empty", _("No responsibilities written down yet"))
+RACI_BAD = explanation("raci_accountable", ngettext_lazy("%(n)d work area without exactly one A",
+                                                         "%(n)d work areas without exactly one A", "n"))
+RISKS_UNMITIGATED = explanation("critical_risks_mitigated", ngettext_lazy(
+    "%(n)d critical risk without mitigation under way", "%(n)d critical risks without mitigation under way", "n"))
 
 
 @criterion(key="rota_gaps", label=_("On-call rota covers cutover and hypercare"), default_target=0, area="team",
@@ -25,8 +34,7 @@ def rota_coverage(project, target):
     return Result(
         value=len(gaps),
         passed=len(gaps) <= target,
-        explanation=ngettext("%(n)d gap (%(h)s h) without anyone on duty", "%(n)d gaps (%(h)s h) without anyone on duty",
-                             len(gaps)) % {"n": len(gaps), "h": hours},
+        explanation=ROTA_GAPS(n=len(gaps), h=hours),
         url=reverse("projects:rota", args=[project.pk]),
     )
 
@@ -40,8 +48,7 @@ def raci_accountable(project, target):
     return Result(
         value=bad,
         passed=not empty and bad <= target,
-        explanation=_("No responsibilities written down yet") if empty else ngettext(
-            "%(n)d work area without exactly one A", "%(n)d work areas without exactly one A", bad) % {"n": bad},
+        explanation=NO_RACI() if empty else RACI_BAD(n=bad),
         url=reverse("projects:raci", args=[project.pk]),
     )
 
@@ -73,8 +80,7 @@ def critical_risks_mitigated(project, target):
     n = risks_critical_unmitigated(project=project).count()
     return Result(
         value=n, passed=n <= target,
-        explanation=ngettext("%(n)d critical risk without mitigation under way",
-                             "%(n)d critical risks without mitigation under way", n) % {"n": n},
+        explanation=RISKS_UNMITIGATED(n=n),
         url=reverse("readiness:risks", args=[project.pk]) + "?level=critical",
     )
 

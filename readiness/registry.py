@@ -22,6 +22,16 @@ Apps register from their `readiness_criteria.py`, imported by their AppConfig.re
     def defects_overdue(project, today):      # the late items, at most `limit`, with the total
         return OverdueList(items=[Overdue(title=..., due=date, url=..., owner=user)], total=7)
 
+Explanations (and displays that are words, like "clean") are registered sentences, so frozen
+evidence keeps its values but says them in the reader's language::
+
+    CRITICAL_OPEN = explanation("defects.critical_open",
+                                ngettext_lazy("%(n)d critical defect still open", "%(n)d critical defects still open", "n"))
+    ...
+    return Result(value=n, passed=n == 0, explanation=CRITICAL_OPEN(n=n))
+
+A plain string still works (rendered once, in the language of the moment it is computed).
+
 A criterion's `Result` with a `total` (or a display ending in `%`) is drawn as a progress bar;
 a gauge with a `total` is a bar, without one a number (tone good/warn/bad). A criterion or
 provider that crashes is logged and shown as failed or skipped: another app's bug must not take
@@ -35,8 +45,33 @@ from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from projects.texts import Template, Text, from_json
+from projects.texts import render as render_text
+from projects.texts import template as _register_text
 
 log = logging.getLogger(__name__)
+
+
+def explanation(key, text, *, labels=None) -> Template:
+    """Register a sentence a criterion explains itself with (or a word it displays its value with):
+    `text` a gettext_lazy / ngettext_lazy(…, …, "n") msgid with named placeholders; call the result
+    with the parameters. Stored frozen as key + parameters, rendered in the reader's language."""
+    return _register_text(f"readiness:{key}", text, labels=labels)
+
+
+def _stored_text(value):
+    return value.as_json() if isinstance(value, Text) else None
+
+
+def rendered(stored: dict, name: str) -> Any:
+    """A frozen criterion's `explanation` or `display` in the active language: rendered from its
+    stored key and parameters, else (evidence frozen before keys, or a retired sentence) as stored."""
+    text = (stored.get("texts") or {}).get(name)
+    if text:
+        return render_text(text.get("key"), text.get("params"), fallback=stored.get(name) or "")
+    return stored.get(name)
 
 
 @dataclass(frozen=True)
@@ -164,7 +199,7 @@ class Evaluated:
         return format_target(self.unit, self.target)
 
     def as_dict(self):
-        return {
+        row = {
             "key": self.criterion.key,
             "label": str(self.criterion.label),
             "value": self.result.value,
@@ -180,6 +215,12 @@ class Evaluated:
             "unit": self.unit,
             "credit": round(self.credit, 3),
         }
+        # what the explanation and display *are*, to say them again in another language later
+        texts = {name: stored for name, stored in (("explanation", _stored_text(self.result.explanation)),
+                                                   ("display", _stored_text(self.result.display))) if stored}
+        if texts:
+            row["texts"] = texts
+        return row
 
 
 _registry: dict[str, Criterion] = {}
@@ -229,13 +270,16 @@ def criterion_settings(project, key, criterion_=None) -> dict:
             "weight": conf.get("weight", weight)}
 
 
+_FAILED = explanation("failed", gettext_lazy("This criterion could not be computed; see the server log."))
+
+
 def _compute(c, project, target) -> Result:
     """One criterion's result. A criterion that crashes fails (visibly) instead of hiding the scorecard."""
     try:
         return c.compute(project, target)
     except Exception:  # noqa: BLE001 - another app's bug must not take the dashboard down
         log.exception("Readiness criterion %s failed for project %s", c.key, project.pk)
-        return Result(value=0, passed=False, explanation=_("This criterion could not be computed; see the server log."))
+        return Result(value=0, passed=False, explanation=_FAILED())
 
 
 def evaluate(project) -> dict:
@@ -282,9 +326,11 @@ def thaw(frozen) -> dict:
         c = _registry.get(row["key"])
         if c is None:
             continue
-        result = Result(value=row["value"], passed=row["passed"], explanation=row.get("explanation", ""),
-                        url=row.get("url"), display=row.get("display"), total=row.get("total"),
-                        credit=row.get("credit"))
+        texts = row.get("texts") or {}
+        result = Result(value=row["value"], passed=row["passed"],
+                        explanation=from_json(texts.get("explanation")) or row.get("explanation", ""),
+                        url=row.get("url"), display=from_json(texts.get("display")) or row.get("display"),
+                        total=row.get("total"), credit=row.get("credit"))
         evaluated.append(Evaluated(criterion=c, target=row["target"], result=result,
                                    mandatory=row.get("mandatory", True), weight=row.get("weight")))
     return {"score": frozen["score"], "ready": frozen["ready"], "criteria": evaluated,

@@ -6,9 +6,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from notifications.registry import Message, Reminder, event_kind, lead_time, reminder_rule
+from notifications.registry import Reminder, event_kind, lead_time, message_template, reminder_rule
 
 from .models import ActionStatus, MeetingAction, Risk, RiskStatus
+
+RISK_REVIEW_LATE = message_template(
+    "risk_review_due.overdue", gettext_lazy("Risk “{title}” (score {score}) was due for review on {date}."))
+RISK_REVIEW_SOON = message_template(
+    "risk_review_due", gettext_lazy("Risk “{title}” (score {score}) is due for review on {date}."))
+ACTION_LATE = message_template("action_due.overdue", gettext_lazy("Action “{text}” from “{meeting}” was due on {date}."))
+ACTION_SOON = message_template("action_due", gettext_lazy("Action “{text}” from “{meeting}” is due on {date}."))
+STATUS_REPORT_MESSAGE = message_template(
+    "status_report", gettext_lazy("Weekly status report of {project}, week of {week}: readiness {score}%. "
+                                  "The page and the PDF are linked."))
 
 
 def _active_risks():
@@ -26,11 +36,10 @@ def risk_reviews_due(*, now):
         if risk.review_on - today > lead:
             continue
         overdue = risk.review_on < today
-        template = (gettext_lazy("Risk “{title}” (score {score}) was due for review on {date}.") if overdue
-                    else gettext_lazy("Risk “{title}” (score {score}) is due for review on {date}."))
+        template = RISK_REVIEW_LATE if overdue else RISK_REVIEW_SOON
         yield Reminder(
             recipient=risk.owner, kind="risk_review_due", project=risk.project, subject=risk,
-            message=Message(template, title=risk.title, score=risk.score, date=f"{risk.review_on:%Y-%m-%d}"),
+            message=template(title=risk.title, score=risk.score, date=f"{risk.review_on:%Y-%m-%d}"),
             url=reverse("readiness:risk", args=[risk.project_id, risk.pk]),
             due_at=timezone.make_aware(datetime.combine(risk.review_on, time(9))),
             dedupe_key=f"risk_review_due:{risk.pk}:{risk.review_on:%Y%m%d}",
@@ -48,11 +57,10 @@ def actions_due(*, now):
         lead = lead_time(action.project_id, "action_due") or timedelta(days=1)
         if action.due - today > lead:
             continue
-        template = (gettext_lazy("Action “{text}” from “{meeting}” was due on {date}.") if action.due < today
-                    else gettext_lazy("Action “{text}” from “{meeting}” is due on {date}."))
+        template = ACTION_LATE if action.due < today else ACTION_SOON
         yield Reminder(
             recipient=action.owner, kind="action_due", project=action.project, subject=action,
-            message=Message(template, text=action.text, meeting=action.meeting.title, date=f"{action.due:%Y-%m-%d}"),
+            message=template(text=action.text, meeting=action.meeting.title, date=f"{action.due:%Y-%m-%d}"),
             url=reverse("readiness:meeting", args=[action.project_id, action.meeting_id]) + f"#action-{action.pk}",
             due_at=timezone.make_aware(datetime.combine(action.due, time(18))),
             dedupe_key=f"action_due:{action.pk}:{action.due:%Y%m%d}",

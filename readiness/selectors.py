@@ -226,10 +226,13 @@ RECORDED_IN = {
 def _display_row(stored: dict) -> dict:
     """A frozen criterion for display: the stored values untouched, plus `display_label`, the
     criterion's label in the reader's language (looked up by key in the registry; the stored
-    label when the criterion no longer exists). No queries."""
+    label when the criterion no longer exists), and its explanation and display rendered in the
+    reader's language from their stored keys and parameters (as stored for older evidence). No queries."""
     current = registry.criterion_for(stored.get("key"))
     return {**stored, "display_label": str(current.label) if current else stored.get("label", ""),
-            "target_display": registry.target_text(stored)}
+            "target_display": registry.target_text(stored),
+            "explanation": registry.rendered(stored, "explanation") or "",
+            "display": registry.rendered(stored, "display")}
 
 
 def evidence_rows(decision) -> list[dict]:
@@ -254,6 +257,9 @@ def evidence_recorded_in(decision) -> str:
     recorded = decision.evidence.get("language")
     if not recorded or recorded == get_language():
         return ""
+    criteria = decision.evidence.get("criteria", [])
+    if all(c.get("texts", {}).get("explanation") or not c.get("explanation") for c in criteria):
+        return ""  # every sentence is rendered in the reader's language: nothing was "recorded in" another
     return str(RECORDED_IN.get(recorded, gettext_lazy("(recorded in another language)")))
 
 

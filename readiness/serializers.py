@@ -17,6 +17,7 @@ from .models import (
     RiskStatus,
     Verdict,
 )
+from .selectors import evidence_rows
 
 
 class ReadinessCriterionSerializer(serializers.Serializer):
@@ -62,6 +63,14 @@ class GoNoGoDecisionSerializer(serializers.ModelSerializer):
                   "final_verdict", "conditions", "override_reason", "decided_by", "decided_at", "opened_by",
                   "signoffs"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        """The evidence's values as frozen; each criterion's label, explanation and display in the
+        language of the request (`display_label` added), like the meeting's page."""
+        data = super().to_representation(instance)
+        if isinstance(data.get("evidence"), dict) and data["evidence"].get("criteria"):
+            data["evidence"] = {**data["evidence"], "criteria": evidence_rows(instance)}
+        return data
 
 
 class GoNoGoFinalizeSerializer(serializers.Serializer):

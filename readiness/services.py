@@ -15,10 +15,9 @@ from datetime import date, timedelta
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from notifications.registry import Message
 from notifications.services import notify
 from projects.audit import stamp
 from projects.errors import DomainError, check_fields
@@ -46,6 +45,7 @@ from .models import (
     StatusReport,
     Verdict,
 )
+from .reminders import STATUS_REPORT_MESSAGE
 from .selectors import (
     SIGNOFF_ROLES_KEY,
     evidence_mandatory_blockers,
@@ -645,9 +645,8 @@ def status_report_send(*, actor, project, now=None) -> StatusReport:
     report.recipients = len(people)
     stamp(report, actor).save(update_fields=["data", "status", "sent_at", "sent_by", "recipients"])
     url = reverse("readiness:status_report_sent", args=[project.pk, report.pk])
-    message = Message(gettext_lazy("Weekly status report of {project}, week of {week}: readiness {score}%. "
-                                   "The page and the PDF are linked."), project=project.name,
-                      week=f"{report.week_start:%Y-%m-%d}", score=report.data["readiness"]["score"])
+    message = STATUS_REPORT_MESSAGE(project=project.name, week=f"{report.week_start:%Y-%m-%d}",
+                                    score=report.data["readiness"]["score"])
     for person in people:
         notify(recipient=person, kind="status_report", project=project, subject=report, url=url, message=message,
                dedupe_key=f"status_report:{report.pk}:{person.pk}")

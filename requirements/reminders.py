@@ -4,11 +4,9 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.urls import reverse
-from django.utils.functional import lazy
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from notifications.registry import Reminder, lead_time, reminder_rule
+from notifications.registry import Reminder, lead_time, message_template, reminder_rule
 from projects.models import Membership, Role
 
 from .models import Requirement, RequirementStatus
@@ -16,13 +14,9 @@ from .models import Requirement, RequirementStatus
 KIND = "requirement_review_waiting"
 
 
-def _render_waiting(code, title, days):
-    return _("%(code)s “%(title)s” has been waiting for review for %(days)d days.") % {
-        "code": code, "title": title, "days": days}
-
-
-# Lazy, so the sweep renders it in each recipient's language.
-_waiting_message = lazy(_render_waiting, str)
+# Stored as key + parameters, so each reviewer reads it in their own language.
+WAITING_MESSAGE = message_template(
+    KIND, gettext_lazy("%(code)s “%(title)s” has been waiting for review for %(days)d days."))
 
 
 @reminder_rule(KIND, label=gettext_lazy("Requirement waiting for review"), default_lead=timedelta(days=2))
@@ -60,7 +54,7 @@ def requirements_waiting_for_review(*, now):
         for user in people:
             yield Reminder(
                 recipient=user, kind=KIND, project=r.project, subject=r,
-                message=_waiting_message(r.code, r.title, days),
+                message=WAITING_MESSAGE(code=r.code, title=r.title, days=days),
                 url=reverse("requirements:detail", args=[r.project_id, r.pk]),
                 due_at=r.submitted_at + leads[r.project_id],
                 dedupe_key=f"{KIND}:{r.pk}:v{r.version}:{r.submitted_at:%Y%m%d%H%M%S}:{user.pk}",

@@ -2,13 +2,53 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from projects.models import Phase
-from readiness.registry import YES_NO, Gauge, Overdue, OverdueList, Result, criterion, gauges, overdue
+from readiness.registry import YES_NO, Gauge, Overdue, OverdueList, Result, criterion, explanation, gauges, overdue
 
 from . import selectors
-from .models import EnvCategory, EnvCheckStatus, PlanStatus
+from .models import DrillOutcome, EnvCategory, EnvCheckStatus, PlanStatus
+from .reminders import run_label
+
+# The criteria's sentences and words: frozen as key + parameters, said in the reader's language.
+NO_ITEMS = explanation("tasks.no_items", _("No preparation work items yet"))
+ITEMS_DONE = explanation("tasks.items_done", _("%(done)d of %(total)d items of the phases before cutover are done"))
+IN_WINDOW = explanation("tasks.in_window", ngettext_lazy("%(n)d of %(all)d finished rehearsal ended inside its window",
+                                                         "%(n)d of %(all)d finished rehearsals ended inside their window",
+                                                         "all"))
+NO_REHEARSAL = explanation("tasks.no_rehearsal", _("No finished rehearsal yet"))
+NO_CHECKS = explanation("tasks.no_checks", _("%(run)s has no reconciliation checks"))
+MISMATCHES = explanation("tasks.mismatches", ngettext_lazy("%(run)s: %(n)d mismatching check",
+                                                           "%(run)s: %(n)d mismatching checks", "n"))
+CLEAN = explanation("tasks.clean", _("clean"))
+NO_CHECKS_WORD = explanation("tasks.no_checks_word", _("no checks"))
+READY_WORD = explanation("tasks.ready_word", _("ready"))
+APPROVED_WORD = explanation("tasks.approved_word", _("approved"))
+NOT_APPROVED_WORD = explanation("tasks.not_approved_word", _("not approved"))
+NO_PLAN = explanation("tasks.no_plan", _("No contingency plan written yet"))
+PLAN_APPROVED = explanation("tasks.plan_approved", _("Approved by the manager and the business reviewer"))
+_APPROVERS = {"manager": _("manager"), "business": _("business reviewer")}
+PLAN_WAITING = explanation("tasks.plan_waiting", _("Waiting for approval by: %(who)s"), labels={
+    "who": lambda keys: ", ".join(str(_APPROVERS.get(k, k)) for k in keys)})
+NO_ROLLBACK = explanation("tasks.no_rollback", _("No rollback runbook has been rehearsed yet"))
+_OUTCOME = {"outcome": lambda value: str(dict(DrillOutcome.choices).get(value, value)).lower()}
+ROLLBACK_CLEAN = explanation("tasks.rollback_clean", ngettext_lazy(
+    "%(n)d clean rehearsal of the rollback; latest: %(run)s of “%(runbook)s”, %(outcome)s",
+    "%(n)d clean rehearsals of the rollback; latest: %(run)s of “%(runbook)s”, %(outcome)s", "n"), labels=_OUTCOME)
+ROLLBACK_NEVER_CLEAN = explanation("tasks.rollback_never_clean", _(
+    "The rollback was rehearsed but never clean; latest: %(run)s of “%(runbook)s”, %(outcome)s"), labels=_OUTCOME)
+NOT_RESTORED = explanation("tasks.not_restored", ngettext_lazy(
+    "%(run)s: %(n)d entity not reconciled or without a tested restore",
+    "%(run)s: %(n)d entities not reconciled or without a tested restore", "n"))
+YES_WORD = explanation("tasks.yes_word", _("yes"))
+NO_WORD = explanation("tasks.no_word", _("no"))
+NO_CHECKLIST_WORD = explanation("tasks.no_checklist_word", _("no checklist"))
+NO_ENV_CHECKLIST = explanation("tasks.no_env_checklist",
+                               _("No environment checklist yet: apply the standard one or add items"))
+ENV_MISSING = explanation("tasks.env_missing", ngettext_lazy(
+    "%(n)d mandatory item of %(all)d not ready with evidence",
+    "%(n)d mandatory items of %(all)d not ready with evidence", "n"))
 
 PHASES_BEFORE_CUTOVER = [Phase.PREPARATION, Phase.TESTING, Phase.REHEARSAL]
 
@@ -22,9 +62,7 @@ def prep_items_done(project, target):
     percent = round(done * 100 / total) if total else 0
     return Result(
         value=percent, passed=bool(total) and percent >= target, display=f"{percent}%", total=None,
-        explanation=(_("No preparation work items yet") if not total else
-                     _("%(done)d of %(total)d items of the phases before cutover are done")
-                     % {"done": done, "total": total}),
+        explanation=NO_ITEMS() if not total else ITEMS_DONE(done=done, total=total),
         url=reverse("tasks:workitems", args=[project.pk]),
     )
 
@@ -35,9 +73,7 @@ def rehearsals_in_window(project, target):
     finished, within = selectors.rehearsals_within_window(project=project)
     return Result(
         value=within, passed=within >= target, display=str(within),
-        explanation=ngettext("%(n)d of %(all)d finished rehearsal ended inside its window",
-                             "%(n)d of %(all)d finished rehearsals ended inside their window", finished)
-        % {"n": within, "all": finished},
+        explanation=IN_WINDOW(n=within, all=finished),
         url=reverse("tasks:runbooks", args=[project.pk]),
     )
 
@@ -47,17 +83,15 @@ def rehearsals_in_window(project, target):
 def reconciliation_clean(project, target):
     run = selectors.latest_rehearsal(project=project)
     if run is None:
-        return Result(value=0, passed=False, explanation=_("No finished rehearsal yet"),
+        return Result(value=0, passed=False, explanation=NO_REHEARSAL(),
                       url=reverse("tasks:runbooks", args=[project.pk]))
     checks = list(run.checks.all())
     mismatches = sum(1 for c in checks if c.status != "match")
     clean = bool(checks) and mismatches <= target
     return Result(
         value=mismatches, passed=clean, credit=1 - mismatches / len(checks) if checks else 0,
-        display=str(mismatches) if checks else _("no checks"),
-        explanation=(_("%(run)s has no reconciliation checks") % {"run": run.label} if not checks else
-                     ngettext("%(run)s: %(n)d mismatching check", "%(run)s: %(n)d mismatching checks", mismatches)
-                     % {"run": run.label, "n": mismatches}),
+        display=str(mismatches) if checks else NO_CHECKS_WORD(),
+        explanation=(NO_CHECKS(run=run_label(run)) if not checks else MISMATCHES(run=run_label(run), n=mismatches)),
         url=reverse("tasks:checks", args=[project.pk, run.pk]),
     )
 
@@ -68,15 +102,14 @@ def contingency_approved(project, target):
     plan = selectors.plan_for_project(project=project)
     approved = plan is not None and plan.status == PlanStatus.APPROVED
     if plan is None:
-        explanation = _("No contingency plan written yet")
+        said = NO_PLAN()
     elif approved:
-        explanation = _("Approved by the manager and the business reviewer")
+        said = PLAN_APPROVED()
     else:
-        missing = [str(label) for label, who in ((_("manager"), plan.manager_approved_by_id),
-                                                 (_("business reviewer"), plan.business_approved_by_id)) if not who]
-        explanation = _("Waiting for approval by: %(who)s") % {"who": ", ".join(missing)}
-    return Result(value=1 if approved else 0, passed=approved, display=_("yes") if approved else _("no"),
-                  explanation=explanation, url=reverse("tasks:contingency", args=[project.pk]))
+        said = PLAN_WAITING(who=[key for key, who in (("manager", plan.manager_approved_by_id),
+                                                      ("business", plan.business_approved_by_id)) if not who])
+    return Result(value=1 if approved else 0, passed=approved, display=YES_WORD() if approved else NO_WORD(),
+                  explanation=said, url=reverse("tasks:contingency", args=[project.pk]))
 
 
 @criterion(key="rollback_rehearsed", label=_("Rollback rehearsed"), default_target=1, area="cutover", order=64)
@@ -85,17 +118,13 @@ def rollback_rehearsed(project, target):
     inside its window) is the evidence that switching back to the old system works."""
     passed, latest = selectors.rollback_rehearsed(project=project)
     if latest is None:
-        explanation = _("No rollback runbook has been rehearsed yet")
+        said = NO_ROLLBACK()
     elif passed:
-        explanation = ngettext("%(n)d clean rehearsal of the rollback; latest: %(run)s of “%(runbook)s”, %(outcome)s",
-                               "%(n)d clean rehearsals of the rollback; latest: %(run)s of “%(runbook)s”, %(outcome)s",
-                               passed) % {"n": passed, "run": latest.run.label, "runbook": latest.run.runbook.name,
-                                          "outcome": latest.get_outcome_display().lower()}
+        said = ROLLBACK_CLEAN(n=passed, run=run_label(latest.run), runbook=latest.run.runbook.name,
+                              outcome=latest.outcome)
     else:
-        explanation = _("The rollback was rehearsed but never clean; latest: %(run)s of “%(runbook)s”, %(outcome)s") % {
-            "run": latest.run.label, "runbook": latest.run.runbook.name,
-            "outcome": latest.get_outcome_display().lower()}
-    return Result(value=passed, passed=passed >= target, display=str(passed), explanation=explanation,
+        said = ROLLBACK_NEVER_CLEAN(run=run_label(latest.run), runbook=latest.run.runbook.name, outcome=latest.outcome)
+    return Result(value=passed, passed=passed >= target, display=str(passed), explanation=said,
                   url=reverse("tasks:contingency", args=[project.pk]))
 
 
@@ -107,16 +136,13 @@ def migration_restore_tested(project, target):
     run, checks, not_ready = selectors.migration_restore_state(project=project)
     url = reverse("tasks:migration_plan", args=[project.pk])
     if run is None:
-        return Result(value=0, passed=False, explanation=_("No finished rehearsal yet"), url=url)
+        return Result(value=0, passed=False, explanation=NO_REHEARSAL(), url=url)
     if not checks:
-        return Result(value=0, passed=False, display=_("no checks"), url=url,
-                      explanation=_("%(run)s has no reconciliation checks") % {"run": run.label})
+        return Result(value=0, passed=False, display=NO_CHECKS_WORD(), url=url, explanation=NO_CHECKS(run=run_label(run)))
     return Result(
         value=not_ready, passed=not_ready <= target, credit=1 - not_ready / len(checks),
         display=str(not_ready), url=url,
-        explanation=ngettext("%(run)s: %(n)d entity not reconciled or without a tested restore",
-                             "%(run)s: %(n)d entities not reconciled or without a tested restore", not_ready)
-        % {"run": run.label, "n": not_ready})
+        explanation=NOT_RESTORED(run=run_label(run), n=not_ready))
 
 
 @criterion(key="environment_ready", label=_("Environment, hardware, network and emergency supplies ready"),
@@ -130,13 +156,10 @@ def environment_ready(project, target):
     missing = total - done
     url = reverse("tasks:env_checks", args=[project.pk])
     if not total:
-        return Result(value=0, passed=False, display=_("no checklist"), url=url,
-                      explanation=_("No environment checklist yet: apply the standard one or add items"))
+        return Result(value=0, passed=False, display=NO_CHECKLIST_WORD(), url=url, explanation=NO_ENV_CHECKLIST())
     return Result(
-        value=missing, passed=missing <= target, display=f"{done}/{total}", url=url,
-        explanation=ngettext("%(n)d mandatory item of %(all)d not ready with evidence",
-                             "%(n)d mandatory items of %(all)d not ready with evidence", missing)
-        % {"n": missing, "all": total})
+        value=missing, passed=missing <= target, display=str(missing), url=url, credit=done / total,
+        explanation=ENV_MISSING(n=missing, all=total))
 
 
 @gauges(key="env_checks", label=_("Environment checklists"), area="cutover", order=65)
@@ -162,3 +185,4 @@ def env_checks_overdue(project, today):
                      url=f"{url}#env-{c.pk}")
              for c in qs.select_related("owner").order_by("due_at", "id")[:8]]
     return OverdueList(items=items, total=qs.count())
+

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from notifications.services import broadcast, notify
 from projects.access import roles_of
@@ -59,8 +58,18 @@ from .models import (
     WorkItem,
     WorkItemStatus,
 )
+from .reminders import (
+    ISSUE_NEW,
+    ISSUE_REOPENED,
+    ISSUE_RESOLVED,
+    ISSUE_SEV1,
+    ISSUE_YOURS,
+    RUN_UPDATE,
+    STEP_FAILED,
+    STEP_READY,
+    run_label,
+)
 from .selectors import run_window_opens_at
-from .text import lazy_format
 
 User = get_user_model()
 
@@ -452,8 +461,7 @@ def _release_dependents(*, run, now, notify_owners=True):
             if s.owner_id and notify_owners:
                 notify(recipient=s.owner, kind="runstep_ready", project=run.project, subject=s,
                        url=_board_url(run), dedupe_key=f"runstep_ready:{s.pk}",
-                       message=lazy_format(gettext_lazy("%(run)s: your step “%(step)s” is ready to start now."),
-                                           run=lambda: run.label, step=s.title))
+                       message=STEP_READY(run=run_label(run), step=s.title))
     if steps and all(s.status in FINISHED_STEP for s in steps):
         run.status = RunStatus.FINISHED
         run.finished_at = max((s.actual_end for s in steps if s.actual_end), default=now)
@@ -557,14 +565,12 @@ def _fail(*, run, step, actor, note, now):
     _timeline(run=run, kind=EventKind.STEP_FAILED, at=now, actor=actor, run_step=step, text=note)
     broadcast(project=run.project, kind="runstep_failed", url=_board_url(run),
               dedupe_key=f"runstep_failed:{step.pk}:{step.attempts}",
-              message=lazy_format(gettext_lazy("%(run)s: step “%(step)s” failed: %(note)s"),
-                                  run=lambda: run.label, step=step.title, note=note))
+              message=STEP_FAILED(run=run_label(run), step=step.title, note=note))
     managers = User.objects.filter(memberships__project=run.project, memberships__role=Role.MANAGER).distinct()
     for manager in managers:
         notify(recipient=manager, kind="runstep_failed", project=run.project, subject=step, url=_board_url(run),
                dedupe_key=f"runstep_failed:{step.pk}:{step.attempts}",
-               message=lazy_format(gettext_lazy("%(run)s: step “%(step)s” failed: %(note)s"),
-                                   run=lambda: run.label, step=step.title, note=note))
+               message=STEP_FAILED(run=run_label(run), step=step.title, note=note))
     return step
 
 
@@ -783,9 +789,8 @@ def _tell_sev1(*, issue, run, at=None, again=""):
     duty = on_call(project=run.project_id, at=at)
     if duty.primary is not None:
         people.setdefault(duty.primary.pk, duty.primary)
-    message = lazy_format(gettext_lazy("Sev 1 in %(run)s: “%(title)s” (#%(n)d). %(where)s"),
-                          run=lambda: run.label, title=issue.title, n=issue.number,
-                          where=lambda: (_("Step: %(step)s.") % {"step": issue.step.title}) if issue.step else "")
+    message = ISSUE_SEV1(run=run_label(run), title=issue.title, n=issue.number,
+                         where=issue.step.title if issue.step else "")
     for person in people.values():
         notify(recipient=person, kind="cutover_issue", project=run.project, subject=issue, url=_issue_url(issue),
                dedupe_key=f"cutover_issue_sev1:{issue.pk}:{person.pk}{again}", message=message)
@@ -795,9 +800,7 @@ def _tell_owner(*, issue, run, actor):
     if issue.owner_id and issue.owner_id != getattr(actor, "pk", None):
         notify(recipient=issue.owner, kind="cutover_issue_assigned", project=run.project, subject=issue,
                url=_issue_url(issue), dedupe_key=f"cutover_issue_owner:{issue.pk}:{issue.owner_id}",
-               message=lazy_format(gettext_lazy("%(run)s: issue #%(n)d “%(title)s” (%(sev)s) is yours to resolve."),
-                                   run=lambda: run.label, n=issue.number, title=issue.title,
-                                   sev=lambda: issue.get_severity_display()))
+               message=ISSUE_YOURS(run=run_label(run), n=issue.number, title=issue.title, sev=issue.severity))
 
 
 @transaction.atomic
@@ -820,11 +823,8 @@ def issue_file(*, actor, run, title, severity=IssueSeverity.SEV3, description=""
         _tell_sev1(issue=issue, run=run, at=now)
     _tell_owner(issue=issue, run=run, actor=actor)
     broadcast(project=run.project, kind="cutover_issue", url=_issue_url(issue), dedupe_key=f"cutover_issue:{issue.pk}",
-              message=lazy_format(gettext_lazy("%(run)s: new issue #%(n)d (%(sev)s) “%(title)s”, reported by "
-                                               "%(who)s.%(step)s"),
-                                  run=lambda: run.label, n=number, title=title, who=display_name(actor),
-                                  sev=lambda: issue.get_severity_display(),
-                                  step=lambda: (" " + _("Step: %(step)s.") % {"step": step.title}) if step else ""))
+              message=ISSUE_NEW(run=run_label(run), n=number, title=title, who=display_name(actor), sev=issue.severity,
+                                step=step.title if step else ""))
     return issue
 
 
@@ -911,13 +911,11 @@ def issue_transition(*, actor, issue, to, comment="", now=None) -> CutoverIssue:
     if reopened and issue.severity == IssueSeverity.SEV1:
         _tell_sev1(issue=issue, run=run, at=now, again=f":reopened:{now:%Y%m%d%H%M%S}")
     if to in (IssueStatus.RESOLVED, IssueStatus.OPEN):
-        template = (gettext_lazy("%(run)s: issue #%(n)d “%(title)s” resolved by %(who)s after %(min)s min: %(c)s")
-                    if to == IssueStatus.RESOLVED else
-                    gettext_lazy("%(run)s: issue #%(n)d “%(title)s” reopened by %(who)s: %(c)s"))
+        template = ISSUE_RESOLVED if to == IssueStatus.RESOLVED else ISSUE_REOPENED
         broadcast(project=run.project, kind="cutover_issue", url=_issue_url(issue),
                   dedupe_key=f"cutover_issue:{issue.pk}:{to}:{now:%Y%m%d%H%M%S%f}",
-                  message=lazy_format(template, run=lambda: run.label, n=issue.number, title=issue.title,
-                                      who=display_name(actor), min=issue.resolution_minutes or 0, c=comment))
+                  message=template(run=run_label(run), n=issue.number, title=issue.title, who=display_name(actor),
+                                   min=issue.resolution_minutes or 0, c=comment))
     return issue
 
 
@@ -936,8 +934,7 @@ def run_post_update(*, actor, run, text, now=None) -> TimelineEvent:
         raise DomainError(_("An update can be at most %(n)d characters.") % {"n": MAX_UPDATE}, field="text")
     event = _timeline(run=run, kind=EventKind.UPDATE, at=now or timezone.now(), actor=actor, text=text)
     broadcast(project=run.project, kind="cutover_update", url=_board_url(run), dedupe_key=f"cutover_update:{event.pk}",
-              message=lazy_format(gettext_lazy("%(run)s · %(who)s: %(text)s"), run=lambda: run.label,
-                                  who=display_name(actor), text=text))
+              message=RUN_UPDATE(run=run_label(run), who=display_name(actor), text=text))
     return event
 
 

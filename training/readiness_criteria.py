@@ -1,12 +1,26 @@
 """Training readiness: the share of people with required courses who completed all of them."""
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from readiness.registry import Result, criterion
+from readiness.registry import Result, criterion, explanation
 
 from . import selectors
+
+NONE_REQUIRED = explanation("training.none_required", gettext_lazy(
+    "No course is required of anyone yet: set the roles or departments each course is required for."))
+TRAINED = explanation("training.trained", gettext_lazy(
+    "%(trained)d of %(required)d people completed every course required of them; %(left)d still untrained."))
+NO_HIGH_IMPACT = explanation("training.no_high_impact", gettext_lazy("No high change impact recorded."))
+
+
+def _without(areas):
+    return " " + gettext_lazy("Without one: %(areas)s.") % {"areas": areas} if areas else ""
+
+
+IMPACTS_COVERED = explanation("training.impacts_covered", "{covered}{missing}", labels={
+    "covered": lambda pair: gettext_lazy("%(covered)d of %(total)d high impacts have a required course.")
+    % {"covered": pair[0], "total": pair[1]}, "missing": _without})
 
 
 @criterion(key="training_coverage", label=gettext_lazy("Required staff trained"), default_target=95,
@@ -16,14 +30,11 @@ def training_coverage(project, target):
     url = reverse("training:coverage", args=[project.pk])
     if not required:
         return Result(value=0, passed=False, url=url, display="—",
-                      explanation=_("No course is required of anyone yet: set the roles or departments each course "
-                                    "is required for."))
+                      explanation=NONE_REQUIRED())
     pct = round(trained * 100 / required, 1)
     return Result(
         value=pct, passed=pct >= float(target), url=url, display=f"{pct:g}%",
-        explanation=_("%(trained)d of %(required)d people completed every course required of them; "
-                      "%(left)d still untrained.") % {"trained": trained, "required": required,
-                                                       "left": required - trained},
+        explanation=TRAINED(trained=trained, required=required, left=required - trained),
     )
 
 
@@ -35,13 +46,10 @@ def change_impacts_covered(project, target):
     url = reverse("training:impacts", args=[project.pk])
     if not high:
         return Result(value=100, passed=True, url=url, display="—",
-                      explanation=_("No high change impact recorded."))
+                      explanation=NO_HIGH_IMPACT())
     covered = sum(1 for i in high if i.covered)
     pct = round(covered * 100 / len(high), 1)
     missing = [i.area for i in high if not i.covered]
-    explanation = (_("%(covered)d of %(total)d high impacts have a required course.")
-                   % {"covered": covered, "total": len(high)})
-    if missing:
-        explanation += " " + _("Without one: %(areas)s.") % {"areas": ", ".join(missing[:5])}
+    said = IMPACTS_COVERED(covered=[covered, len(high)], missing=", ".join(missing[:5]))
     return Result(value=pct, passed=pct >= float(target), url=url, display=f"{pct:g}%",
-                  explanation=explanation)
+                  explanation=said)

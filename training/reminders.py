@@ -5,19 +5,37 @@ from datetime import timedelta
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from notifications.registry import Reminder, event_kind, lead_time, reminder_rule
+from notifications.registry import Reminder, event_kind, lead_time, message_template, reminder_rule
 
-from .models import EnrolmentStatus, Session
+from .models import EnrolmentStatus, Mode, Session
 
 # Sent at once by the services (not by the sweep): named here so the inbox and preferences show them.
 event_kind("training_promoted", label=gettext_lazy("Moved up from the waiting list"))
 event_kind("training_required", label=gettext_lazy("Training still required"))
 
+# What training tells people: stored as key + parameters, rendered in each reader's language.
+PROMOTED_MESSAGE = message_template(
+    "training_promoted", gettext_lazy("A seat opened in “%(course)s” on %(start)s: you are now enrolled."))
+REQUIRED_MESSAGE = message_template(
+    "training_required", gettext_lazy("Before go-live you still must complete: %(courses)s. Sign up for a session in "
+                                      "the training catalogue."))
+SESSION_SOON_MESSAGE = message_template(
+    "training_session_soon", gettext_lazy("Your training “%(course)s” starts at %(when)s (%(where)s)."),
+    labels={"where": lambda where: _MODES.get(where, where)})
+TRAINER_SOON_MESSAGE = message_template(
+    "training_session_soon.trainer",
+    gettext_lazy("You run “%(course)s” at %(when)s (%(where)s): %(n)d of %(cap)d seats taken."),
+    labels={"where": lambda where: _MODES.get(where, where)})
+ONLINE_MESSAGE = message_template(
+    "training_online_not_started",
+    gettext_lazy("Go-live is on %(when)s and you have not started the online training of: %(courses)s. It can be "
+                 "done on your phone."))
+
 KIND = "training_session_soon"
 DEFAULT_LEAD = timedelta(hours=24)
+_MODES = dict(Mode.choices)
 # Sessions further out than this are never looked at, whatever a project's lead time.
 HORIZON = timedelta(days=14)
 
@@ -39,23 +57,22 @@ def sessions_soon(*, now):
         when = timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M")
         url = reverse("training:session", args=[session.project_id, session.pk])
         stamp = f"{session.starts_at:%Y%m%d%H%M}"
-        where = session.location or session.get_mode_display()
+        where = session.location or session.mode  # no room: the mode, translated for each reader
         for enrolment in session.enrolments.all():
             if enrolment.status != EnrolmentStatus.ENROLLED:
                 continue
             yield Reminder(
                 recipient=enrolment.user, kind=KIND, project=session.project, subject=session, url=url,
                 due_at=session.starts_at,
-                message=_("Your training “%(course)s” starts at %(when)s (%(where)s).")
-                % {"course": session.course.title, "when": when, "where": where},
+                message=SESSION_SOON_MESSAGE(course=session.course.title, when=when, where=where),
                 dedupe_key=f"{KIND}:{session.pk}:{enrolment.user_id}:{stamp}",
             )
         seats = sum(1 for e in session.enrolments.all() if e.status == EnrolmentStatus.ENROLLED)
         yield Reminder(
             recipient=session.trainer, kind=KIND, project=session.project, subject=session, url=url,
             due_at=session.starts_at,
-            message=_("You run “%(course)s” at %(when)s (%(where)s): %(n)d of %(cap)d seats taken.")
-            % {"course": session.course.title, "when": when, "where": where, "n": seats, "cap": session.capacity},
+            message=TRAINER_SOON_MESSAGE(course=session.course.title, when=when, where=where, n=seats,
+                                         cap=session.capacity),
             dedupe_key=f"{KIND}:{session.pk}:trainer:{session.trainer_id}:{stamp}",
         )
 
@@ -100,8 +117,6 @@ def online_not_started(*, now):
         for person in with_people(waiting):
             yield Reminder(
                 recipient=person["user"], kind=ONLINE_KIND, project=project, url=url, due_at=project.go_live_at,
-                message=_("Go-live is on %(when)s and you have not started the online training of: %(courses)s. "
-                          "It can be done on your phone.")
-                % {"when": when, "courses": ", ".join(c.title for c in person["courses"])},
+                message=ONLINE_MESSAGE(when=when, courses=", ".join(c.title for c in person["courses"])),
                 dedupe_key=f"{ONLINE_KIND}:{project.pk}:{person['user_id']}:{project.go_live_at:%Y%m%d}",
             )

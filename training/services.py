@@ -40,6 +40,7 @@ from .models import (
     Question,
     Session,
 )
+from .reminders import PROMOTED_MESSAGE, REQUIRED_MESSAGE
 from .selectors import completions
 
 User = get_user_model()
@@ -293,8 +294,7 @@ def _promote(*, session, actor, now):
             promoted.append(enrolment)
             notify(
                 recipient=enrolment.user, kind="training_promoted", project=session.project, subject=enrolment,
-                message=_("A seat opened in “%(course)s” on %(start)s: you are now enrolled.")
-                % {"course": session.course.title, "start": _when(session.starts_at)},
+                message=PROMOTED_MESSAGE(course=session.course.title, start=_when(session.starts_at)),
                 url=reverse("training:session", args=[session.project_id, session.pk]),
                 due_at=session.starts_at,
                 dedupe_key=f"training_promoted:{enrolment.pk}:{now:%Y%m%d%H%M%S%f}",
@@ -474,8 +474,7 @@ def untrained_remind(*, actor, project, users, now=None) -> int:
         titles = ", ".join(c.title for c in person["missing"])
         created = notify(
             recipient=person["user"], kind="training_required", project=project,
-            message=_("Before go-live you still must complete: %(courses)s. Sign up for a session in the training "
-                      "catalogue.") % {"courses": titles},
+            message=REQUIRED_MESSAGE(courses=titles),
             url=url, dedupe_key=f"training_required:{project.pk}:{person['user'].pk}:{timezone.localdate(now)}",
         )
         sent += created is not None

@@ -249,7 +249,7 @@ def test_readiness_performance_targets_met(project, users):
     assert performance_targets(project, 100).passed is True
     _target(project, users["tester"], "Login")
     result = performance_targets(project, 100)
-    assert (result.value, result.passed) == (50.0, False) and "Login" in result.explanation
+    assert (result.value, result.passed) == (50.0, False) and "Login" in str(result.explanation)
 
 
 # ---------------------------------------------------------------- security findings

@@ -423,14 +423,14 @@ def test_sla_reminders_about_to_breach_and_breached(project, users):
     assert {r.recipient for r in soon} == {users["manager"]}  # not triaged yet: the manager's move
     assert not list(sla_breached(now=T0 + timedelta(hours=3)))
     late = list(sla_breached(now=T0 + timedelta(hours=5)))
-    assert {r.recipient for r in late} == {users["manager"]} and "overdue" in late[0].message
+    assert {r.recipient for r in late} == {users["manager"]} and "overdue" in str(late[0].message)
     with freeze_time(T0 + timedelta(hours=5)):
         services.defect_transition(actor=users["manager"], defect=d, to="open")
     soon = list(sla_about_to_breach(now=T0 + timedelta(hours=23)))
     assert {r.recipient for r in soon} == {users["manager"], users["developer"]}
     keys = {r.dedupe_key for r in soon}
     assert keys == {r.dedupe_key for r in sla_about_to_breach(now=T0 + timedelta(hours=23, minutes=30))}
-    assert REPORT["title"] in soon[0].message
+    assert REPORT["title"] in str(soon[0].message)
 
 
 def test_reminder_rules_do_not_query_per_defect(project, users):

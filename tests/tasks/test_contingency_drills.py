@@ -41,7 +41,7 @@ def test_a_clean_rollback_rehearsal_is_a_passed_drill_and_passes_readiness(proje
     drill = Drill.objects.get(run=r)
     assert drill.scenario == scenario and drill.outcome == "passed" and drill.recorded_by is None
     result = _criterion(project).result
-    assert result.passed and result.value == 1 and "Switch back to the old core" in result.explanation
+    assert result.passed and result.value == 1 and "Switch back to the old core" in str(result.explanation)
 
 
 def test_a_rollback_that_needed_a_retry_is_partial_and_does_not_pass(project, users, rollback):
@@ -59,7 +59,7 @@ def test_a_rollback_that_needed_a_retry_is_partial_and_does_not_pass(project, us
     drill = Drill.objects.get(run=r)
     assert drill.scenario is None and drill.outcome == "partial" and "1 step(s) retried" in drill.notes
     result = _criterion(project).result
-    assert not result.passed and "never clean" in result.explanation
+    assert not result.passed and "never clean" in str(result.explanation)
 
 
 def test_cutover_rehearsals_and_tabletop_drills_do_not_count_as_a_rehearsed_rollback(project, users):

@@ -56,7 +56,7 @@ def test_readiness_criteria(project, users):
     services.check_create(actor=users["ops"], run=r2, entity="accounts", source_count=2, target_count=1)
     c = _criteria(project)
     assert c["rehearsals_in_window"].passed
-    assert not c["reconciliation_clean"].passed and "1 mismatching" in c["reconciliation_clean"].result.explanation
+    assert not c["reconciliation_clean"].passed and "1 mismatching" in str(c["reconciliation_clean"].result.explanation)
     plan = services.plan_save(actor=users["ops"], project=project, rollback_criteria="x")
     services.plan_approve(actor=users["manager"], plan=plan, as_role="manager")
     assert not _criteria(project)["contingency_approved"].passed

@@ -349,7 +349,7 @@ def test_reminder_a_week_before_go_live(project, users, online):
     project.save(update_fields=["go_live_at"])
     reminders = list(online_not_started(now=now))
     assert [r.recipient for r in reminders] == [users["staff"]]
-    assert "Teller app" in reminders[0].message
+    assert "Teller app" in str(reminders[0].message)
     for module in (online["video"], online["manual"]):
         services.module_open(user=users["staff"], module=module)
     assert list(online_not_started(now=now)) == []
