@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 from freezegun import freeze_time
 
+from defects import services as defect_services
 from defects.models import Defect, Status
 from projects import hooks
 from projects import services as project_services
@@ -36,8 +37,11 @@ def test_new_defects_go_to_whoever_may_triage(project, users):
     item = hooks.my_work(users["manager"], project)[0]
     assert item["title"] == f"{d.key} Balance wrong" and item["url"].endswith(f"/testing/defects/{d.pk}/")
     assert item["due_at"] == d.triage_due_at  # the SLA's triage deadline
-    for role in ("developer", "tester", "staff"):  # they may not triage (defects.triage)
+    assert kinds(users["tester"], project, "defect_to_triage") == [("defect_to_triage", d.pk)]  # the default
+    for role in ("developer", "staff"):  # they may not triage (defects.triage)
         assert kinds(users[role], project, "defect_to_triage") == []
+    defect_services.defect_settings_set(actor=users["manager"], project=project, triage_by="managers")
+    assert kinds(users["tester"], project, "defect_to_triage") == []  # the project chose managers only
 
 
 def test_defects_assigned_to_me_to_fix_while_open_in_progress_or_reopened(project, users):

@@ -149,13 +149,15 @@ def test_environment_ready_criterion(project, users):
     a = check(project, users["ops"], title="UPS")
     b = check(project, users["ops"], title="Firewall", category="network")
     optional = check(project, users["ops"], title="Spare toner", mandatory=False)
-    assert (environment_ready(project, 0).value, environment_ready(project, 0).display) == (2, "0/2")
+    # The value and its display in the target's unit: mandatory items not ready with evidence (at most 0).
+    assert (environment_ready(project, 0).value, environment_ready(project, 0).display) == (2, "2")
+    assert environment_ready(project, 0).credit == 0
     ready(a, users["ops"])
     services.envcheck_transition(actor=users["ops"], item=optional, to="ready")
-    assert environment_ready(project, 0).value == 1
+    assert (environment_ready(project, 0).value, environment_ready(project, 0).credit) == (1, 0.5)  # partial credit
     ready(b, users["ops"])
     result = environment_ready(project, 0)
-    assert (result.value, result.passed, result.display) == (0, True, "2/2")
+    assert (result.value, result.passed, result.display) == (0, True, "0")
     keys = {e.key: e for e in readiness.evaluate(project)["criteria"]}
     assert keys["environment_ready"].passed
     gauges = {str(g.label): (g.value, g.total) for g in env_check_gauges(project)}
