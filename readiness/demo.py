@@ -178,7 +178,7 @@ def _meetings(project, people, stdout):
         services.action_create(actor=pm, meeting=review, text=bilingual(text), owner=who.get(owner, pm),
                                due=today + timedelta(days=days))
     yesterday = services.meeting_create(
-        actor=pm, project=project, kind=MeetingKind.STANDUP, title=_("Daily stand-up {date}").format(date=today - timedelta(days=1)),
+        actor=pm, project=project, kind=MeetingKind.STANDUP, title=_("Daily stand-up %(day)s") % {"day": today - timedelta(days=1)},
         held_at=now - timedelta(days=1), attendees=team,
         notes=bilingual("Two critical defects open (interest calculation, GL posting). Ops: backup restore test "
                         "tonight.\n两个严重缺陷未关闭（利息计算、总账过账）。运维：今晚进行备份恢复测试。"))
