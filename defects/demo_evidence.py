@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from projects.demo import bilingual
 
@@ -124,20 +125,21 @@ def _k6(run_index, rng):
 
 
 ZAP_ALERTS = [
-    ("40018", "SQL Injection", "3", "89", "/customer/search?name=%27", "SQL injection may be possible."),
+    ("40018", "SQL Injection", "3", "89", "/customer/search?name=%27", gettext_noop("SQL injection may be possible.")),
     ("40012", "Cross Site Scripting (Reflected)", "3", "79", "/remarks?text=%3Cscript%3E",
-     "Attacker-supplied code is echoed into the user's browser."),
-    ("10038-1", "Content Security Policy (CSP) Header Not Set", "2", "693", "/", "No Content-Security-Policy header."),
-    ("10020-1", "Missing Anti-clickjacking Header", "2", "1021", "/login", "X-Frame-Options is not set."),
-    ("10096", "Timestamp Disclosure - Unix", "0", "200", "/static/app.js", "A timestamp was disclosed."),
+     gettext_noop("Attacker-supplied code is echoed into the user's browser.")),
+    ("10038-1", "Content Security Policy (CSP) Header Not Set", "2", "693", "/",
+     gettext_noop("No Content-Security-Policy header.")),
+    ("10020-1", "Missing Anti-clickjacking Header", "2", "1021", "/login", gettext_noop("X-Frame-Options is not set.")),
+    ("10096", "Timestamp Disclosure - Unix", "0", "200", "/static/app.js", gettext_noop("A timestamp was disclosed.")),
 ]
 
 
 def _zap():
     alerts = [{"pluginid": ref.split("-")[0], "alertRef": ref, "alert": name, "name": name, "riskcode": risk,
-               "confidence": "2", "desc": f"<p>{desc}</p>", "cweid": cwe, "wascid": "0", "count": "1",
+               "confidence": "2", "desc": f"<p>{_(desc)}</p>", "cweid": cwe, "wascid": "0", "count": "1",
                "instances": [{"uri": f"https://sit.bank.local{path}", "method": "GET"}],
-               "solution": "<p>See the OWASP cheat sheet for this weakness.</p>"}
+               "solution": "<p>" + _("See the OWASP cheat sheet for this weakness.") + "</p>"}
               for ref, name, risk, cwe, path, desc in ZAP_ALERTS]
     return json.dumps({"@programName": "ZAP", "@version": "2.14.0", "site": [
         {"@name": "https://sit.bank.local", "@host": "sit.bank.local", "@port": "443", "alerts": alerts}]})
