@@ -9,6 +9,10 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from projects.demo import bilingual
 
 from . import links, services
 from .models import PerfRun, SecurityFinding
@@ -42,10 +46,10 @@ SKIPS = {"test_eod_report_in_chinese": "needs the print server"}
 
 # (JMeter label / k6 name, target p95 ms, min TPS, max error %, median ms per run, errors per 1000 per run)
 TRANSACTIONS = [
-    ("Login 登录", 500, 20, 1.0, (210, 380, 190), (2, 12, 1)),
-    ("Transfer 转账", 1000, 15, 0.5, (640, 1150, 520), (3, 9, 2)),
-    ("Balance enquiry 余额查询", 300, 40, 1.0, (110, 190, 95), (0, 2, 0)),
-    ("Statement 对账单", 1500, None, 1.0, (900, 1700, 1250), (1, 4, 2)),
+    ("登录 · Login", 500, 20, 1.0, (210, 380, 190), (2, 12, 1)),
+    ("转账 · Transfer", 1000, 15, 0.5, (640, 1150, 520), (3, 9, 2)),
+    ("余额查询 · Balance enquiry", 300, 40, 1.0, (110, 190, 95), (0, 2, 0)),
+    ("对账单 · Statement", 1500, None, 1.0, (900, 1700, 1250), (1, 4, 2)),
 ]
 RUNS = [("Baseline, 200 users · 基线 200 并发", "jmeter", 200, 24),
         ("Peak hour, 500 users · 高峰 500 并发", "jmeter", 500, 17),
@@ -86,6 +90,7 @@ def _jtl(run_index, users, rng, start_ms):
     t = start_ms
     for n in range(1800):
         label, _p95, _tps, _err, medians, errors = TRANSACTIONS[n % len(TRANSACTIONS)]
+        label = bilingual(label)
         elapsed = int(medians[run_index] * rng.lognormvariate(0, 0.35))
         ok = rng.random() * 1000 >= errors[run_index]
         t += rng.randint(3, 7)
@@ -98,6 +103,7 @@ def _jtl(run_index, users, rng, start_ms):
 def _k6(run_index, rng):
     metrics, total, failed_all = {}, 0, 0
     for label, _p95, tps, _err, medians, errors in TRANSACTIONS:
+        label = bilingual(label)
         median = medians[run_index]
         count = int(max(3000, (tps or 0) * 600 * 1.3))  # a 10-minute run comfortably above the throughput target
         failed = errors[run_index] * count // 1000
@@ -119,20 +125,21 @@ def _k6(run_index, rng):
 
 
 ZAP_ALERTS = [
-    ("40018", "SQL Injection", "3", "89", "/customer/search?name=%27", "SQL injection may be possible."),
+    ("40018", "SQL Injection", "3", "89", "/customer/search?name=%27", gettext_noop("SQL injection may be possible.")),
     ("40012", "Cross Site Scripting (Reflected)", "3", "79", "/remarks?text=%3Cscript%3E",
-     "Attacker-supplied code is echoed into the user's browser."),
-    ("10038-1", "Content Security Policy (CSP) Header Not Set", "2", "693", "/", "No Content-Security-Policy header."),
-    ("10020-1", "Missing Anti-clickjacking Header", "2", "1021", "/login", "X-Frame-Options is not set."),
-    ("10096", "Timestamp Disclosure - Unix", "0", "200", "/static/app.js", "A timestamp was disclosed."),
+     gettext_noop("Attacker-supplied code is echoed into the user's browser.")),
+    ("10038-1", "Content Security Policy (CSP) Header Not Set", "2", "693", "/",
+     gettext_noop("No Content-Security-Policy header.")),
+    ("10020-1", "Missing Anti-clickjacking Header", "2", "1021", "/login", gettext_noop("X-Frame-Options is not set.")),
+    ("10096", "Timestamp Disclosure - Unix", "0", "200", "/static/app.js", gettext_noop("A timestamp was disclosed.")),
 ]
 
 
 def _zap():
     alerts = [{"pluginid": ref.split("-")[0], "alertRef": ref, "alert": name, "name": name, "riskcode": risk,
-               "confidence": "2", "desc": f"<p>{desc}</p>", "cweid": cwe, "wascid": "0", "count": "1",
+               "confidence": "2", "desc": f"<p>{_(desc)}</p>", "cweid": cwe, "wascid": "0", "count": "1",
                "instances": [{"uri": f"https://sit.bank.local{path}", "method": "GET"}],
-               "solution": "<p>See the OWASP cheat sheet for this weakness.</p>"}
+               "solution": "<p>" + _("See the OWASP cheat sheet for this weakness.") + "</p>"}
               for ref, name, risk, cwe, path, desc in ZAP_ALERTS]
     return json.dumps({"@programName": "ZAP", "@version": "2.14.0", "site": [
         {"@name": "https://sit.bank.local", "@host": "sit.bank.local", "@port": "443", "alerts": alerts}]})
@@ -167,12 +174,14 @@ def seed_evidence(*, project, pm, tester, devs, cycles, rng=None):
 
     requirement = approved.first() if approved is not None else None
     for label, p95, tps, err, _medians, _errors in TRANSACTIONS:
-        services.perf_target_create(actor=tester, project=project, transaction_name=label, p95_ms=p95, min_tps=tps,
-                                    max_error_rate=err, requirement=requirement if label.startswith("Transfer") else None)
+        services.perf_target_create(actor=tester, project=project, transaction_name=bilingual(label), p95_ms=p95,
+                                    min_tps=tps, max_error_rate=err,
+                                    requirement=requirement if label.endswith("Transfer") else None)
     services.perf_target_create(actor=tester, project=project, transaction_name="ALL", p95_ms=1600,
                                 max_error_rate=1.0)
     for index, (name, tool, users, days_ago) in enumerate(RUNS):
-        run = services.perf_run_create(actor=tester, project=project, name=name, tool=tool, cycle=performance)
+        run = services.perf_run_create(actor=tester, project=project, name=bilingual(name), tool=tool,
+                                       cycle=performance)
         start = int((now - timedelta(days=days_ago)).timestamp() * 1000)
         content = _jtl(index, users, rng, start) if tool == "jmeter" else _k6(index, rng)
         services.perf_run_import(actor=tester, run=run, upload=_upload(
@@ -183,29 +192,31 @@ def seed_evidence(*, project, pm, tester, devs, cycles, rng=None):
     bandit = services.findings_import(actor=tester, project=project, tool="bandit",
                                       upload=_upload("bandit.json", _bandit()))
     manual = services.finding_create(
-        actor=tester, project=project, title="Teller can approve own transaction · 柜员可自行授权本人交易",
+        actor=tester, project=project, title=bilingual("Teller can approve own transaction · 柜员可自行授权本人交易"),
         severity="high", cwe=284, cvss_vector="CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:N/I:H/A:N",
-        component="Counter authorisation 柜面授权", location="Counter app → Authorise",
-        description="A teller logged in at branch 0101 can approve a withdrawal they entered themselves when the "
-                    "supervisor's session is open on the same PC. 柜员可在主管会话未退出时授权本人录入的取款交易。",
-        solution="Check the approver is not the maker on the server, not only in the screen.")
+        component=bilingual("柜面授权 · Counter authorisation"), location=bilingual("柜面应用 → 授权 · Counter app → Authorise"),
+        description=bilingual("A teller logged in at branch 0101 can approve a withdrawal they entered themselves when "
+                              "the supervisor's session is open on the same PC. 主管会话未退出时，在0101网点登录的柜员"
+                              "可在同一台终端上授权本人录入的取款交易。"),
+        solution=_("Check the approver is not the maker on the server, not only in the screen."))
     findings = {f.title: f for f in SecurityFinding.objects.filter(project=project)}
     dev = devs[0]
     shell = next(f for t, f in findings.items() if t.startswith("B602"))
-    services.finding_transition(actor=dev, finding=shell, to="fixed", comment="Replaced with a list of arguments")
-    services.finding_transition(actor=tester, finding=shell, to="verified", comment="Re-scanned: gone")
-    manual = services.finding_transition(actor=dev, finding=manual, to="fixed", comment="Maker-checker on the server")
+    services.finding_transition(actor=dev, finding=shell, to="fixed", comment=_("Replaced with a list of arguments"))
+    services.finding_transition(actor=tester, finding=shell, to="verified", comment=_("Re-scanned: gone"))
+    manual = services.finding_transition(actor=dev, finding=manual, to="fixed", comment=_("Maker-checker on the server"))
     services.finding_to_defect(actor=tester, finding=findings["Cross Site Scripting (Reflected)"], assignee=dev)
     csp = findings["Content Security Policy (CSP) Header Not Set"]
     services.finding_request_acceptance(
         actor=tester, finding=csp, expires_on=timezone.localdate() + timedelta(days=60),
-        reason="Intranet only, behind the bank's proxy which sets CSP; fixed in release 2.6. 仅限内网，代理已设置 CSP。")
+        reason=bilingual("Intranet only, behind the bank's proxy which sets CSP; fixed in release 2.6. "
+                         "仅限内网访问，行内代理已设置CSP；将在2.6版本修复。"))
     services.finding_approve_acceptance(actor=pm, finding=csp)
     clickjacking = findings["Missing Anti-clickjacking Header"]
     services.finding_request_acceptance(actor=tester, finding=clickjacking,
                                         expires_on=timezone.localdate() + timedelta(days=30),
-                                        reason="The counter app runs full screen in the bank's kiosk browser.")
+                                        reason=_("The counter app runs full screen in the bank's kiosk browser."))
     services.finding_transition(actor=tester, finding=findings["Timestamp Disclosure - Unix"], to="false_positive",
-                                comment="A build number, not a server time.")
+                                comment=_("A build number, not a server time."))
     return (f"CI run {junit['passed']} passed / {junit['failed']} failed / {junit['error']} errors, "
             f"{len(RUNS)} load-test runs, {zap['total'] + bandit['total'] + 1} security findings")

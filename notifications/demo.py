@@ -4,6 +4,9 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.demo import bilingual
 
 from . import services
 from .models import EmailStatus, Notification
@@ -29,21 +32,21 @@ def seed(*, project, people, stdout=None):
         ("ops", "oncall_shift_starting", message("oncall_shift_starting", code=project.code, start=window,
                                                  end=window_end), rota, 1, False),
         ("tester", "defect_assigned", message("defect_assigned", key="D-0012", severity="major",
-                                              title="Interest accrual off by one day on leap years / 闰年计息差一天"),
+                                              title=bilingual("Interest accrual off by one day on leap years · 闰年计息差一天")),
          home, 5, False),
         ("dev", "defect_assigned", message("defect_assigned", key="D-0007", severity="critical",
-                                           title="Batch job EOD-07 times out after migration / 迁移后日终批处理超时"),
+                                           title=bilingual("Batch job EOD-07 times out after migration · 迁移后日终批处理超时")),
          home, 3, False),
         ("business", "requirement_review_waiting", message("requirement_review_waiting", code="REQ-0009", days=3,
-                                                           title="Joint account signatories / 联名账户签字人"),
+                                                           title=bilingual("Joint account signatories · 联名账户签字人")),
          home, 20, False),
         ("trainer", "training_session_soon", message("training_session_soon.trainer", when=tomorrow, n=18, cap=20,
-                                                     course="Teller counter basics / 柜面基础操作",
-                                                     where="Training Room 2 / 第二培训室"), home, 4, False),
+                                                     course=bilingual("Teller counter basics · 柜面基础操作"),
+                                                     where=bilingual("Training Room 2 · 第二培训室")), home, 4, False),
         ("staff", "training_session_soon", message("training_session_soon", when=tomorrow,
-                                                   course="Teller counter basics / 柜面基础操作",
-                                                   where="Training Room 2 / 第二培训室"), home, 4, False),
-        ("staff", "training_promoted", message("training_promoted", course="New loan workflow / 新贷款流程",
+                                                   course=bilingual("Teller counter basics · 柜面基础操作"),
+                                                   where=bilingual("Training Room 2 · 第二培训室")), home, 4, False),
+        ("staff", "training_promoted", message("training_promoted", course=bilingual("New loan workflow · 新贷款流程"),
                                                start=tomorrow), home, 72, True),
     ]
     made = []
@@ -75,41 +78,51 @@ def seed_command_centre(*, project, people, stdout=None):
         return
     users = {u.username: u for us in people.values() for u in us}
     pm, ops = users["pm"], users["ops"]
-    services.policy_create(actor=ops, project=project, name="Core systems on call / 核心系统值班", steps=[
+    services.policy_create(actor=ops, project=project, name=bilingual("Core systems on call · 核心系统值班"), steps=[
         {"wait_minutes": 10, "target": "on_call_primary"}, {"wait_minutes": 10, "target": "on_call_backup"},
         {"wait_minutes": 15, "target": "role:manager"}])
-    services.policy_create(actor=ops, project=project, name="Business hours / 工作时间", steps=[
+    services.policy_create(actor=ops, project=project, name=bilingual("Business hours · 工作时间"), steps=[
         {"wait_minutes": 30, "target": "role:ops"}, {"wait_minutes": 0, "target": f"user:{pm.pk}"}])
     services.channel_create(
-        actor=pm, project=project, name="Cutover war room (WeCom) / 上线指挥群", kind="wecom", language="zh-hans",
+        actor=pm, project=project, name=bilingual("Cutover war room (WeCom) · 切换指挥群（企业微信）"), kind="wecom",
+        language="zh-hans",
         url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=REPLACE-WITH-THE-GROUP-ROBOT-KEY", active=False,
         events=["cutover_issue", "cutover_update", "runstep_failed", "alert"])
     services.channel_create(
-        actor=pm, project=project, name="Ops on call (DingTalk) / 运维值班群", kind="dingtalk", language="zh-hans",
+        actor=pm, project=project, name=bilingual("Ops on call (DingTalk) · 运维值班群（钉钉）"), kind="dingtalk",
+        language="zh-hans",
         url="https://oapi.dingtalk.com/robot/send?access_token=REPLACE-WITH-THE-ROBOT-TOKEN", secret="SECdemo",
         events=["alert", "runstep_failed"], active=False)
     services.channel_create(
-        actor=pm, project=project, name="Vendor bridge (Feishu)", kind="feishu", language="en",
+        actor=pm, project=project, name=bilingual("Vendor bridge (Feishu) · 厂商协调群（飞书）"), kind="feishu", language="en",
         url="https://open.feishu.cn/open-apis/bot/v2/hook/REPLACE-WITH-THE-HOOK", secret="demo-secret",
         events=["cutover_update"], active=False)
 
     evening = timezone.localtime(project.window_start)
     day = timezone.localdate() - timedelta(days=21)
     night = evening.replace(year=day.year, month=day.month, day=day.day)  # rehearsal 1, as tasks.demo dates it
-    cpu, _ = services.alert_trigger(actor=ops, project=project, title="CPU 95% on core-db-01 for 10 minutes",
-                                    severity="critical", source="Zabbix", now=night + timedelta(hours=4, minutes=5))
+    # xgettext:no-python-format
+    cpu_title = _("CPU 95% on core-db-01 for 10 minutes")
+    cpu, _created = services.alert_trigger(actor=ops, project=project, title=cpu_title,
+                                           severity="critical", source="Zabbix", now=night + timedelta(hours=4, minutes=5))
     services.alert_acknowledge(actor=ops, alert=cpu, now=night + timedelta(hours=4, minutes=8))
-    services.alert_resolve(actor=ops, alert=cpu, note="Runaway index rebuild stopped / 停止误启动的索引重建",
+    services.alert_resolve(actor=ops, alert=cpu,
+                           note=bilingual("Runaway index rebuild stopped · 停止误启动的索引重建"),
                            now=night + timedelta(hours=4, minutes=35))
-    logins, _ = services.alert_trigger(actor=ops, project=project, title="Mobile banking login failures above 5%",
-                                       severity="critical", source="ELK", now=night + timedelta(hours=9, minutes=40))
+    # xgettext:no-python-format
+    logins_title = _("Mobile banking login failures above 5%")
+    logins, _created = services.alert_trigger(actor=ops, project=project, title=logins_title,
+                                              severity="critical", source="ELK", now=night + timedelta(hours=9, minutes=40))
     services.alerts_escalate(now=night + timedelta(hours=9, minutes=50))  # the primary missed it: the backup is called
     services.alert_acknowledge(actor=users.get("dev", ops), alert=logins, now=night + timedelta(hours=9, minutes=53))
-    services.alert_resolve(actor=ops, alert=logins, note="DB connection pool raised to 800 / 数据库连接池调整为800",
+    services.alert_resolve(actor=ops, alert=logins,
+                           note=bilingual("DB connection pool raised to 800 · 数据库连接池调整为800"),
                            now=night + timedelta(hours=10, minutes=5))
     now = timezone.now()
-    disk, _ = services.alert_trigger(actor=ops, project=project, title="Disk 91% full on backup-nas-02",
-                                     severity="warning", source="Zabbix", now=now - timedelta(minutes=12))
+    # xgettext:no-python-format
+    disk_title = _("Disk 91% full on backup-nas-02")
+    disk, _created = services.alert_trigger(actor=ops, project=project, title=disk_title,
+                                            severity="warning", source="Zabbix", now=now - timedelta(minutes=12))
     services.alerts_escalate(now=now - timedelta(minutes=2))  # nobody acknowledged: the backup was called
     # Demo history: the calls of the past were delivered then, so no e-mail goes out for them now.
     Notification.objects.filter(project=project, kind__in=["alert", "cutover_issue", "cutover_issue_assigned"]) \

@@ -7,6 +7,7 @@ rehearsal nights, contingency scenarios with their drills and a clean rehearsal 
 
 Idempotent: does nothing when the project has runbooks already. Built through the services."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from projects import services as project_services
+from projects.demo import bilingual as in_language
 from projects.models import ShiftTier
 
 from . import services
@@ -127,21 +129,21 @@ ROLLBACK = [
 ]
 
 WORK_ITEMS = [
-    ("Network links to all 86 branches tested", "preparation", "ops", -20, WorkItemStatus.DONE, ""),
-    ("Backup power (UPS and generator) tested in the data centre", "preparation", "ops2", -14, WorkItemStatus.DONE, ""),
-    ("New teller PCs and printers installed", "preparation", "ops3", -7, WorkItemStatus.DONE, ""),
-    ("Teller user accounts created in the new core", "preparation", "ops3", -2, WorkItemStatus.DOING, ""),
-    ("Printed quick-reference manuals delivered to branches", "preparation", "trainer", 5, WorkItemStatus.TODO, ""),
-    ("Legacy data cleansing: duplicate customers merged", "preparation", "dev", -10, WorkItemStatus.DONE, ""),
-    ("Regulator notified of the cutover date", "preparation", "pm", 1, WorkItemStatus.TODO, ""),
-    ("Performance test environment sized like production", "testing", "ops", -5, WorkItemStatus.DONE, ""),
-    ("Security scan of the internet banking front end", "testing", "tester", 3, WorkItemStatus.BLOCKED,
-     "Waiting for the vendor's patched release"),
-    ("Card switch certification with the card scheme", "testing", "dev2", 8, WorkItemStatus.DOING, ""),
-    ("Rehearsal environment refreshed from production", "rehearsal", "ops2", -15, WorkItemStatus.DONE, ""),
-    ("Rehearsal timing report shared with the steering committee", "rehearsal", "pm", 2, WorkItemStatus.TODO, ""),
-    ("War room booked with screens and phone bridge", "cutover", "pm2", 20, WorkItemStatus.TODO, ""),
-    ("Hypercare support desk staffed 7x24", "hypercare", "ops", 30, WorkItemStatus.TODO, ""),
+    (gettext_noop("Network links to all 86 branches tested"), "preparation", "ops", -20, WorkItemStatus.DONE, ""),
+    (gettext_noop("Backup power (UPS and generator) tested in the data centre"), "preparation", "ops2", -14, WorkItemStatus.DONE, ""),
+    (gettext_noop("New teller PCs and printers installed"), "preparation", "ops3", -7, WorkItemStatus.DONE, ""),
+    (gettext_noop("Teller user accounts created in the new core"), "preparation", "ops3", -2, WorkItemStatus.DOING, ""),
+    (gettext_noop("Printed quick-reference manuals delivered to branches"), "preparation", "trainer", 5, WorkItemStatus.TODO, ""),
+    (gettext_noop("Legacy data cleansing: duplicate customers merged"), "preparation", "dev", -10, WorkItemStatus.DONE, ""),
+    (gettext_noop("Regulator notified of the cutover date"), "preparation", "pm", 1, WorkItemStatus.TODO, ""),
+    (gettext_noop("Performance test environment sized like production"), "testing", "ops", -5, WorkItemStatus.DONE, ""),
+    (gettext_noop("Security scan of the internet banking front end"), "testing", "tester", 3, WorkItemStatus.BLOCKED,
+     gettext_noop("Waiting for the vendor's patched release")),
+    (gettext_noop("Card switch certification with the card scheme"), "testing", "dev2", 8, WorkItemStatus.DOING, ""),
+    (gettext_noop("Rehearsal environment refreshed from production"), "rehearsal", "ops2", -15, WorkItemStatus.DONE, ""),
+    (gettext_noop("Rehearsal timing report shared with the steering committee"), "rehearsal", "pm", 2, WorkItemStatus.TODO, ""),
+    (gettext_noop("War room booked with screens and phone bridge"), "cutover", "pm2", 20, WorkItemStatus.TODO, ""),
+    (gettext_noop("Hypercare support desk staffed 7x24"), "hypercare", "ops", 30, WorkItemStatus.TODO, ""),
 ]
 
 # The data-migration plan (数据迁移规划): entity, source, target, cleansing, transformation, de-duplication.
@@ -196,12 +198,12 @@ def _rehearse(*, run, actor, who, factor, fail_key=None, keys):
         services.runstep_start(actor=owner, run_step=step, now=start)
         if key == fail_key:
             services.runstep_fail(actor=owner, run_step=step, now=start + timedelta(minutes=minutes),
-                                  note="Migration job aborted: tablespace full on the target database.")
+                                  note=_(TABLESPACE_FULL))
             start = start + timedelta(minutes=minutes + 25)
             services.runstep_start(actor=owner, run_step=step, now=start)
         end = start + timedelta(minutes=minutes)
         services.runstep_complete(actor=owner, run_step=step, now=end, decision="go" if step.checkpoint else "",
-                                  note="Go: all criteria met." if step.checkpoint else "", notify_owners=False)
+                                  note=_("Go: all criteria met.") if step.checkpoint else "", notify_owners=False)
         finish[step.source_step_id] = end
 
 
@@ -213,10 +215,11 @@ def seed(*, project, people, stdout=None):
     now = timezone.now().replace(second=0, microsecond=0)
 
     for title, phase, owner, days, status, reason in WORK_ITEMS:
-        item = services.workitem_create(actor=pm, project=project, title=title, phase=phase, owner=who[owner],
+        item = services.workitem_create(actor=pm, project=project, title=_(title), phase=phase, owner=who[owner],
                                         due_at=(now + timedelta(days=days)).replace(hour=10, minute=0))
         if status != WorkItemStatus.TODO:
-            services.workitem_set_status(actor=who[owner], item=item, status=status, reason=reason)
+            services.workitem_set_status(actor=who[owner], item=item, status=status,
+                                         reason=_(reason) if reason else "")
     seed_env_checks(project=project, who=who, now=now)
 
     runbook = services.runbook_create(
@@ -227,7 +230,7 @@ def seed(*, project, people, stdout=None):
         created[key] = services.step_create(
             actor=pm, runbook=runbook, title=_(title), category=category, owner=who[owner], planned_minutes=minutes,
             depends_on=[created[d] for d in deps], checkpoint="cp" in flags, point_of_no_return="ponr" in flags,
-            rollback_instructions=("Restore the legacy database from the backup taken in step 5 and unfreeze it."
+            rollback_instructions=(_("Restore the legacy database from the backup taken in step 5 and unfreeze it.")
                                    if "rb" in flags or "ponr" in flags else ""))
     keys = {key: step.pk for key, step in created.items()}
 
@@ -242,7 +245,7 @@ def seed(*, project, people, stdout=None):
 
     # The rehearsal nights (and the rollback rehearsal) had on-call support, and so does tonight's pilot.
     rehearsal_support(project=project, who=who, nights=[days_ago(21), days_ago(14), days_ago(12)])
-    rehearsal_support(project=project, who=who, nights=[now - timedelta(hours=2)], note="pilot support / 试点值班")
+    rehearsal_support(project=project, who=who, nights=[now - timedelta(hours=2)], note="试点值班 · pilot support")
     r1_start = days_ago(21)
     run1 = services.run_create(actor=pm, runbook=runbook, kind=RunKind.REHEARSAL, planned_start=r1_start)
     _rehearse(run=run1, actor=who["ops"], who=who, keys=keys, fail_key="mig_bal",
@@ -287,7 +290,7 @@ def seed(*, project, people, stdout=None):
     plan = services.plan_save(
         actor=pm, project=project, decision_owner=pm, rollback_runbook=rollback,
         point_of_no_return_at=project.window_start + window / 2,
-        rollback_criteria=("Roll back when any of: reconciliation of balances or GL differs beyond tolerance; "
+        rollback_criteria=in_language("Roll back when any of: reconciliation of balances or GL differs beyond tolerance; "
                            "a smoke test of teller deposits/withdrawals fails and cannot be fixed within 30 minutes; "
                            "the forecast finish passes 07:00. 出现以下任一情况即回退：余额或总账核对不一致；"
                            "柜面存取款冒烟测试失败且30分钟内无法修复；预计完成时间晚于07:00。"))
@@ -303,6 +306,19 @@ def seed(*, project, people, stdout=None):
 
 
 # ---------------------------------------------------------------- the cutover night and contingency
+
+TABLESPACE_FULL = gettext_noop("Migration job aborted: tablespace full on the target database.")
+
+
+def _seed_text(text):
+    """A seed string in the active language: "English. 中文。" and "English · 中文" pick one side; English-only
+    strings are marked with gettext_noop and translated."""
+    if not text:
+        return text
+    if re.search(r"[\u4e00-\u9fff]", text):
+        return in_language(text)
+    return _(text)
+
 
 # Status updates posted to the war room, bilingual as the teams write them: (step key, minutes after its start, text).
 UPDATES = {
@@ -326,32 +342,35 @@ UPDATES = {
 # (rehearsal, step key, minutes after the step started, title, severity, reporter, owner, description,
 #  [(status, minutes after the report, who, comment)])
 ISSUES = [
-    (1, "mig_acct", 20, "CPU too high on the core database server (95%) / 核心数据库服务器CPU过高", IssueSeverity.SEV2,
+    (1, "mig_acct", 20, "CPU too high on the core database server (95%) · 核心数据库服务器CPU过高", IssueSeverity.SEV2,
      "ops", "ops2", "Zabbix alert: CPU 95% for 10 minutes on core-db-01 while accounts migrate; migration slowed "
      "to half speed. 监控发现core-db-01 CPU持续95%，账户迁移速度下降一半。",
-     [(IssueStatus.MITIGATING, 6, "ops2", "Paused the reporting replica and the nightly statistics job."),
+     [(IssueStatus.MITIGATING, 6, "ops2", gettext_noop("Paused the reporting replica and the nightly statistics job.")),
       (IssueStatus.RESOLVED, 24, "ops2", "Stopped a runaway index rebuild started by the DBA job scheduler; CPU "
        "back to 40%. 停止了误启动的索引重建作业，CPU降至40%。"),
-      (IssueStatus.CLOSED, 60, "pm", "Index jobs disabled in the cutover window from now on.")]),
-    (1, "mig_bal", 10, "Balances migration aborted: tablespace full / 余额迁移中断：表空间已满", IssueSeverity.SEV2,
-     "dev", "dev", "Migration job aborted: tablespace full on the target database.",
+      (IssueStatus.CLOSED, 60, "pm", gettext_noop("Index jobs disabled in the cutover window from now on."))]),
+    (1, "mig_bal", 10, "Balances migration aborted: tablespace full · 余额迁移中断：表空间已满", IssueSeverity.SEV2,
+     "dev", "dev", TABLESPACE_FULL,
      [(IssueStatus.RESOLVED, 22, "dev", "Tablespace extended by 200 GB and the job restarted from its checkpoint. "
        "表空间扩容200GB后作业从断点重启。"),
-      (IssueStatus.CLOSED, 90, "pm", "Sizing fixed in the runbook for rehearsal 2.")]),
-    (1, "smoke_channels", 8, "Some customers could not log in to mobile banking / 部分客户无法登录手机银行",
+      (IssueStatus.CLOSED, 90, "pm", gettext_noop("Sizing fixed in the runbook for rehearsal 2."))]),
+    (1, "smoke_channels", 8, "Some customers could not log in to mobile banking · 部分客户无法登录手机银行",
      IssueSeverity.SEV1, "tester2", "ops", "About 30% of test logins fail with a timeout after the network switch. "
      "网络切换后约30%的测试登录超时失败。",
-     [(IssueStatus.MITIGATING, 4, "ops", "Channel gateway restarted; failures continue, looking at the database."),
+     [(IssueStatus.MITIGATING, 4, "ops", gettext_noop("Channel gateway restarted; failures continue, looking at the "
+                                                      "database.")),
       (IssueStatus.RESOLVED, 19, "ops", "Database connection repaired: the customer DB's connection pool was capped "
        "at 200; raised to 800 and the gateway reconnected. 修复数据库连接：连接池上限由200调整为800。"),
-      (IssueStatus.CLOSED, 45, "pm", "Pool size added to the configuration checklist.")]),
-    (2, "cfg_certs", 5, "Teller front end shows the old bank logo / 柜面前端显示旧行徽", IssueSeverity.SEV4,
-     "tester", "ops2", "Cosmetic: the login screen still shows the old logo.",
-     [(IssueStatus.RESOLVED, 12, "ops2", "Static assets cache purged.")]),
-    (2, "smoke_loans", 6, "Loan repayment schedule rounding differs by 0.01 / 贷款还款计划尾差0.01",
-     IssueSeverity.SEV3, "tester2", "dev3", "Three of 20 sampled loans differ by 0.01 in the last instalment.",
-     [(IssueStatus.MITIGATING, 10, "dev3", "Confirmed with the business: legacy rounds half-up, new core banker's."),
-      (IssueStatus.RESOLVED, 35, "dev3", "Rounding mode set to half-up in the product parameters.")]),
+      (IssueStatus.CLOSED, 45, "pm", gettext_noop("Pool size added to the configuration checklist."))]),
+    (2, "cfg_certs", 5, "Teller front end shows the old bank logo · 柜面前端显示旧行徽", IssueSeverity.SEV4,
+     "tester", "ops2", gettext_noop("Cosmetic: the login screen still shows the old logo."),
+     [(IssueStatus.RESOLVED, 12, "ops2", gettext_noop("Static assets cache purged."))]),
+    (2, "smoke_loans", 6, "Loan repayment schedule rounding differs by 0.01 · 贷款还款计划尾差0.01",
+     IssueSeverity.SEV3, "tester2", "dev3",
+     gettext_noop("Three of 20 sampled loans differ by 0.01 in the last instalment."),
+     [(IssueStatus.MITIGATING, 10, "dev3", gettext_noop("Confirmed with the business: legacy rounds half-up, new core "
+                                                        "banker's.")),
+      (IssueStatus.RESOLVED, 35, "dev3", gettext_noop("Rounding mode set to half-up in the product parameters."))]),
 ]
 
 
@@ -366,32 +385,35 @@ def _night_log(*, project, who, runs, keys):
             return (step.actual_start or run.planned_start) + timedelta(minutes=minutes)
 
         for key, minutes, text in UPDATES[number]:
-            services.run_post_update(actor=who["pm"] if key.startswith("go") else who["ops"], run=run, text=text,
-                                     now=at(key, minutes))
+            services.run_post_update(actor=who["pm"] if key.startswith("go") else who["ops"], run=run,
+                                     text=_seed_text(text), now=at(key, minutes))
         for rehearsal, key, minutes, title, severity, reporter, owner, description, moves in ISSUES:
             if rehearsal != number:
                 continue
             opened = at(key, minutes)
-            issue = services.issue_file(actor=who[reporter], run=run, step=steps[keys[key]], title=title,
-                                        severity=severity, owner=who[owner], description=description, now=opened)
+            issue = services.issue_file(actor=who[reporter], run=run, step=steps[keys[key]],
+                                        title=_seed_text(title),
+                                        severity=severity, owner=who[owner], description=_seed_text(description),
+                                        now=opened)
             for status, after, person, comment in moves:
-                issue = services.issue_transition(actor=who[person], issue=issue, to=status, comment=comment,
+                issue = services.issue_transition(actor=who[person], issue=issue, to=status,
+                                                  comment=_seed_text(comment),
                                                   now=opened + timedelta(minutes=after))
             count += 1
     return count
 
 
 SCENARIOS = [
-    ("balances", "Balances or GL do not reconcile beyond tolerance after migration / 迁移后余额或总账核对超出容差",
+    ("balances", "Balances or GL do not reconcile beyond tolerance after migration · 迁移后余额或总账核对超出容差",
      "Stop before the network switch; the decision owner decides within 30 minutes; roll back with the rollback "
      "runbook. 在网络切换前停止；决策人30分钟内决定；按回退手册回退。", "pm", True),
-    ("db_down", "Core database unreachable for more than 5 minutes / 核心数据库5分钟以上无法访问",
+    ("db_down", "Core database unreachable for more than 5 minutes · 核心数据库5分钟以上无法访问",
      "Fail over to the standby database (target 10 minutes); if the failover fails, roll back. "
      "切换至备库（目标10分钟）；切换失败则回退。", "ops", True),
-    ("logins", "Customers cannot log in after the switch (login failures above 5%) / 切换后客户无法登录（失败率超过5%）",
+    ("logins", "Customers cannot log in after the switch (login failures above 5%) · 切换后客户无法登录（失败率超过5%）",
      "Check the channel gateway and the database connection pool; fix within 30 minutes or route the channels back "
      "to the legacy core. 检查渠道网关和数据库连接池；30分钟内无法修复则将渠道切回旧核心。", "ops2", False),
-    ("network", "Network switch to the new core fails / 网络切换至新核心失败",
+    ("network", "Network switch to the new core fails · 网络切换至新核心失败",
      "Restore the routes to the legacy core (10 minutes) and reschedule the cutover. 恢复至旧核心的路由（10分钟），"
      "改期上线。", "ops3", False),
 ]
@@ -410,13 +432,14 @@ def _contingency(*, project, who, rollback, rehearsed):
     """Scenarios, tabletop drills, and a rehearsal of the rollback runbook (a drill by itself)."""
     scenarios = {}
     for key, trigger, response, owner, rolls_back in SCENARIOS:
-        scenarios[key] = services.scenario_create(actor=who["ops"], project=project, trigger=trigger,
-                                                  response=response, owner=who[owner],
+        scenarios[key] = services.scenario_create(actor=who["ops"], project=project,
+                                                  trigger=_seed_text(trigger), response=_seed_text(response),
+                                                  owner=who[owner],
                                                   rollback_runbook=rollback if rolls_back else None)
     now = timezone.now()
     for key, days, outcome, notes in DRILLS:
         services.drill_record(actor=who["ops"], project=project, scenario=scenarios[key], outcome=outcome,
-                              notes=notes, held_at=now - timedelta(days=days))
+                              notes=_seed_text(notes), held_at=now - timedelta(days=days))
     run = services.run_create(actor=who["pm"], runbook=rollback, kind=RunKind.REHEARSAL, planned_start=rehearsed)
     t = rehearsed
     for step in run.steps.order_by("order"):
@@ -428,13 +451,13 @@ def _contingency(*, project, who, rollback, rehearsed):
     return run.drills.count() + len(DRILLS)
 
 
-def rehearsal_support(*, project, who, nights, note="rehearsal support / 演练值班"):
+def rehearsal_support(*, project, who, nights, note="演练值班 · rehearsal support"):
     """On-call support for the rehearsal nights (演练值班): primary and backup, as on the real night."""
     for start in nights:
         for person, tier in ((who["ops"], ShiftTier.PRIMARY), (who["dev"], ShiftTier.BACKUP)):
             project_services.shift_create(actor=who["pm"], project=project, user=person, starts_at=start,
                                           ends_at=start + timedelta(hours=12), tier=tier,
-                                          note=note)
+                                          note=in_language(note))
 
 
 def bilingual(text):

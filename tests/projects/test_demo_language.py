@@ -56,3 +56,23 @@ def test_seed_demo_takes_a_language(settings):
     with pytest.raises(CommandError, match="invalid choice"):  # refused before anything is loaded
         call_command("seed_demo", "--language", "fr")
     assert not Department.objects.exists()
+
+
+def test_the_requirements_and_hypercare_seeds_in_chinese_read_chinese():
+    from hypercare import demo as hypercare_demo
+    from hypercare.models import Complaint, Feedback, Lesson, LessonAction
+    from requirements import demo as requirements_demo
+    from requirements.models import Requirement
+
+    with translation.override("zh-hans"):
+        project, people = demo.seed()
+        requirements_demo.seed(project=project, people=people)
+        hypercare_demo.seed(project=project, people=people)
+    texts = (list(Requirement.objects.filter(project=project).values_list("title", flat=True))
+             + list(Requirement.objects.filter(project=project).values_list("acceptance_criteria", flat=True))
+             + list(Feedback.objects.filter(project=project).values_list("text", flat=True))
+             + list(Complaint.objects.filter(project=project).values_list("description", flat=True))
+             + list(Lesson.objects.filter(project=project).values_list("text", flat=True))
+             + list(LessonAction.objects.filter(project=project).values_list("title", flat=True)))
+    english = [t for t in texts if LATIN_WORD.search(t.replace("Excel", ""))]  # a product name may stay
+    assert len(texts) > 250 and not english, english[:5]
