@@ -20,7 +20,7 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Th
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from . import hooks, selectors, services
+from . import mywork, selectors, services
 from .api_base import ERRORS_AUTH, ProjectScopedViewSet, call, require
 from .audit import audit_rows
 from .models import ApiToken, Department, Membership, Milestone, OnCallShift, Responsibility
@@ -336,5 +336,5 @@ def my_work(request):
     query = MyWorkQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     project = selectors.project_get_for_user(user=request.user, pk=query.validated_data["project"])
-    summary = hooks.my_work_summary(request.user, project)
+    summary = mywork.cached_summary(request.user, project)
     return Response(MyWorkSerializer({"items": summary["items"], "totals": summary["totals"]}).data)

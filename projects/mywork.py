@@ -2,8 +2,8 @@
 
 The items come from the sources other apps register with `projects.hooks.work_source`; this module
 labels them for a page and keeps the top bar's count cheap. Every page of a project shows that count,
-and asking every source costs a dozen queries, so the count is cached per person and project for
-`TTL` seconds. Any audited change in the project (simple-history writes a historical row for every
+and asking every source costs a couple of dozen queries, so the summary is cached per person, project
+and language for `TTL` seconds. Any audited change in the project (simple-history writes a historical row for every
 tracked model) bumps the project's version (`projects.freshness`), so the next page counts afresh; what changes without a
 historical row (time passing, a bulk update) is picked up within the TTL. With the cache down the
 count is computed (the cache is an optimisation).
@@ -11,8 +11,8 @@ count is computed (the cache is an optimisation).
 
 from datetime import datetime
 
-from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import freshness, hooks
@@ -36,29 +36,18 @@ KIND_LABELS = {
 }
 
 
-def _count_key(user, project, version):
-    return f"mywork:n:{project.pk}:{version}:{user.pk}"
+def cached_summary(user, project) -> dict:
+    """`hooks.my_work_summary` for `user` in `project`, cached as described above (per person,
+    project, language and project version): the home page, the top bar's count and the API share it."""
+    return freshness.cached(project.pk, f"mywork:{user.pk}:{get_language()}",
+                            lambda: hooks.my_work_summary(user, project), ttl=TTL)
 
 
 def open_count(user, project) -> int:
-    """How many open items `user` has in `project` (the top bar's badge), cached as described above."""
+    """How many open items `user` has in `project` (the top bar's badge)."""
     if not user.is_authenticated:
         return 0
-    version = freshness.version(project.pk)
-    if not version:
-        return hooks.my_work_summary(user, project)["count"]
-    count = cache.get(_count_key(user, project, version))
-    if count is None:
-        count = remember_count(user, project, hooks.my_work_summary(user, project)["count"], version=version)
-    return count
-
-
-def remember_count(user, project, count, version=None):
-    """Cache a count just computed (the home page lists the work anyway: its badge costs nothing more)."""
-    version = version or freshness.version(project.pk)
-    if version:
-        cache.set(_count_key(user, project, version), count, timeout=TTL)
-    return count
+    return cached_summary(user, project)["count"]
 
 
 def for_page(user, project, now=None, kind=None) -> dict:
@@ -67,7 +56,7 @@ def for_page(user, project, now=None, kind=None) -> dict:
     `more` [(label, not listed)] where a kind has more than a source lists. With `kind` (one of the
     kinds there are) only its items are in `items`."""
     now = now or timezone.now()
-    summary = hooks.my_work_summary(user, project)
+    summary = cached_summary(user, project)
     summary["kind"] = kind if kind in summary["totals"] else None
     for item in summary["items"]:
         item["label"] = KIND_LABELS.get(item["kind"], item["kind"])

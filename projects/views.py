@@ -124,7 +124,6 @@ def project_home(request, project):
     if show_work:
         kind = request.GET.get("kind")
         context["work"] = mywork.for_page(request.user, project, now=now, kind=kind)
-        mywork.remember_count(request.user, project, context["work"]["count"])
         if not context["work"]["count"]:
             context["next_steps"] = _next_steps(request.user, project)
         if tab == "work" and fragment_wanted(request):

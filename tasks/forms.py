@@ -154,8 +154,7 @@ class RunForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["runbook"].queryset = project.runbooks.order_by("kind", "name")
         if runbooks is not None:
-            self.fields["runbook"].choices = [("", self.fields["runbook"].empty_label),
-                                              *((r.pk, str(r)) for r in sorted(runbooks, key=lambda r: (r.kind, r.name)))]
+            offer(self.fields["runbook"], sorted(runbooks, key=lambda r: (r.kind, r.name)))
 
 
 class StepActionForm(forms.Form):
@@ -206,6 +205,12 @@ class CheckForm(forms.Form):
     tolerance = forms.DecimalField(label=_("Tolerance"), max_digits=22, decimal_places=2, initial=0, min_value=0)
 
 
+def offer(field, objects):
+    """Show `objects` (a list the page has loaded already) as the choices of a ModelChoiceField, so
+    rendering the form asks nothing more; validation still uses the field's queryset."""
+    field.choices = [("", field.empty_label), *((o.pk, field.label_from_instance(o)) for o in objects)]
+
+
 class PlanForm(forms.Form):
     rollback_criteria = forms.CharField(label=_("Rollback criteria"), widget=forms.Textarea(attrs={"rows": 5}),
                                         help_text=_("When does the team switch back to the old system?"))
@@ -217,10 +222,12 @@ class PlanForm(forms.Form):
         help_text=_("Optional: on the go-live night the decision is due by the earliest of this time, the start of "
                     "the point-of-no-return step and the last moment a rollback still fits in the window."))
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, rollback_runbooks=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["decision_owner"].bind(project)
         self.fields["rollback_runbook"].queryset = project.runbooks.filter(kind=RunbookKind.ROLLBACK)
+        if rollback_runbooks is not None:
+            offer(self.fields["rollback_runbook"], rollback_runbooks)
 
 
 # ---------------------------------------------------------------- the cutover night
@@ -289,10 +296,12 @@ class ScenarioForm(forms.Form):
     rollback_runbook = forms.ModelChoiceField(label=_("Rollback runbook"), queryset=Runbook.objects.none(),
                                               required=False)
 
-    def __init__(self, *args, project, keep_owner=None, **kwargs):
+    def __init__(self, *args, project, keep_owner=None, rollback_runbooks=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].bind(project, keep=keep_owner)
         self.fields["rollback_runbook"].queryset = project.runbooks.filter(kind=RunbookKind.ROLLBACK)
+        if rollback_runbooks is not None:
+            offer(self.fields["rollback_runbook"], rollback_runbooks)
 
 
 class DrillForm(forms.Form):

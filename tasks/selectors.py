@@ -545,15 +545,19 @@ def decision_run(*, project):
     return None
 
 
-def project_decision_point(*, project, plan=None, now=None):
+_UNSET = object()
+
+
+def project_decision_point(*, project, plan=_UNSET, now=None):
     """(run, DecisionPoint) for the contingency plan's page, the same numbers the run's board shows;
-    (None, None) before any cutover run exists. A fixed number of queries."""
+    (None, None) before any cutover run exists. A fixed number of queries; `plan` when the page has
+    loaded it already (None: the project has none)."""
     run = decision_run(project=project)
     if run is None:
         return None, None
     steps = lean_steps([run.pk])[run.pk]
     fc = run_forecast(run=run, steps=steps, estimates=rehearsal_estimates([run])[run.pk], now=now)
-    plan = plan if plan is not None else plan_for_project(project=project)
+    plan = plan_for_project(project=project) if plan is _UNSET else plan
     return run, run_decision_point(run=run, fc=fc, steps=steps, plan=plan)
 
 

@@ -59,6 +59,7 @@ from .models import (
     MigrationCheck,
     PlanStatus,
     Run,
+    RunbookKind,
     RunStep,
     RunStepStatus,
     Step,
@@ -475,13 +476,18 @@ def contingency(request, project):
                 messages.success(request, _("Contingency plan saved. It needs the manager's and the business "
                                             "reviewer's approval."))
                 return redirect("tasks:contingency", project.pk)
-    return contingency_page(request, project, plan_form=form)
+    return contingency_page(request, project, plan_form=form, plan=plan)
 
 
-def contingency_page(request, project, plan_form=None, scenario_form=None, drill_form=None):
+_UNSET = object()
+
+
+def contingency_page(request, project, plan_form=None, scenario_form=None, drill_form=None, plan=_UNSET):
     """The plan, its scenarios and drills. Only renders: the plan, scenario and drill forms post to
-    their own views, which give a form with errors back here."""
-    plan = selectors.plan_for_project(project=project)
+    their own views, which give a form with errors back here. `plan`: when the caller loaded it (and
+    saved nothing since)."""
+    if plan is _UNSET:
+        plan = selectors.plan_for_project(project=project)
     may_edit = request.user.has_perm("tasks.edit", project)
     can_edit_plan = may_edit and (plan is None or plan.status != PlanStatus.APPROVED)
     initial = {}
@@ -489,7 +495,11 @@ def contingency_page(request, project, plan_form=None, scenario_form=None, drill
         initial = {"rollback_criteria": plan.rollback_criteria, "decision_owner": plan.decision_owner_id,
                    "rollback_runbook": plan.rollback_runbook_id,
                    "point_of_no_return_at": plan.point_of_no_return_at}
-    form = plan_form or (PlanForm(project=project, initial=initial) if can_edit_plan else None)
+    # Both forms offer the project's rollback runbooks: loaded once for the two selects.
+    rollback_runbooks = list(project.runbooks.filter(kind=RunbookKind.ROLLBACK).order_by("name", "id")) \
+        if may_edit else []
+    form = plan_form or (PlanForm(project=project, initial=initial, rollback_runbooks=rollback_runbooks)
+                         if can_edit_plan else None)
     roles = roles_of(request.user, project)
     rollback_steps = selectors.runbook_steps(runbook=plan.rollback_runbook) if plan and plan.rollback_runbook else []
     decision_run, decision = selectors.project_decision_point(project=project, plan=plan)
@@ -497,8 +507,11 @@ def contingency_page(request, project, plan_form=None, scenario_form=None, drill
         decision_run=decision_run, decision=decision,
         scenarios=selectors.scenarios_for_project(project=project),
         drills=selectors.drills_for_project(project=project)[:20],
-        rollback=readiness_criteria.rollback_rehearsed(project, 1),
-        scenario_form=scenario_form or (ScenarioForm(project=project) if may_edit else None),
+        # The scorecard's own figure, from its cache (one truth, the project's target).
+        rollback=next((e.result for e in readiness_registry.area_results(project, "cutover")
+                       if e.key == "rollback_rehearsed"), None),
+        scenario_form=scenario_form or (ScenarioForm(project=project, rollback_runbooks=rollback_runbooks)
+                                        if may_edit else None),
         drill_form=drill_form or (DrillForm(project=project) if may_edit else None), may_edit=may_edit,
         plan=plan, form=form, rollback_steps=rollback_steps,
         rollback_minutes=selectors.runbook_plan(runbook=plan.rollback_runbook, steps=rollback_steps)["minutes"]

@@ -51,4 +51,6 @@ def test_no_inline_script_or_style_in_pages(client, project, users):
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), name
         assert " style=" not in html and "<style" not in html, name
         assert not re.search(r"\son[a-z]+=", html), name
-        assert "cdn" not in html.lower(), name
+        # Nothing from another host (a CDN): every src and href is on this site (a random CSRF token
+        # may well contain the letters "cdn", so look at the addresses, not the text).
+        assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", html), name
