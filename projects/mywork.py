@@ -50,11 +50,12 @@ def open_count(user, project) -> int:
     return cached_summary(user, project)["count"]
 
 
-def for_page(user, project, now=None, kind=None) -> dict:
+def for_page(user, project, now=None, kind=None, limit=None) -> dict:
     """The summary with each item labelled for the home page: `label` (its kind), `overdue`, and for
     an on-call shift under way `current`; `kinds` [(kind, label, total, listed)] for the filter chips,
     `more` [(label, not listed)] where a kind has more than a source lists. With `kind` (one of the
-    kinds there are) only its items are in `items`."""
+    kinds there are) only its items are in `items`; with `limit` at most that many, `hidden` saying how
+    many more there are."""
     now = now or timezone.now()
     summary = cached_summary(user, project)
     summary["kind"] = kind if kind in summary["totals"] else None
@@ -72,4 +73,8 @@ def for_page(user, project, now=None, kind=None) -> dict:
     summary["more"] = [(label, n - shown) for _kind, label, n, shown in summary["kinds"] if n > shown]
     if summary["kind"]:
         summary["items"] = [i for i in summary["items"] if i["kind"] == summary["kind"]]
+    # The home shows the most urgent first and the rest on request (`limit`: how many; None: all).
+    summary["hidden"] = max(0, len(summary["items"]) - limit) if limit else 0
+    if summary["hidden"]:
+        summary["items"] = summary["items"][:limit]
     return summary

@@ -97,6 +97,10 @@ def _next_steps(user, project, limit=4):
     return steps
 
 
+# How many of a person's open items the home lists before "Show all" (the most urgent first).
+HOME_WORK_ITEMS = 12
+
+
 @project_view()
 def project_home(request, project):
     """Each person's own open work first ("my work"); the project dashboard (the home panels other apps
@@ -123,7 +127,9 @@ def project_home(request, project):
     }
     if show_work:
         kind = request.GET.get("kind")
-        context["work"] = mywork.for_page(request.user, project, now=now, kind=kind)
+        # The most urgent HOME_WORK_ITEMS first (a manager may have dozens), all of one kind or on request.
+        limit = None if kind or request.GET.get("all") else HOME_WORK_ITEMS
+        context["work"] = mywork.for_page(request.user, project, now=now, kind=kind, limit=limit)
         if not context["work"]["count"]:
             context["next_steps"] = _next_steps(request.user, project)
         if tab == "work" and fragment_wanted(request):

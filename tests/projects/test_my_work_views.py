@@ -104,8 +104,12 @@ def test_home_query_count_is_the_same_for_1_item_and_50(client, project, users):
     _, few = count_queries(lambda: client.get(_home(project)))
     _assigned(project, users, n=49)
     response, many = count_queries(lambda: client.get(_home(project)))
-    assert response.status_code == 200 and response.content.decode().count('class="mywork-item') == 50
+    page = response.content.decode()
+    # The twelve most urgent on the home, the rest a click away.
+    assert response.status_code == 200 and page.count('class="mywork-item') == 12 and "Show 38 more" in page
     assert few == many
+    everything = htmx(client, _home(project, "?tab=work&all=1")).content.decode()
+    assert everything.count('class="mywork-item') == 50 and "Show" not in everything.split("mywork-list")[1]
 
 
 def test_top_bar_counts_my_work_and_refreshes_after_a_change(client, project, users):
