@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "projects.context_processors.navigation",
+                "projects.pagecache.csrf_placeholder",
             ],
             "builtins": ["django.templatetags.i18n", "template_partials.templatetags.partials"],
         },
@@ -153,6 +154,8 @@ CACHES = {
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     CACHES["default"].pop("LOCATION")
     CACHES["default"].pop("OPTIONS")
+# Rendered heavy pages kept per reader until the project changes (projects.pagecache); off: always computed.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
 # --- end Production (issue 15) -----------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [

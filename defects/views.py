@@ -17,6 +17,7 @@ from django_htmx.http import trigger_client_event
 from projects.audit import history_for
 from projects.downloads import protected_file_response
 from projects.errors import DomainError
+from projects.pagecache import page_cache
 from projects.views_base import form_error, fragment_wanted, project_view, render_page
 
 from . import charts, links, selectors, services
@@ -75,6 +76,7 @@ def _decorate(defects, user):
 # ------------------------------------------------------------------ defects
 
 @project_view("defects.view")
+@page_cache()
 def defect_list(request, project):
     form, f = _filters(request, project)
     qs = selectors.defect_list_for_user(user=request.user, project=project, filters=f)
@@ -91,6 +93,7 @@ def defect_list(request, project):
 
 
 @project_view("defects.view")
+@page_cache()
 def board(request, project):
     form, f = _filters(request, project)
     column = request.GET.get("column")
@@ -410,6 +413,7 @@ def sla(request, project):
 # ------------------------------------------------------------------ test cycles and cases
 
 @project_view("defects.view")
+@page_cache()
 def cycle_list(request, project):
     can_manage = request.user.has_perm("defects.manage_tests", project)
     form = CyclePlanForm(request.POST or None, project=project) if can_manage else None
@@ -458,6 +462,7 @@ def _cycle_page(request, project, cycle_id, *, status=200, form=None, junit_erro
 
 
 @project_view("defects.view")
+@page_cache()
 def cycle_detail(request, project, cycle_id):
     if request.method != "POST":
         return _cycle_page(request, project, cycle_id)
@@ -507,6 +512,7 @@ def result_record(request, project, cycle_id, result_id):
 
 
 @project_view("defects.view")
+@page_cache()
 def case_list(request, project):
     can_manage = request.user.has_perm("defects.manage_tests", project)
     form = CaseForm(request.POST or None, project=project) if can_manage else None

@@ -20,6 +20,7 @@ from projects.api_base import require
 from projects.audit import history_for
 from projects.downloads import protected_file_response
 from projects.errors import DomainError
+from projects.pagecache import page_cache
 from projects.safety import local_path
 from projects.views_base import form_error, fragment_wanted, project_view, render_page
 
@@ -54,6 +55,7 @@ def _subscribed(user, project):
 # ------------------------------------------------------------------ dashboard and report
 
 @project_view("hypercare.view")
+@page_cache()
 def dashboard(request, project):
     data = selectors.dashboard(user=request.user, project=project)
     context = _ctx(

@@ -370,3 +370,21 @@ def duties(project_ids, since) -> list[Duty]:
         except Exception:  # noqa: BLE001 - one app's bug must not take the portfolio down
             log.exception("Duty source %s failed", key)
     return found
+
+
+_reader_state: dict = {}
+
+
+def reader_state(*, key):
+    """Register `func(user)` → a short value that a page of this reader shows besides the project's data
+    (the notifications app: the unread count of the bell). A cached page (projects.pagecache) is kept per
+    these values, so it is rebuilt when one changes."""
+    def decorate(func):
+        _reader_state[key] = func
+        return func
+
+    return decorate
+
+
+def reader_states(user) -> str:
+    return ",".join(f"{key}={func(user)}" for key, func in sorted(_reader_state.items()))

@@ -36,6 +36,7 @@ from .forms import (
     ShiftForm,
 )
 from .models import FeedToken, Membership, Milestone, OnCallShift, Raci, Responsibility, Role
+from .pagecache import page_cache
 from .views_base import form_error, fragment_wanted, project_view, render_page
 
 User = get_user_model()
@@ -102,6 +103,7 @@ HOME_WORK_ITEMS = 12
 
 
 @project_view()
+@page_cache()
 def project_home(request, project):
     """Each person's own open work first ("my work"); the project dashboard (the home panels other apps
     add, e.g. readiness) below it for managers, one click away (`?tab=dashboard`) for everyone."""
@@ -244,6 +246,7 @@ def _roster_context(request, project, add_form=None):
 
 
 @project_view()
+@page_cache()
 def roster(request, project):
     return render_page(request, "projects/roster.html", _roster_context(request, project), partial="table")
 
@@ -333,6 +336,7 @@ def department_add(request, project):
 
 
 @project_view()
+@page_cache()
 def raci(request, project):
     grid = selectors.raci_grid(project=project, page=request.GET.get("page"), q=request.GET.get("q"))
     can_manage = request.user.has_perm("projects.manage", project)
@@ -415,6 +419,7 @@ def _week_start(value):
 
 
 @project_view()
+@page_cache()
 def rota(request, project):
     start = _week_start(request.GET.get("week"))
     if start is None:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from projects.audit import history_for
 from projects.errors import DomainError
+from projects.pagecache import page_cache
 from projects.views_base import form_error, project_view, render_page
 
 from . import selectors, services
@@ -71,6 +72,7 @@ def _ctx(**kwargs):
 # --------------------------------------------------------------------------- requirements
 
 @project_view("requirements.view")
+@page_cache()
 def requirement_list(request, project):
     filters = RequirementFilterForm(request.GET or None)
     f = filters.cleaned_data if filters.is_valid() else {}
@@ -218,6 +220,7 @@ REVIEW_PAGE_SIZE = 50
 
 
 @project_view("requirements.view")
+@page_cache()
 def review_queue(request, project):
     can_review = request.user.has_perm("requirements.review", project)
     page = Paginator(selectors.review_queue(user=request.user, project=project) if can_review else [],
@@ -241,6 +244,7 @@ def progress(request, project):
 
 
 @project_view("requirements.view")
+@page_cache()
 def conflict_list(request, project):
     status = request.GET.get("status")
     if status not in ConflictStatus.values:

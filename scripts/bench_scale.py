@@ -2,13 +2,19 @@
 
     manage.py seed_scale                          # once: 50k defects, 10k requirements, 5k staff, 2k steps
     .venv/bin/python scripts/bench_scale.py [--clients 10] [--seconds 6] [--workers 2] [--only board,raci]
+                                            [--changes 1]
 
 It serves the database of DATABASE_URL (default: PostgreSQL `liftoff_scale` on 127.0.0.1) with
 gunicorn (DEBUG off, as in production), logged in as the scale project's manager, and prints per
-page: queries and bytes (one in-process request), sequential median, then requests per second,
-p50/p95/p99 with N concurrent clients, the throughput as a share of a bare view's (`/healthz`)
-measured in the same run, and the web workers' RSS after the run. A measurement, not a test:
-nothing here asserts.
+page: queries (one in-process request computed, not from the page cache, with the project's shared
+figures cached / one right after a change, everything computed) and bytes, the sequential
+median computed ("cold": the project's version is bumped before each request, as after a change, so
+nothing cached is served) and re-read ("warm": the same page again, as people re-read and the run
+board polls), then requests per second, p50/p95/p99 with N concurrent clients, the throughput as a
+share of a bare view's (`/healthz`) measured in the same run, and the web workers' RSS after the
+run. With `--changes N` the project changes N times a second during the load (a version bump, as an
+audited write does), so part of the requests are computed again. A measurement, not a test: nothing
+here asserts.
 """
 
 import argparse
@@ -40,6 +46,8 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8097)
     parser.add_argument("--only", default="", help="comma-separated page names to run (default: all)")
+    parser.add_argument("--changes", type=float, default=0.0,
+                        help="project changes per second during the load (cached pages are rebuilt after each)")
     parser.add_argument("--no-load", action="store_true", help="queries, bytes and sequential times only")
     parser.add_argument("--in-process", action="store_true",
                         help="no server: time each page through Django's test client (for profiling)")
@@ -124,9 +132,9 @@ def credentials(project):
         {"Authorization": f"Token {key}"}
 
 
-def in_process(user, path, headers, repeat=0):
-    """Queries and bytes of one request through Django's test client (after one warm-up request),
-    and the median time of `repeat` more."""
+def in_process(user, project_id, path, headers, repeat=0):
+    """Queries and bytes of one computed request through Django's test client (after one warm-up
+    request), and the median times of `repeat` more computed (cold) and re-read (warm)."""
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -136,18 +144,45 @@ def in_process(user, path, headers, repeat=0):
         client.defaults["HTTP_AUTHORIZATION"] = headers["Authorization"]
     else:
         client.force_login(user)
+    from django.test import override_settings
+
     client.get(path)
     reset_queries()  # the query log is a bounded deque: empty it so the count below is exact
+    with override_settings(PAGE_CACHE=False), CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)  # the page computed, the project's shared figures as cached
+    queries = len(ctx.captured_queries)
+    changed(project_id)
+    reset_queries()
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path)
-    queries = len(ctx.captured_queries)  # now: the next requests empty the log
-    times = []
+        client.get(path)  # right after a change: everything computed
+    queries_cold = len(ctx.captured_queries)  # now: the next requests empty the log
+    cold, warm = [], []
     for _ in range(repeat):
+        changed(project_id)
         t0 = time.perf_counter()
         client.get(path)
-        times.append(time.perf_counter() - t0)
-    median = statistics.median(times) * 1000 if times else float("nan")
-    return response.status_code, queries, len(response.content), median
+        cold.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        client.get(path)
+        warm.append(time.perf_counter() - t0)
+    return response.status_code, (queries, queries_cold), len(response.content), median_ms(cold), median_ms(warm)
+
+
+def median_ms(times):
+    return statistics.median(times) * 1000 if times else float("nan")
+
+
+def changed(project_id):
+    """What an audited write does to the project's caches: a new version, nothing cached is served."""
+    from projects import freshness
+
+    freshness.bump(project_id)
+
+
+def changes(project_id, per_second, stop):
+    """Bump the project's version `per_second` times a second until `stop` is set (a thread)."""
+    while not stop.wait(1 / per_second):
+        changed(project_id)
 
 
 def fetch(port, path, headers):
@@ -234,10 +269,11 @@ def main():
     if only:
         rows = [r for r in rows if r[0] in only]
     if args.in_process:
-        print(f"{'page':<28} {'st':>3} {'queries':>7} {'KB':>7} {'ms':>7}")
+        print(f"{'page':<28} {'st':>3} {'queries':>9} {'KB':>7} {'cold ms':>7} {'warm ms':>7}")
         for name, path, headers in rows:
-            status, queries, size, ms = in_process(user, path, headers, repeat=args.sequential)
-            print(f"{name:<28} {status:>3} {queries:>7} {size / 1024:>7.0f} {ms:>7.0f}", flush=True)
+            status, queries, size, cold, warm = in_process(user, project.pk, path, headers, repeat=args.sequential)
+            print(f"{name:<28} {status:>3} {'/'.join(map(str, queries)):>9} {size / 1024:>7.0f} {cold:>7.0f} {warm:>7.0f}",
+                  flush=True)
         return
     proc = serve(args)
     try:
@@ -247,21 +283,36 @@ def main():
         if not args.no_load:
             bare_rps, bare_lat, _e = load(args.port, "/healthz", {}, args.clients, args.seconds)
         print(f"\nSCALE launch {project.code}: {len(rows)} pages and APIs, {args.clients} clients, "
-              f"{args.seconds:g} s each, gunicorn {args.workers} workers, DEBUG off")
+              f"{args.seconds:g} s each, gunicorn {args.workers} workers, DEBUG off, "
+              f"{args.changes:g} project changes a second during the load")
         if bare_rps:
             print(f"bare view /healthz: {bare_rps:.0f} req/s, p95 {pct(bare_lat, 95):.1f} ms")
-        head = (f"{'page':<28} {'st':>3} {'queries':>7} {'KB':>7} {'seq ms':>7} {'req/s':>7} {'vs bare':>8} "
+        head = (f"{'page':<28} {'st':>3} {'queries':>9} {'KB':>7} {'cold ms':>7} {'warm ms':>7} {'req/s':>7} {'vs bare':>8} "
                 f"{'p50':>6} {'p95':>6} {'p99':>6} {'err':>4}")
         print(head)
         print("-" * len(head))
         for name, path, headers in rows:
-            status, queries, size, _ms = in_process(user, path, headers)
+            status, queries, size, _cold, _warm = in_process(user, project.pk, path, headers)
             for _ in range(2):
                 fetch(args.port, path, headers)
-            seq = [fetch(args.port, path, headers)[2] for _ in range(args.sequential)]
-            line = f"{name:<28} {status:>3} {queries:>7} {size / 1024:>7.0f} {statistics.median(seq) * 1000:>7.0f}"
+            cold, warm = [], []
+            for _ in range(args.sequential):
+                changed(project.pk)
+                cold.append(fetch(args.port, path, headers)[2])
+                warm.append(fetch(args.port, path, headers)[2])
+            line = (f"{name:<28} {status:>3} {'/'.join(map(str, queries)):>9} {size / 1024:>7.0f} {median_ms(cold):>7.0f} "
+                    f"{median_ms(warm):>7.0f}")
             if not args.no_load:
-                rps, lat, errors = load(args.port, path, headers, args.clients, args.seconds)
+                stop = threading.Event()
+                bumper = threading.Thread(target=changes, args=(project.pk, args.changes, stop))
+                if args.changes > 0:
+                    bumper.start()
+                try:
+                    rps, lat, errors = load(args.port, path, headers, args.clients, args.seconds)
+                finally:
+                    stop.set()
+                    if bumper.is_alive():
+                        bumper.join()
                 line += (f" {rps:>7.1f} {rps / bare_rps * 100:>7.1f}% {pct(lat, 50):>6.0f} {pct(lat, 95):>6.0f} "
                          f"{pct(lat, 99):>6.0f} {errors:>4}")
             print(line, flush=True)

@@ -309,31 +309,58 @@ def run_forecast(*, run, steps, estimates, now=None):
 FINISHED_SUMMARY_TTL = 7 * 24 * 3600
 
 
+# A run under way (or planned) changes with every step and with time: its summary is kept for
+# LIVE_SUMMARY_TTL seconds under the project's version (projects.freshness), so a step that moves shows
+# at once and the run board's polling, the runs list and the API share one computation.
+LIVE_SUMMARY_TTL = 10
+
+
 def _summary_key(run):
     return f"tasks:finished-run:{run.pk}:{run.finished_at.timestamp()}"
+
+
+def _live_key(run, version):
+    return f"tasks:live-run:{run.pk}:{version}"
+
+
+def _summary(run):
+    return {"planned_finish": run.fc.planned_finish, "forecast_finish": run.fc.forecast_finish,
+            "critical_path": list(run.fc.critical_path), "step_total": run.step_total,
+            "finished_steps": run.finished_steps, "decision": run.decision}
+
+
+def _apply_summary(run, summary):
+    run.fc = Forecast(planned_finish=summary["planned_finish"], forecast_finish=summary["forecast_finish"],
+                      critical_path=summary["critical_path"], planned_critical_path=summary["critical_path"])
+    run.step_total, run.finished_steps = summary["step_total"], summary["finished_steps"]
+    run.decision = summary["decision"]
 
 
 def attach_forecasts(runs, *, now=None, plans=None):
     """Set `run.fc` (planned_finish, forecast_finish, critical_path), `run.decision` (its point of no
     return and decide-by time), the step counts and `breaks_window` on each run: two queries for all the
-    runs not finished (finished ones from the cache), and the contingency plan of each project not in
-    `plans` ({project id: plan}, which a page may have loaded already)."""
+    runs not cached (finished ones for a week, the others for LIVE_SUMMARY_TTL unless `now` is given),
+    and the contingency plan of each project not in `plans` ({project id: plan}, which a page may have
+    loaded already)."""
     runs = list(runs)
     plans = {pk: (plan, rollback_minutes_for(plan) or 0) for pk, plan in (plans or {}).items()}
-    finished = [r for r in runs if r.status == RunStatus.FINISHED and r.finished_at]
+    keys = {r.pk: _summary_key(r) for r in runs if r.status == RunStatus.FINISHED and r.finished_at}
+    if now is None:
+        versions = {pid: freshness.version(pid) for pid in {r.project_id for r in runs if r.pk not in keys}}
+        live = {r.pk: _live_key(r, versions[r.project_id]) for r in runs
+                if r.pk not in keys and versions[r.project_id]}
+    else:
+        live = {}
     # The cache degrades to a miss when Redis is down (projects.cache): nothing to catch here.
-    known = cache.get_many([_summary_key(r) for r in finished]) if finished else {}
-    for run in finished:
-        summary = known.get(_summary_key(run))
+    known = cache.get_many([*keys.values(), *live.values()]) if keys or live else {}
+    for run in runs:
+        summary = known.get(keys.get(run.pk) or live.get(run.pk))
         if summary is not None:
-            run.fc = Forecast(planned_finish=summary["planned_finish"], forecast_finish=summary["forecast_finish"],
-                              critical_path=summary["critical_path"], planned_critical_path=summary["critical_path"])
-            run.step_total, run.finished_steps = summary["step_total"], summary["finished_steps"]
-            run.decision = summary["decision"]
+            _apply_summary(run, summary)
     todo = [r for r in runs if not hasattr(r, "fc")]
     estimates = rehearsal_estimates(todo)
     steps_of = lean_steps(r.pk for r in todo) if todo else {}
-    new = {}
+    new, new_live = {}, {}
     for run in todo:
         steps = steps_of.get(run.pk, [])
         run.fc = run_forecast(run=run, steps=steps, estimates=estimates.get(run.pk, {}), now=now)
@@ -345,12 +372,14 @@ def attach_forecasts(runs, *, now=None, plans=None):
                                           with_title=False)
         run.step_total = len(steps)
         run.finished_steps = sum(1 for s in steps if s.status in FINISHED_STEP)
-        if run in finished:
-            new[_summary_key(run)] = {"planned_finish": run.fc.planned_finish, "forecast_finish": run.fc.forecast_finish,
-                                      "critical_path": list(run.fc.critical_path), "step_total": run.step_total,
-                                      "finished_steps": run.finished_steps, "decision": run.decision}
+        if run.pk in keys:
+            new[keys[run.pk]] = _summary(run)
+        elif run.pk in live:
+            new_live[live[run.pk]] = _summary(run)
     if new:
         cache.set_many(new, timeout=FINISHED_SUMMARY_TTL)
+    if new_live:
+        cache.set_many(new_live, timeout=LIVE_SUMMARY_TTL)
     for run in runs:
         run.breaks_window = run.fc.forecast_finish > run.window_end
     return runs

@@ -21,6 +21,7 @@ from projects.audit import history_for
 from projects.downloads import protected_file_response
 from projects.errors import DomainError
 from projects.models import Phase, Role
+from projects.pagecache import page_cache
 from projects.safety import local_path
 from projects.views_base import form_error, fragment_wanted, project_view, render_page
 from readiness import registry as readiness_registry
@@ -67,6 +68,9 @@ from .models import (
 )
 
 SECTION = "cutover"
+# The run board and the timeline poll every 5 s and show how far the night is from its plan: a cached
+# page of them lives at most this long when nothing audited changes (projects.pagecache).
+CUTOVER_TTL = 10
 
 
 def _ctx(**kwargs):
@@ -84,6 +88,7 @@ def _run(project, run_id):
 # ---------------------------------------------------------------- landing
 
 @project_view("tasks.view")
+@page_cache(ttl=CUTOVER_TTL)
 def runbooks(request, project):
     can_edit = request.user.has_perm("tasks.edit", project)
     runbook_form = RunbookForm(request.POST or None) if can_edit else None
@@ -211,6 +216,7 @@ def _runbook_context(request, project, runbook, **extra):
 
 
 @project_view("tasks.view")
+@page_cache()
 def runbook_detail(request, project, runbook_id):
     runbook = _runbook(project, runbook_id)
     context = _runbook_context(request, project, runbook)
@@ -314,6 +320,7 @@ def runbook_import(request, project, runbook_id):
 
 
 @project_view("tasks.view")
+@page_cache()
 def rehearsal_compare(request, project, runbook_id):
     runbook = _runbook(project, runbook_id)
     if request.method == "POST":
@@ -359,6 +366,7 @@ def _board_context(request, project, run, **extra):
 
 
 @project_view("tasks.view")
+@page_cache(ttl=CUTOVER_TTL)
 def run_board(request, project, run_id):
     run = _run(project, run_id)
     context = _board_context(request, project, run)
@@ -459,6 +467,7 @@ def check_confirm_backup(request, project, run_id, check_id):
 # ---------------------------------------------------------------- contingency plan
 
 @project_view("tasks.view")
+@page_cache(ttl=CUTOVER_TTL)
 def contingency(request, project):
     plan = selectors.plan_for_project(project=project)
     can_edit = request.user.has_perm("tasks.edit", project) and (plan is None or plan.status != PlanStatus.APPROVED)
@@ -668,6 +677,7 @@ TIMELINE_LIMIT = 200  # newest first; the API pages through all of it
 
 
 @project_view("tasks.view")
+@page_cache(ttl=CUTOVER_TTL)
 def run_timeline(request, project, run_id):
     """The war-room timeline. GET: the page, or (htmx) just the feed the board polls; POST: a status
     update, answered (htmx) with the whole panel: a fresh form and the feed with the update in it."""

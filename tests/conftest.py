@@ -35,6 +35,9 @@ def _fast_settings(settings, tmp_path):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.LANGUAGE_CODE = "en"
     settings.AXES_ENABLED = False
+    # Pages are computed in tests: a query-count test must count the work, not a cached copy of it
+    # (tests/projects/test_pagecache.py turns the page cache on).
+    settings.PAGE_CACHE = False
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 

@@ -141,11 +141,47 @@ def roster(*, session):
     return {"seats": seats, "waitlist": waitlist}
 
 
+def _required_rules(course_list):
+    """(course, roles, department ids) of every course required of someone."""
+    rules = [(c, set(c.required_roles or []), {d.pk for d in c.required_departments.all()}) for c in course_list]
+    return [(c, roles, depts) for c, roles, depts in rules if roles or depts]
+
+
+def _required_of(rules, roles, department_id):
+    return [c for c, course_roles, depts in rules if (not course_roles or course_roles & roles)
+            and (not depts or department_id in depts)]
+
+
 def coverage_counts(*, project):
     """(people a course is required of, how many of them completed all of theirs): the readiness
-    criterion's numbers."""
-    summary = coverage_summary(project=project)
-    return summary["required_people"], summary["trained_people"]
+    criterion's numbers. From the coverage page's cached figures when they are there; otherwise
+    counted without building the report (no names, no rows: people with the same roles and department
+    share what is required of them), four queries."""
+    summary = freshness.peek(project.pk, "training:coverage")
+    if summary is not None:
+        return summary["required_people"], summary["trained_people"]
+    course_list = list(Course.objects.filter(project=project).prefetch_related("required_departments"))
+    rules = _required_rules(course_list)
+    if not rules:
+        return 0, 0
+    people = {}
+    # Per person in role order, as the report reads them: the first department given is theirs.
+    for user_id, role, department_id in (Membership.objects.filter(project=project).order_by("user_id", "role")
+                                         .values_list("user_id", "role", "department_id")):
+        person = people.setdefault(user_id, [set(), None])
+        person[0].add(role)
+        person[1] = person[1] or department_id
+    done = course_completions(project=project, courses_by_id={c.pk: c for c in course_list})
+    required_of, required_people, trained = {}, 0, 0
+    for user_id, (roles, department_id) in people.items():
+        signature = (frozenset(roles), department_id)
+        if signature not in required_of:
+            required_of[signature] = [c.pk for c in _required_of(rules, roles, department_id)]
+        required = required_of[signature]
+        if required:
+            required_people += 1
+            trained += all((user_id, pk) in done for pk in required)
+    return required_people, trained
 
 
 def online_completions(*, project, user_ids=None):
@@ -191,8 +227,7 @@ def coverage_report(*, project, user_ids=None, by_department=True):
     Six queries, whatever the size of the project (online completions are counted in SQL)."""
     course_list = list(Course.objects.filter(project=project).prefetch_related("required_departments")
                        .order_by("title", "id"))
-    rules = [(c, set(c.required_roles or []), {d.pk for d in c.required_departments.all()}) for c in course_list]
-    rules = [(c, roles, depts) for c, roles, depts in rules if roles or depts]
+    rules = _required_rules(course_list)
     memberships = Membership.objects.filter(project=project)
     if user_ids is not None:
         memberships = memberships.filter(user_id__in=user_ids)
@@ -207,8 +242,7 @@ def coverage_report(*, project, user_ids=None, by_department=True):
     per_course = OrderedDict((c.pk, {"course": c, "required": 0, "completed": 0}) for c in course_list)
     rows = []
     for user_id, person in people.items():
-        required = [c for c, roles, depts in rules if (not roles or roles & person["roles"])
-                    and (not depts or person["department_id"] in depts)]
+        required = _required_of(rules, person["roles"], person["department_id"])
         if not required:
             continue
         completed = [c for c in required if (user_id, c.pk) in done]
@@ -415,10 +449,12 @@ def _course_covers(course, roles, depts, impact):
     return True
 
 
-def change_impacts(*, project, level=None):
+def change_impacts(*, project, level=None, with_people=True):
     """Every change impact of the project with, beside it, the training of the staff it affects:
     the required courses that cover it, how many people it affects and how many of them completed
-    every course required of them. A constant number of queries, whatever the number of impacts."""
+    every course required of them. A constant number of queries, whatever the number of impacts.
+    `with_people=False`: only the covering courses (what the readiness criterion asks), without
+    going through every member's training."""
     items = list(ChangeImpact.objects.filter(project=project).select_related("department")
                  .order_by("-impact", "area", "id"))
     order = {ImpactLevel.HIGH: 0, ImpactLevel.MEDIUM: 1, ImpactLevel.LOW: 2}
@@ -428,6 +464,11 @@ def change_impacts(*, project, level=None):
     course_rules = [(c, set(c.required_roles or []), {d.pk for d in c.required_departments.all()})
                     for c in Course.objects.filter(project=project).prefetch_related("required_departments")
                     .order_by("title", "id")]
+    if not with_people:
+        for item in items:
+            item.covering_courses = [c for c, roles, depts in course_rules if _course_covers(c, roles, depts, item)]
+            item.covered = bool(item.covering_courses)
+        return items
     people = {}
     for user_id, role, department_id in Membership.objects.filter(project=project).values_list(
             "user_id", "role", "department_id"):

@@ -16,6 +16,7 @@ from projects.audit import history_for
 from projects.downloads import protected_file_response
 from projects.errors import DomainError
 from projects.models import Department, Role
+from projects.pagecache import page_cache
 from projects.people import display_name
 from projects.safety import external_link_ok, local_path
 from projects.views_base import form_error, fragment_wanted, project_view, render_page
@@ -58,6 +59,7 @@ def _next(request, default):
 # ------------------------------------------------------------------------------------------ catalogue
 
 @project_view("training.view")
+@page_cache()
 def catalogue(request, project):
     filters = CatalogueFilterForm(request.GET or None)
     f = filters.cleaned_data if filters.is_valid() else {}
@@ -534,6 +536,7 @@ COVERAGE_PAGE_SIZE = 50
 
 
 @project_view("training.view_coverage")
+@page_cache()
 def coverage(request, project):
     report = selectors.coverage_summary(project=project)
     target = criterion_settings(project, "training_coverage")["target"]
