@@ -49,6 +49,9 @@ from .models import (
 )
 from .rules import SECURITY_ROLES
 
+# What the defect pages show comes from these apps (projects.freshness: a change elsewhere keeps their caches).
+AREAS = ("projects", "defects", "requirements")
+
 
 def _member_projects(user):
     if not user.is_authenticated:
@@ -362,7 +365,8 @@ def metrics_page(*, user, project):
     sees_security = user.has_perm("defects.view_security", project)
     return freshness.cached(
         project.pk, f"defects:metrics:{int(sees_security)}:{timezone.localdate().isoformat()}",
-        lambda: {"m": metrics(user=user, project=project), "counts": defect_counts(user=user, project=project)})
+        lambda: {"m": metrics(user=user, project=project), "counts": defect_counts(user=user, project=project)},
+        areas=AREAS)
 
 
 def metrics(*, user, project, days=30, now=None):

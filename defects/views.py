@@ -76,7 +76,7 @@ def _decorate(defects, user):
 # ------------------------------------------------------------------ defects
 
 @project_view("defects.view")
-@page_cache()
+@page_cache(areas=selectors.AREAS)
 def defect_list(request, project):
     form, f = _filters(request, project)
     qs = selectors.defect_list_for_user(user=request.user, project=project, filters=f)
@@ -93,7 +93,7 @@ def defect_list(request, project):
 
 
 @project_view("defects.view")
-@page_cache()
+@page_cache(areas=selectors.AREAS)
 def board(request, project):
     form, f = _filters(request, project)
     column = request.GET.get("column")
@@ -413,7 +413,7 @@ def sla(request, project):
 # ------------------------------------------------------------------ test cycles and cases
 
 @project_view("defects.view")
-@page_cache()
+@page_cache(areas=selectors.AREAS)
 def cycle_list(request, project):
     can_manage = request.user.has_perm("defects.manage_tests", project)
     form = CyclePlanForm(request.POST or None, project=project) if can_manage else None
@@ -462,7 +462,7 @@ def _cycle_page(request, project, cycle_id, *, status=200, form=None, junit_erro
 
 
 @project_view("defects.view")
-@page_cache()
+@page_cache(areas=selectors.AREAS)
 def cycle_detail(request, project, cycle_id):
     if request.method != "POST":
         return _cycle_page(request, project, cycle_id)
@@ -512,7 +512,7 @@ def result_record(request, project, cycle_id, result_id):
 
 
 @project_view("defects.view")
-@page_cache()
+@page_cache(areas=selectors.AREAS)
 def case_list(request, project):
     can_manage = request.user.has_perm("defects.manage_tests", project)
     form = CaseForm(request.POST or None, project=project) if can_manage else None

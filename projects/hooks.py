@@ -256,27 +256,42 @@ def kind_rank(kind):
     return WORK_KINDS.index(kind) if kind in WORK_KINDS else len(WORK_KINDS)
 
 
-def my_work_summary(user, project) -> dict:
-    """{items, totals, count}: every registered source's items for `user` in `project`, most urgent
-    first (no due date last), how many of each kind there are (a source lists at most `WORK_LIMIT`
-    of a kind) and their sum. A source that crashes is logged and left out, like a home panel."""
+def work_sources() -> list:
+    """[(key, func)] of the registered work sources, in their order."""
+    return [(key, func) for key, (_order, func) in sorted(_work_sources.items(), key=lambda kv: (kv[1][0], kv[0]))]
+
+
+def source_work(key, func, user, project):
+    """(items, totals per kind) of one source for `user` in `project`. A source that crashes is logged
+    and counts as empty, like a home panel."""
+    try:
+        result = func(user, project)
+    except Exception:  # noqa: BLE001 - see module docstring
+        log.exception("Work source %s failed for project %s", key, project.pk)
+        return [], {}
+    listed = list(result)
+    counted = {}
+    for item in listed:
+        counted[item["kind"]] = counted.get(item["kind"], 0) + 1
+    counted.update({k: max(n, counted.get(k, 0)) for k, n in getattr(result, "totals", {}).items()})
+    return listed, counted
+
+
+def merge_work(parts) -> dict:
+    """{items, totals, count} of the sources' (items, totals): most urgent first (no due date last), how
+    many of each kind there are (a source lists at most `WORK_LIMIT` of a kind) and their sum."""
     items, totals = [], {}
-    for key, (_order, func) in sorted(_work_sources.items(), key=lambda kv: (kv[1][0], kv[0])):
-        try:
-            result = func(user, project)
-        except Exception:  # noqa: BLE001 - see module docstring
-            log.exception("Work source %s failed for project %s", key, project.pk)
-            continue
-        listed = list(result)
-        counted = {}
-        for item in listed:
-            counted[item["kind"]] = counted.get(item["kind"], 0) + 1
-        counted.update({k: max(n, counted.get(k, 0)) for k, n in getattr(result, "totals", {}).items()})
+    for listed, counted in parts:
         items.extend(listed)
         for kind, n in counted.items():
             totals[kind] = totals.get(kind, 0) + n
     items.sort(key=lambda i: (_due_key(i.get("due_at")), kind_rank(i["kind"]), i["kind"], i["id"]))
     return {"items": items, "totals": {k: n for k, n in totals.items() if n}, "count": sum(totals.values())}
+
+
+def my_work_summary(user, project) -> dict:
+    """{items, totals, count}: every registered source's items for `user` in `project` (`merge_work`)."""
+    return merge_work(source_work(key, func, user, project) for key, func in work_sources())
 
 
 def my_work(user, project) -> list[dict]:

@@ -5,13 +5,15 @@ build, and people re-read them far more often than they change them (the run boa
 the cutover night; a tester goes back to the board after each defect). `@page_cache(ttl)` under
 `@project_view` keeps the rendered response of a GET for
 
-  the project's current version (`projects.freshness`: every audited change bumps it), the reader,
-  the path with its query, the language and time zone, today's date, whether htmx asked for a piece
-  (and which), and the reader's unread-notification count (the bell of a full page: `hooks.reader_state`),
+  the project's current version of the apps the page shows (`projects.freshness`: every audited change
+  bumps its app's), the reader, the path with its query, the language and time zone, today's date,
+  whether htmx asked for a piece (and which), and on a full page the top bar's figures: the reader's
+  "my work" count and unread-notification count (`hooks.reader_state`),
 
 so the next identical request is answered from the cache with the session, the membership check and
-one count. Any audited change in the project makes every cached page of it unreachable at once;
-what changes without history (time passing, bulk updates) shows within `ttl` seconds.
+one count. An audited change makes every cached page that shows its app unreachable at once (a defect
+filed keeps the runbook's pages); what changes without history (time passing, bulk updates) shows
+within `ttl` seconds.
 
 It is per reader on purpose: pages carry the reader's own actions, name and "my work" count, and a
 cache that shares them across people would have to prove that no personal line leaks. The CSRF token
@@ -32,7 +34,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
-from . import freshness, hooks
+from . import freshness, hooks, mywork
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,8 @@ def _key(request, project, name, version):
     htmx = getattr(request, "htmx", False)
     piece = (f"{htmx.boosted}:{htmx.history_restore_request}:{htmx.target}" if htmx else "page")
     full_page = not htmx or htmx.boosted or htmx.history_restore_request
-    reader = hooks.reader_states(request.user) if full_page else ""
+    # The top bar of a full page: the reader's "my work" count and what other apps add (the bell).
+    reader = f"{mywork.open_count(request.user, project)}:{hooks.reader_states(request.user)}" if full_page else ""
     parts = "|".join(str(p) for p in (
         name, request.user.pk, request.get_full_path(), translation.get_language(),
         timezone.get_current_timezone_name(), timezone.localdate(), piece, reader))
@@ -65,8 +68,9 @@ def _cacheable(request):
     return not len(messages.get_messages(request))  # a flash message shows once, on a page built now
 
 
-def page_cache(ttl=TTL):
-    """Keep this project view's rendered GET response for `ttl` seconds at most (see the module)."""
+def page_cache(ttl=TTL, areas=None):
+    """Keep this project view's rendered GET response for `ttl` seconds at most, under the project's
+    version of `areas` (the apps whose data the page shows; None: all of them). See the module."""
 
     def decorate(view):
         name = f"{view.__module__}.{view.__name__}"
@@ -75,7 +79,7 @@ def page_cache(ttl=TTL):
         def wrapper(request, project, *args, **kwargs):
             if not _cacheable(request):
                 return view(request, project, *args, **kwargs)
-            version = freshness.version(project.pk)
+            version = freshness.version(project.pk, areas)
             if not version:  # the cache is down: nothing is kept or served
                 return view(request, project, *args, **kwargs)
             key = _key(request, project, name, version)

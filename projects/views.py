@@ -246,7 +246,7 @@ def _roster_context(request, project, add_form=None):
 
 
 @project_view()
-@page_cache()
+@page_cache(areas=("projects",))
 def roster(request, project):
     return render_page(request, "projects/roster.html", _roster_context(request, project), partial="table")
 
@@ -336,7 +336,7 @@ def department_add(request, project):
 
 
 @project_view()
-@page_cache()
+@page_cache(areas=("projects",))
 def raci(request, project):
     grid = selectors.raci_grid(project=project, page=request.GET.get("page"), q=request.GET.get("q"))
     can_manage = request.user.has_perm("projects.manage", project)
@@ -419,7 +419,7 @@ def _week_start(value):
 
 
 @project_view()
-@page_cache()
+@page_cache(areas=("projects",))
 def rota(request, project):
     start = _week_start(request.GET.get("week"))
     if start is None:

@@ -72,7 +72,7 @@ def _ctx(**kwargs):
 # --------------------------------------------------------------------------- requirements
 
 @project_view("requirements.view")
-@page_cache()
+@page_cache(areas=("projects", "requirements"))
 def requirement_list(request, project):
     filters = RequirementFilterForm(request.GET or None)
     f = filters.cleaned_data if filters.is_valid() else {}
@@ -220,7 +220,7 @@ REVIEW_PAGE_SIZE = 50
 
 
 @project_view("requirements.view")
-@page_cache()
+@page_cache(areas=("projects", "requirements"))
 def review_queue(request, project):
     can_review = request.user.has_perm("requirements.review", project)
     page = Paginator(selectors.review_queue(user=request.user, project=project) if can_review else [],
@@ -244,7 +244,7 @@ def progress(request, project):
 
 
 @project_view("requirements.view")
-@page_cache()
+@page_cache(areas=("projects", "requirements"))
 def conflict_list(request, project):
     status = request.GET.get("status")
     if status not in ConflictStatus.values:

@@ -346,7 +346,7 @@ def attach_forecasts(runs, *, now=None, plans=None):
     plans = {pk: (plan, rollback_minutes_for(plan) or 0) for pk, plan in (plans or {}).items()}
     keys = {r.pk: _summary_key(r) for r in runs if r.status == RunStatus.FINISHED and r.finished_at}
     if now is None:
-        versions = {pid: freshness.version(pid) for pid in {r.project_id for r in runs if r.pk not in keys}}
+        versions = {pid: freshness.version(pid, ("tasks",)) for pid in {r.project_id for r in runs if r.pk not in keys}}
         live = {r.pk: _live_key(r, versions[r.project_id]) for r in runs
                 if r.pk not in keys and versions[r.project_id]}
     else:
@@ -541,7 +541,7 @@ def rollback_minutes_for(plan):
         return None
     # Every run's decide-by needs it: kept while nothing audited changed in the project (projects.freshness).
     return freshness.cached(plan.project_id, f"tasks:runbook-minutes:{plan.rollback_runbook_id}",
-                            lambda: runbook_plan(runbook=plan.rollback_runbook)["minutes"]) or None
+                            lambda: runbook_plan(runbook=plan.rollback_runbook)["minutes"], areas=("tasks",)) or None
 
 
 def run_decision_point(*, run, fc, steps, plan=None, rollback_minutes=None, with_title=True):

@@ -71,6 +71,8 @@ SECTION = "cutover"
 # The run board and the timeline poll every 5 s and show how far the night is from its plan: a cached
 # page of them lives at most this long when nothing audited changes (projects.pagecache).
 CUTOVER_TTL = 10
+# The cutover pages show the runbooks, runs and plans (tasks), the people (projects) and the go/no-go (readiness).
+AREAS = ("projects", "tasks", "readiness")
 
 
 def _ctx(**kwargs):
@@ -88,7 +90,7 @@ def _run(project, run_id):
 # ---------------------------------------------------------------- landing
 
 @project_view("tasks.view")
-@page_cache(ttl=CUTOVER_TTL)
+@page_cache(ttl=CUTOVER_TTL, areas=AREAS)
 def runbooks(request, project):
     can_edit = request.user.has_perm("tasks.edit", project)
     runbook_form = RunbookForm(request.POST or None) if can_edit else None
@@ -216,7 +218,7 @@ def _runbook_context(request, project, runbook, **extra):
 
 
 @project_view("tasks.view")
-@page_cache()
+@page_cache(areas=AREAS)
 def runbook_detail(request, project, runbook_id):
     runbook = _runbook(project, runbook_id)
     context = _runbook_context(request, project, runbook)
@@ -320,7 +322,7 @@ def runbook_import(request, project, runbook_id):
 
 
 @project_view("tasks.view")
-@page_cache()
+@page_cache(areas=AREAS)
 def rehearsal_compare(request, project, runbook_id):
     runbook = _runbook(project, runbook_id)
     if request.method == "POST":
@@ -366,7 +368,7 @@ def _board_context(request, project, run, **extra):
 
 
 @project_view("tasks.view")
-@page_cache(ttl=CUTOVER_TTL)
+@page_cache(ttl=CUTOVER_TTL, areas=AREAS)
 def run_board(request, project, run_id):
     run = _run(project, run_id)
     context = _board_context(request, project, run)
@@ -467,7 +469,7 @@ def check_confirm_backup(request, project, run_id, check_id):
 # ---------------------------------------------------------------- contingency plan
 
 @project_view("tasks.view")
-@page_cache(ttl=CUTOVER_TTL)
+@page_cache(ttl=CUTOVER_TTL, areas=AREAS)
 def contingency(request, project):
     plan = selectors.plan_for_project(project=project)
     can_edit = request.user.has_perm("tasks.edit", project) and (plan is None or plan.status != PlanStatus.APPROVED)
@@ -677,7 +679,7 @@ TIMELINE_LIMIT = 200  # newest first; the API pages through all of it
 
 
 @project_view("tasks.view")
-@page_cache(ttl=CUTOVER_TTL)
+@page_cache(ttl=CUTOVER_TTL, areas=AREAS)
 def run_timeline(request, project, run_id):
     """The war-room timeline. GET: the page, or (htmx) just the feed the board polls; POST: a status
     update, answered (htmx) with the whole panel: a fresh form and the feed with the update in it."""

@@ -26,6 +26,9 @@ from .models import (
     Session,
 )
 
+# What the training pages show comes from these apps (projects.freshness: a change elsewhere keeps their caches).
+AREAS = ("projects", "training")
+
 
 def completions(*, user, course):
     """When `user` attended a session of `course`, latest first (`course` may be an OuterRef)."""
@@ -157,7 +160,7 @@ def coverage_counts(*, project):
     criterion's numbers. From the coverage page's cached figures when they are there; otherwise
     counted without building the report (no names, no rows: people with the same roles and department
     share what is required of them), four queries."""
-    summary = freshness.peek(project.pk, "training:coverage")
+    summary = freshness.peek(project.pk, "training:coverage", areas=AREAS)
     if summary is not None:
         return summary["required_people"], summary["trained_people"]
     course_list = list(Course.objects.filter(project=project).prefetch_related("required_departments"))
@@ -291,7 +294,7 @@ def coverage_summary(*, project):
                            len(r["required"])) for r in report["untrained"]],
         }
 
-    return freshness.cached(project.pk, "training:coverage", compute)
+    return freshness.cached(project.pk, "training:coverage", compute, areas=AREAS)
 
 
 def untrained_rows(summary, entries):

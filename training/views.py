@@ -59,7 +59,7 @@ def _next(request, default):
 # ------------------------------------------------------------------------------------------ catalogue
 
 @project_view("training.view")
-@page_cache()
+@page_cache(areas=selectors.AREAS)
 def catalogue(request, project):
     filters = CatalogueFilterForm(request.GET or None)
     f = filters.cleaned_data if filters.is_valid() else {}
@@ -536,7 +536,7 @@ COVERAGE_PAGE_SIZE = 50
 
 
 @project_view("training.view_coverage")
-@page_cache()
+@page_cache(areas=selectors.AREAS)
 def coverage(request, project):
     report = selectors.coverage_summary(project=project)
     target = criterion_settings(project, "training_coverage")["target"]

@@ -132,6 +132,24 @@ def test_off_or_down_means_computed(client, project, users, settings, monkeypatc
     settings.PAGE_CACHE = False
     _r, off = count_queries(lambda: client.get(_board(project)))
     settings.PAGE_CACHE = True
-    monkeypatch.setattr(freshness, "version", lambda project_id: 0)  # what a cache outage reads as
+    monkeypatch.setattr(freshness, "version", lambda project_id, areas=None: "")  # what a cache outage reads as
     _r, down = count_queries(lambda: client.get(_board(project)))
     assert off > 4 and down > 4 and computed <= 4
+
+
+def test_a_change_elsewhere_keeps_the_page_and_the_top_bar_count_follows(client, project, users):
+    """The board shows defects: a course added in training keeps it cached, unless the course changes
+    the manager's "my work" count in its top bar (a course to take), which is then the new one."""
+    from training.services import course_create
+
+    d = file_defect(project, users["tester"], title="Old title")
+    client.force_login(users["manager"])
+    count = re.compile(r'mywork-link[^>]*title="(\d+)')
+    before = int(count.search(client.get(_board(project)).content.decode()).group(1))
+    Defect.objects.filter(pk=d.pk).update(title="Quiet title")  # no history: the cached board keeps the old
+    course_create(actor=users["manager"], project=project, title="Teller basics", required_roles=["staff"])
+    page = client.get(_board(project)).content.decode()
+    assert "Old title" in page and int(count.search(page).group(1)) == before  # not the board's business
+    course_create(actor=users["manager"], project=project, title="Managing a launch", required_roles=["manager"])
+    page = client.get(_board(project)).content.decode()
+    assert int(count.search(page).group(1)) == before + 1 and "Quiet title" in page  # built again for it
