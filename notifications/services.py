@@ -111,6 +111,16 @@ def notify(*, recipient, kind, message, dedupe_key, project=None, subject=None, 
     return notification
 
 
+def recipients_told(*, kind, subject, since=None):
+    """The people told `kind` about `subject` (since `since`), one query: for a follow-up that only
+    they need ("the requirement you were asked to review was withdrawn"). Inactive users are left out."""
+    rows = Notification.objects.filter(kind=kind, subject_type=ContentType.objects.get_for_model(subject),
+                                       subject_id=subject.pk, recipient__is_active=True)
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    return list(User.objects.filter(pk__in=rows.values("recipient_id")).order_by("pk"))
+
+
 # --- the sweep ----------------------------------------------------------------------------
 
 @dataclass

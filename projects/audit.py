@@ -61,7 +61,7 @@ def _related_names(changes):
 
 
 def history_for(obj, limit=50):
-    """Newest-first list of {when, who, action, changes:[(field, old, new)]} for an object.
+    """Newest-first list of {when, who, action, reason, changes:[(field, old, new)]} for an object.
 
     An update whose diff shows nothing is left out: the diff covers the fields a person edits, so
     such a record is a save that changed nothing or only bookkeeping (`updated_at`), and a bare
@@ -82,6 +82,7 @@ def history_for(obj, limit=50):
             "when": record.history_date,
             "who": record.history_user,
             "action": {"+": _("created"), "~": _("changed"), "-": _("deleted")}[record.history_type],
+            "reason": getattr(record, "history_change_reason", None) or "",  # e.g. why a requirement was withdrawn
             "changes": [
                 (str(getattr(field, "verbose_name", field.name)), _label(field, old, related),
                  _label(field, new, related))

@@ -283,6 +283,13 @@ class MeetingActionViewSet(ProjectFilterMixin, mixins.ListModelMixin, mixins.Ret
         return Response(self.get_serializer(action).data)
 
 
+def _report_rows(data):
+    yield from data["readiness"]["blockers"]
+    for key in selectors.REPORT_SECTION_TITLES:
+        yield from data[key]["criteria"]
+        yield from data[key]["gauges"]
+
+
 @extend_schema(responses=dict, operation_id="projects_status_report_retrieve")
 @api_view(["GET"])
 def project_status_report(request, pk):
@@ -293,6 +300,8 @@ def project_status_report(request, pk):
     today = timezone.localdate()
     draft = StatusReport.objects.filter(project=project, week_start=selectors.week_start(today)).first()
     data = selectors.status_report(project=project, today=today)
+    for row in _report_rows(data):
+        row.pop("texts", None)  # how the labels and sentences are stored for a sent report, not the contract's shape
     data["summary"] = draft.summary if draft else ""
     data["sent_at"] = draft.sent_at if draft and draft.sent_at else None
     return Response(data)

@@ -151,17 +151,20 @@ def _value(c):
     return c.get("display") or c.get("value")
 
 
-def status_report_pdf(r, *, summary="", sent_at=None, printed_at=None) -> bytes:
-    """`r` is selectors.status_report(...) (live or as frozen when sent); Chinese text is embedded."""
+def status_report_pdf(r, *, summary="", sent_at=None, printed_at=None, recorded_in="") -> bytes:
+    """`r` is selectors.status_report(...) (live), or a sent report's frozen data through
+    selectors.report_display (its labels and sentences in the reader's language); Chinese text is embedded.
+    `recorded_in` notes sentences shown as stored in another language (selectors.report_recorded_in)."""
     from projects.pdf import Report, stamp_line
 
     printed_at = printed_at or timezone.now()
     project = r["project"]
+    meta = (_("Sent %(at)s") % {"at": f"{timezone.localtime(sent_at):%Y-%m-%d %H:%M}"}) if sent_at \
+        else _("Draft generated %(day)s") % {"day": r["generated_on"]}
     doc = Report(
         title=_("Weekly status report") + f" · {r['week_start']}",
         subtitle=f"{project['name']} · {project['code']}",
-        meta=(_("Sent %(at)s") % {"at": f"{timezone.localtime(sent_at):%Y-%m-%d %H:%M}"}) if sent_at
-        else _("Draft generated %(day)s") % {"day": r["generated_on"]},
+        meta=f"{meta} {recorded_in}" if recorded_in else meta,
         footer=stamp_line(printed_at, _("Status report"), project["code"]))
     rd = r["readiness"]
     trend = ""

@@ -44,8 +44,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from projects.texts import Template, Text, from_json
 from projects.texts import render as render_text
@@ -65,12 +66,43 @@ def _stored_text(value):
     return value.as_json() if isinstance(value, Text) else None
 
 
+def stored_label(value) -> dict | None:
+    """What a label *is*, to say it again in another language: a registered sentence's key and parameters,
+    or the msgid (and context) of a plain `gettext_lazy` / `pgettext_lazy` label such as a gauge's
+    `_("Tests passed")`; None for anything else (a formatted string is kept as it was rendered)."""
+    if isinstance(value, Text):
+        return value.as_json()
+    if not isinstance(value, Promise):
+        return None
+    try:
+        func, args = value.__reduce__()[1][:2]
+    except (AttributeError, TypeError, IndexError, ValueError):
+        return None
+    if func is gettext and len(args) == 1 and isinstance(args[0], str):
+        return {"msgid": args[0]}
+    if func is pgettext and len(args) == 2 and all(isinstance(a, str) for a in args):
+        return {"msgid": args[1], "context": args[0]}
+    return None
+
+
+def _render_stored(text: dict, fallback: str) -> str:
+    if "msgid" not in text:
+        return render_text(text.get("key"), text.get("params"), fallback=fallback)
+    msgid = text["msgid"]
+    said = pgettext(text["context"], msgid) if text.get("context") else gettext(msgid)
+    # The source language says the msgid itself; elsewhere an untranslated msgid (retired since) is worse
+    # than the text as it was stored.
+    if said == msgid and not (get_language() or "en").startswith("en"):
+        return fallback or msgid
+    return said
+
+
 def rendered(stored: dict, name: str) -> Any:
-    """A frozen criterion's `explanation` or `display` in the active language: rendered from its
-    stored key and parameters, else (evidence frozen before keys, or a retired sentence) as stored."""
+    """A frozen criterion's (or gauge's) `explanation`, `display` or `label` in the active language: rendered
+    from its stored key and parameters (or msgid), else (frozen before keys, or a retired sentence) as stored."""
     text = (stored.get("texts") or {}).get(name)
     if text:
-        return render_text(text.get("key"), text.get("params"), fallback=stored.get(name) or "")
+        return _render_stored(text, stored.get(name) or "")
     return stored.get(name)
 
 

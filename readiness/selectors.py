@@ -456,14 +456,26 @@ def week_start(day):
 
 
 def _gauge(g):
-    return {"label": str(g.label), "value": g.value, "total": g.total, "display": g.display, "tone": g.tone}
+    row = {"label": str(g.label), "value": g.value, "total": g.total,
+           "display": str(g.display) if g.display is not None else None, "tone": g.tone}
+    # what the label and a worded display *are*, so a frozen report says them in its reader's language
+    texts = {name: stored for name, stored in (("label", registry.stored_label(g.label)),
+                                               ("display", registry.stored_label(g.display))) if stored}
+    if texts:
+        row["texts"] = texts
+    return row
 
 
 def _criterion(e):
     d = e.as_dict() if hasattr(e, "as_dict") else dict(e)
-    return {"key": d["key"], "label": str(d["label"]), "value": d["value"], "target": d["target"],
-            "passed": d["passed"], "mandatory": d.get("mandatory", True), "explanation": str(d.get("explanation") or ""),
-            "display": d.get("display"), "target_display": registry.target_text(d)}
+    row = {"key": d["key"], "label": str(d["label"]), "value": d["value"], "target": d["target"],
+           "passed": d["passed"], "mandatory": d.get("mandatory", True), "explanation": str(d.get("explanation") or ""),
+           "display": d.get("display"), "target_display": registry.target_text(d)}
+    if d.get("unit"):
+        row["unit"] = d["unit"]
+    if d.get("texts"):
+        row["texts"] = d["texts"]  # the keys and parameters the explanation and display render from
+    return row
 
 
 def _milestones(project, today):
@@ -552,6 +564,48 @@ def report_get(*, project, pk) -> StatusReport:
 
 REPORT_SECTION_TITLES = {"defects": _("Defects and testing"), "requirements": _("Requirements"),
                          "training": _("Training"), "cutover": _("Cutover and rehearsals")}
+
+
+def _report_criterion(stored: dict) -> dict:
+    """A frozen criterion of a report in the reader's language (see `_display_row`); `label` is the reader's."""
+    row = _display_row(stored)
+    row["label"] = row["display_label"]
+    return row
+
+
+def _report_gauge(stored: dict) -> dict:
+    return {**stored, "label": registry.rendered(stored, "label") or "", "display": registry.rendered(stored, "display")}
+
+
+def report_display(data: dict) -> dict:
+    """A report's data (frozen when it was sent, or this week's) ready to read: every value as it is, the
+    criteria's labels, explanations, displays and targets and the gauges' labels in the active language
+    (from their keys, parameters or msgids; a report sent before they were stored shows its sentences as they
+    were, the labels by criterion key). No queries; the stored data is not changed."""
+    out = dict(data)
+    readiness = dict(out.get("readiness") or {})
+    readiness["blockers"] = [_report_criterion(c) for c in readiness.get("blockers", [])]
+    out["readiness"] = readiness
+    for key in REPORT_SECTION_TITLES:
+        section = dict(out.get(key) or {})
+        section["criteria"] = [_report_criterion(c) for c in section.get("criteria", [])]
+        section["gauges"] = [_report_gauge(g) for g in section.get("gauges", [])]
+        out[key] = section
+    return out
+
+
+def report_recorded_in(data: dict) -> str:
+    """"(recorded in English)" when some sentence of a sent report could only be shown as it was stored, in
+    another language than the reader's; "" otherwise, or when the report does not say (sent before it did)."""
+    recorded = data.get("language")
+    if not recorded or recorded == get_language():
+        return ""
+    rows = [c for key in REPORT_SECTION_TITLES for c in (data.get(key) or {}).get("criteria", [])]
+    rows += (data.get("readiness") or {}).get("blockers", [])
+    stuck = any(c.get("explanation") and not (c.get("texts") or {}).get("explanation") for c in rows)
+    stuck = stuck or any(not (g.get("texts") or {}).get("label")
+                         for key in REPORT_SECTION_TITLES for g in (data.get(key) or {}).get("gauges", []))
+    return str(RECORDED_IN.get(recorded, gettext_lazy("(recorded in another language)"))) if stuck else ""
 
 
 def report_sections(r):

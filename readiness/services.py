@@ -640,6 +640,9 @@ def status_report_send(*, actor, project, now=None) -> StatusReport:
     if report.status == ReportStatus.SENT:
         return report
     report.data = status_report(project=project, today=today)
+    # Values are frozen; labels and sentences are stored with their keys too (rendered for each reader:
+    # selectors.report_display). The language notes what the stored sentences themselves are written in.
+    report.data["language"] = get_language()
     report.status, report.sent_at, report.sent_by = ReportStatus.SENT, now, actor
     people = list(report_recipients(project))
     report.recipients = len(people)

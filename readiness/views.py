@@ -573,9 +573,10 @@ def status_report_pdf(request, project):
 @project_view("readiness.report_view")
 def status_report_sent(request, project, report_id):
     report = selectors.report_get(project=project, pk=report_id)
+    r = selectors.report_display(report.data)  # the frozen values, said in the reader's language
     return render(request, "readiness/status_report_sent.html",
-                  {"r": report.data, "sections": selectors.report_sections(report.data), "report": report,
-                   "summary": report.summary, "section": "status_report"})
+                  {"r": r, "sections": selectors.report_sections(r), "report": report, "summary": report.summary,
+                   "recorded_in": selectors.report_recorded_in(report.data), "section": "status_report"})
 
 
 @project_view("readiness.report_view")
@@ -583,5 +584,6 @@ def status_report_sent_pdf(request, project, report_id):
     from projects.pdf import pdf_response
 
     report = selectors.report_get(project=project, pk=report_id)
-    content = exports.status_report_pdf(report.data, summary=report.summary, sent_at=report.sent_at)
+    content = exports.status_report_pdf(selectors.report_display(report.data), summary=report.summary,
+                                        sent_at=report.sent_at, recorded_in=selectors.report_recorded_in(report.data))
     return pdf_response(content, f"{project.code}-status-{report.week_start}.pdf")

@@ -79,9 +79,9 @@ class RequirementViewSet(ProjectFilterMixin, ProjectScopedViewSet, mixins.ListMo
     def perform_service_update(self, *, instance, data):
         return services.requirement_update(actor=self.request.user, requirement=instance, **data)
 
-    def _act(self, request, name, rule):
+    def _act(self, request, name, rule, *, on_requirement=False):
         requirement = self.get_object()
-        require(request.user, rule, requirement.project)
+        require(request.user, rule, requirement if on_requirement else requirement.project)
         serializer = ReviewCommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         requirement = services.ACTIONS[name](request.user, requirement, serializer.validated_data["comment"])
@@ -91,6 +91,13 @@ class RequirementViewSet(ProjectFilterMixin, ProjectScopedViewSet, mixins.ListMo
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         return self._act(request, "submit", "requirements.write")
+
+    @extend_schema(request=ReviewCommentSerializer, responses=RequirementSerializer,
+                   description="Take a submitted requirement back to draft before a reviewer decides: its "
+                               "author or a manager; `comment` is an optional reason (up to 100 characters).")
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._act(request, "withdraw", "requirements.withdraw", on_requirement=True)
 
     @extend_schema(request=ReviewCommentSerializer, responses=RequirementSerializer)
     @action(detail=True, methods=["post"])

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
-from notifications.registry import Reminder, lead_time, message_template, reminder_rule
+from notifications.registry import Reminder, event_kind, lead_time, message_template, reminder_rule
 from projects.models import Membership, Role
 
 from .models import Requirement, RequirementStatus
@@ -59,3 +59,13 @@ def requirements_waiting_for_review(*, now):
                 due_at=r.submitted_at + leads[r.project_id],
                 dedupe_key=f"{KIND}:{r.pk}:v{r.version}:{r.submitted_at:%Y%m%d%H%M%S}:{user.pk}",
             )
+
+
+# Withdrawing a submitted requirement (services.requirement_withdraw) tells the reviewers this reminder asked.
+WITHDRAWN_KIND = "requirement_withdrawn"
+WITHDRAWN = message_template(
+    WITHDRAWN_KIND, gettext_lazy("%(who)s withdrew %(code)s “%(title)s” from review; it is a draft again."))
+WITHDRAWN_WITH_REASON = message_template(
+    f"{WITHDRAWN_KIND}.reason",
+    gettext_lazy("%(who)s withdrew %(code)s “%(title)s” from review (“%(reason)s”); it is a draft again."))
+event_kind(WITHDRAWN_KIND, label=gettext_lazy("Requirement withdrawn from review"))

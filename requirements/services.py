@@ -3,20 +3,24 @@
 The review workflow lives here and only here:
 
     draft ──submit──▶ submitted ──approve──▶ approved ──edit──▶ draft (new version)
-                          │  └──reject──▶ rejected (closed)
+      ▲                   │  └──reject──▶ rejected (closed)
+      └────withdraw───────┤  (the author or a manager, before anyone decides)
                           └──request changes──▶ changes_requested ──edit──▶ (new version) ──submit──▶ …
 
 Reviews (`RequirementReview`) are created once and never updated: who, when, which version, comment.
 """
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.services import notify, recipients_told
 from projects.access import has_role, roles_of
 from projects.audit import stamp
 from projects.errors import DomainError, check_fields
 from projects.models import Department, Membership, Project, Role
+from projects.people import display_name
 
 from .models import (
     Answer,
@@ -37,6 +41,8 @@ from .models import (
     SurveyResponse,
     SurveyStatus,
 )
+from .reminders import KIND as WAITING_KIND
+from .reminders import WITHDRAWN, WITHDRAWN_KIND, WITHDRAWN_WITH_REASON
 
 S = RequirementStatus
 
@@ -237,8 +243,63 @@ def requirement_request_changes(*, actor, requirement, comment) -> Requirement:
                        to_status=S.CHANGES_REQUESTED)
 
 
+WITHDRAW_REASON_MAX = 100  # kept as the history record's change reason (simple-history's column)
+
+
+@transaction.atomic
+def requirement_withdraw(*, actor, requirement, comment="") -> Requirement:
+    """Take a submitted requirement back to draft before a reviewer decides (submitted by mistake, or
+    not finished). The author does it, or a manager. The optional reason is kept on the history record;
+    reviewers the "waiting for review" reminder already asked about this submission are told."""
+    requirement = _locked(requirement)
+    project = requirement.project
+    if not roles_of(actor, project):
+        raise DomainError(_("You are not a member of this project."), code="permission")
+    if not actor.has_perm("requirements.withdraw", requirement):  # rules.py: the author or a manager
+        raise DomainError(_("Only the author of %(code)s or a project manager may withdraw it.")
+                          % {"code": requirement.code}, code="permission")
+    comment = (comment or "").strip()
+    if len(comment) > WITHDRAW_REASON_MAX:
+        raise DomainError(_("Keep the reason under %(n)d characters.") % {"n": WITHDRAW_REASON_MAX},
+                          field="comment")
+    if requirement.status in (S.APPROVED, S.REJECTED):
+        raise DomainError(
+            _("%(code)s is already %(status)s; a decided requirement cannot be withdrawn.")
+            % {"code": requirement.code, "status": requirement.get_status_display().lower()}, field="status")
+    if requirement.status != S.SUBMITTED:
+        raise DomainError(_("%(code)s is not waiting for review, so there is nothing to withdraw.")
+                          % {"code": requirement.code}, field="status")
+    submitted_at = requirement.submitted_at
+    requirement.status = S.DRAFT
+    requirement.submitted_at = None
+    stamp(requirement, actor)
+    requirement._change_reason = comment or None
+    requirement.save(update_fields=["status", "submitted_at", "updated_at"])
+    _tell_reviewers_withdrawn(requirement, actor=actor, submitted_at=submitted_at, comment=comment)
+    return requirement
+
+
+def _tell_reviewers_withdrawn(requirement, *, actor, submitted_at, comment):
+    """Submitting tells nobody at once; the reminder asks reviewers after the lead time. Whoever it asked
+    about this submission hears it was withdrawn (and nobody else: the others never heard of it)."""
+    if submitted_at is None:
+        return
+    told = recipients_told(kind=WAITING_KIND, subject=requirement, since=submitted_at)
+    url = reverse("requirements:detail", args=[requirement.project_id, requirement.pk])
+    params = {"code": requirement.code, "title": requirement.title, "who": display_name(actor)}
+    message = WITHDRAWN_WITH_REASON(**params, reason=comment) if comment else WITHDRAWN(**params)
+    for user in told:
+        if user.pk == actor.pk:
+            continue
+        notify(recipient=user, kind=WITHDRAWN_KIND, message=message, project=requirement.project, subject=requirement,
+               url=url, dedupe_key=f"{WITHDRAWN_KIND}:{requirement.pk}:v{requirement.version}:"
+                                   f"{submitted_at:%Y%m%d%H%M%S}:{user.pk}")
+
+
 ACTIONS = {
     "submit": lambda actor, requirement, comment="": requirement_submit(actor=actor, requirement=requirement),
+    "withdraw": lambda actor, requirement, comment="": requirement_withdraw(actor=actor, requirement=requirement,
+                                                                            comment=comment),
     "approve": lambda actor, requirement, comment="": requirement_approve(actor=actor, requirement=requirement,
                                                                           comment=comment),
     "reject": lambda actor, requirement, comment="": requirement_reject(actor=actor, requirement=requirement,

@@ -3,15 +3,16 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from projects.audit import history_for
 from projects.errors import DomainError
 from projects.pagecache import page_cache
-from projects.views_base import form_error, project_view, render_page
+from projects.views_base import form_error, fragment_wanted, project_view, render_page
 
 from . import selectors, services
 from .forms import (
@@ -121,15 +122,26 @@ def requirement_detail(request, project, requirement_id):
         if old_n in numbers and new_n in numbers and old_n != new_n:
             diff = {"old": numbers[old_n], "new": numbers[new_n],
                     "rows": selectors.version_diff(old=numbers[old_n], new=numbers[new_n])}
-    can_write = request.user.has_perm("requirements.write", project)
-    can_review = request.user.has_perm("requirements.review", project)
-    context = _ctx(
-        requirement=requirement, **detail, diff=diff, history=history_for(requirement),
-        linked=selectors.linked_objects(requirement=requirement), can_write=can_write, can_review=can_review,
-        is_author=requirement.author_id == request.user.pk, comment_form=CommentForm(),
-        conflict_form=ConflictForm(requirement=requirement) if can_write else None, tab="list",
+    context = _review_context(request, project, requirement, detail)
+    can_write = context["can_write"]
+    context.update(
+        diff=diff, linked=selectors.linked_objects(requirement=requirement),
+        conflict_form=ConflictForm(requirement=requirement) if can_write else None,
     )
     return render_page(request, "requirements/detail.html", context, partial="diff")
+
+
+def _review_context(request, project, requirement, detail=None):
+    """What the page head, the review card and the history need (the whole page, or the card after an action)."""
+    detail = detail or selectors.requirement_detail(requirement=requirement)
+    return _ctx(
+        requirement=requirement, **detail, history=history_for(requirement),
+        can_write=request.user.has_perm("requirements.write", project),
+        can_review=request.user.has_perm("requirements.review", project),
+        can_withdraw=requirement.status == RequirementStatus.SUBMITTED
+        and request.user.has_perm("requirements.withdraw", requirement),
+        is_author=requirement.author_id == request.user.pk, comment_form=CommentForm(), tab="list",
+    )
 
 
 @project_view("requirements.write")
@@ -157,10 +169,12 @@ def requirement_edit(request, project, requirement_id):
 
 
 ACTION_RULES = {"submit": "requirements.write", "approve": "requirements.review", "reject": "requirements.review",
-                "request-changes": "requirements.review"}
+                "request-changes": "requirements.review", "withdraw": "requirements.withdraw"}
+ON_REQUIREMENT = {"withdraw"}  # rules asked about the requirement itself (its author), not the project
 ACTION_DONE = {
     "submit": gettext_lazy("%(code)s submitted for review."), "approve": gettext_lazy("%(code)s approved."),
     "reject": gettext_lazy("%(code)s rejected."), "request-changes": gettext_lazy("Changes requested on %(code)s."),
+    "withdraw": gettext_lazy("%(code)s withdrawn from review: it is a draft again."),
 }
 
 
@@ -170,16 +184,28 @@ def requirement_action(request, project, requirement_id, action):
     requirement = selectors.requirement_get_for_user(user=request.user, pk=requirement_id, project=project)
     if action not in ACTION_RULES:
         raise PermissionDenied
-    if not request.user.has_perm(ACTION_RULES[action], project):
+    if not request.user.has_perm(ACTION_RULES[action], requirement if action in ON_REQUIREMENT else project):
         raise PermissionDenied
     form = CommentForm(request.POST)
     form.is_valid()
+    error = done = None
     try:
-        services.ACTIONS[action](request.user, requirement, form.cleaned_data.get("comment", ""))
+        requirement = services.ACTIONS[action](request.user, requirement, form.cleaned_data.get("comment", ""))
     except DomainError as exc:
-        messages.error(request, str(exc.message))
+        error = str(exc.message)
     else:
-        messages.success(request, str(ACTION_DONE[action]) % {"code": requirement.code})
+        done = str(ACTION_DONE[action]) % {"code": requirement.code}
+    if fragment_wanted(request):  # the review card again, with the page head and the history out of band
+        requirement = selectors.requirement_get_for_user(user=request.user, pk=requirement.pk, project=project)
+        context = _review_context(request, project, requirement)
+        context.update(oob=True, action_error=error, action_done=done)
+        # 200 with the message in the card even when refused: htmx swaps no 4xx answer (readiness, training alike)
+        response = render(request, "requirements/detail.html#review", context)
+        return trigger_client_event(response, "requirement-changed") if done else response
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
     if request.POST.get("next") == "review":
         return redirect("requirements:review", project.pk)
     return redirect("requirements:detail", project.pk, requirement.pk)

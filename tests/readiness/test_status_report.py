@@ -168,3 +168,142 @@ def test_page_query_count_is_constant(registry, client, project, users):
         Milestone.objects.create(project=project, name=f"m{i}", planned_date=timezone.localdate())
     _, fifty = count_queries(lambda: client.get(url))
     assert one == fifty
+
+
+# --------------------------------------------------------------------------- the reader's language (issue 17)
+
+@pytest.fixture
+def worded(monkeypatch, project):
+    """Criteria that explain themselves with registered sentences and a gauge with a translatable label."""
+    from django.utils.translation import gettext_lazy
+
+    from defects.readiness_criteria import CRITICAL_OPEN
+    from readiness import registry as readiness
+    from readiness.registry import Gauge, Result
+    from tasks.models import EnvCategory
+    from tasks.readiness_criteria import CLEAN
+
+    empty_registry(monkeypatch)
+    monkeypatch.setattr(readiness, "_gauges", {})
+
+    @readiness.criterion(key="open_critical_defects", label=gettext_lazy("No open critical defects"), area="testing")
+    def critical(project, target):
+        return Result(value=2, passed=False, explanation=CRITICAL_OPEN(n=2), display="2")
+
+    @readiness.criterion(key="reconciliation_clean", label=gettext_lazy("Latest rehearsal reconciled clean"),
+                         area="cutover")
+    def clean(project, target):
+        return Result(value=0, passed=True, display=CLEAN())
+
+    @readiness.gauges(key="env", label=gettext_lazy("Environment checklists"), area="cutover")
+    def env(project):
+        return [Gauge(label=EnvCategory.NETWORK.label, value=3, total=4)]
+
+
+def _sent_in_english(project, users):
+    from django.utils import translation
+
+    with translation.override("en"):
+        return services.status_report_send(actor=users["manager"], project=project)
+
+
+def test_a_sent_report_stores_values_with_the_keys_of_its_sentences(worded, project, users):
+    report = _sent_in_english(project, users)
+    data = report.data
+    assert data["language"] == "en"
+    critical = data["defects"]["criteria"][0]
+    assert (critical["value"], critical["label"], critical["explanation"]) == (
+        2, "No open critical defects", "2 critical defects still open")
+    assert critical["texts"]["explanation"] == {"key": "readiness:defects.critical_open", "params": {"n": 2}}
+    clean = data["cutover"]["criteria"][0]
+    assert clean["display"] == "clean" and clean["texts"]["display"]["key"] == "readiness:tasks.clean"
+    gauge = data["cutover"]["gauges"][0]
+    assert (gauge["label"], gauge["value"], gauge["total"]) == ("Network", 3, 4)
+    assert gauge["texts"]["label"] == {"msgid": "Network"}
+
+
+@pytest.mark.parametrize("language, said, not_said", [
+    ("zh-hans", ["无未关闭的致命缺陷", "仍有 2 个致命缺陷未关闭", "网络", "一致"],
+     ["No open critical defects", "2 critical defects still open", ">Network<", ">clean<"]),
+    ("en", ["No open critical defects", "2 critical defects still open", ">Network<", ">clean<"],
+     ["无未关闭的致命缺陷", "仍有 2 个致命缺陷未关闭", "网络"]),
+])
+def test_the_sent_report_page_reads_in_the_request_language_with_the_same_values(
+        worded, client, project, users, language, said, not_said):
+    report = _sent_in_english(project, users)
+    client.force_login(users["manager"])
+    url = reverse("readiness:status_report_sent", args=[project.pk, report.pk])
+    body = client.get(url, headers={"accept-language": language}).content.decode()
+    for text in said:
+        assert text in body, text
+    for text in not_said:
+        assert text not in body, text
+    assert ">2<" in body and "3 / 4" in body  # the values as frozen
+    assert "(recorded in" not in body and "（以英文记录）" not in body  # every sentence followed the reader
+
+
+def test_the_sent_report_pdf_reads_in_the_request_language(worded, client, project, users):
+    report = _sent_in_english(project, users)
+    client.force_login(users["manager"])
+    url = reverse("readiness:status_report_sent_pdf", args=[project.pk, report.pk])
+    text = text_of(client.get(url, headers={"accept-language": "zh-hans"}).content)
+    assert "仍有2个致命缺陷未关闭" in text and "无未关闭的致命缺陷" in text and "网络" in text
+    assert "criticaldefectsstillopen" not in text
+    text = text_of(client.get(url, headers={"accept-language": "en"}).content)
+    assert "2criticaldefectsstillopen" in text and "仍有" not in text
+
+
+def test_a_report_sent_before_keys_still_renders_its_sentences_as_stored(worded, client, project, users):
+    report = _sent_in_english(project, users)
+    old = report.data
+    old.pop("language")
+    for section in ("defects", "cutover"):
+        for row in old[section]["criteria"] + old[section]["gauges"]:
+            row.pop("texts", None)
+            row.pop("unit", None)
+    for row in old["readiness"]["blockers"]:
+        row.pop("texts", None)
+    retired = {"key": "retired_criterion", "label": "A criterion since retired", "value": 1, "target": 0,
+               "passed": False, "mandatory": True, "explanation": "Something old", "display": "1",
+               "target_display": "≤ 0"}
+    old["defects"]["criteria"].append(retired)
+    old["readiness"]["blockers"].append(retired)
+    StatusReport.objects.filter(pk=report.pk).update(data=old)
+    client.force_login(users["manager"])
+    for name in ("readiness:status_report_sent", "readiness:status_report_sent_pdf"):
+        response = client.get(reverse(name, args=[project.pk, report.pk]), headers={"accept-language": "zh-hans"})
+        assert response.status_code == 200, name
+    body = client.get(reverse("readiness:status_report_sent", args=[project.pk, report.pk]),
+                      headers={"accept-language": "zh-hans"}).content.decode()
+    assert "2 critical defects still open" in body  # the sentence as it was sent
+    assert "无未关闭的致命缺陷" in body  # a label is found by its criterion's key
+    assert "A criterion since retired" in body and "Something old" in body
+    assert ">Network<" in body and ">clean<" in body
+
+
+def test_a_sentence_frozen_in_chinese_says_so_when_it_cannot_follow_an_english_reader(worded, client, project, users):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        report = services.status_report_send(actor=users["manager"], project=project)
+    data = report.data
+    for row in data["defects"]["criteria"]:
+        row.pop("texts", None)  # as if its explanation were a plain sentence
+    StatusReport.objects.filter(pk=report.pk).update(data=data)
+    report.refresh_from_db()
+    with translation.override("en"):
+        assert selectors.report_recorded_in(report.data) == "(recorded in Chinese)"
+        shown = selectors.report_display(report.data)
+    assert shown["defects"]["criteria"][0]["explanation"] == "仍有 2 个致命缺陷未关闭"
+    assert shown["defects"]["criteria"][0]["label"] == "No open critical defects"
+    assert shown["cutover"]["gauges"][0]["label"] == "Network"  # from its msgid
+    with translation.override("zh-hans"):
+        assert selectors.report_recorded_in(report.data) == ""
+
+
+def test_the_status_report_api_keeps_its_shape(worded, project, users):
+    data = api_as(users["manager"]).get(f"/api/v1/projects/{project.pk}/status-report/",
+                                        headers={"accept-language": "zh-hans"}).json()
+    rows = data["readiness"]["blockers"] + data["defects"]["criteria"] + data["cutover"]["gauges"]
+    assert rows and all("texts" not in row for row in rows)
+    assert data["defects"]["criteria"][0]["explanation"] == "仍有 2 个致命缺陷未关闭"

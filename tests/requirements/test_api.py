@@ -297,3 +297,65 @@ def test_schema_builds(client):
     assert response.status_code == 200
     assert b"/api/v1/requirements/{id}/request-changes/" in response.content
 
+
+
+# --------------------------------------------------------------------------- withdraw
+
+def test_withdraw_through_the_api(project, users):
+    r = submitted(project, author=users["business"])
+    response = api_as(users["business"]).post(f"{BASE}{r.pk}/withdraw/", {"comment": "Not finished"}, format="json")
+    assert response.status_code == 200 and response.data["status"] == "draft", response.data
+    assert response.data["submitted_at"] is None
+    r.refresh_from_db()
+    assert r.status == "draft" and r.history.first().history_change_reason == "Not finished"
+    # A body is optional, as for submit.
+    api_as(users["business"]).post(f"{BASE}{r.pk}/submit/", {}, format="json")
+    assert api_as(users["business"]).post(f"{BASE}{r.pk}/withdraw/").status_code == 200
+
+
+def test_withdraw_permission_matrix(project, users, outsider):
+    author = users["business"]
+    reviewer = member(project, "business")
+    r = submitted(project, author=author)
+    url = f"{BASE}{r.pk}/withdraw/"
+    assert api_as().post(url, {}, format="json").status_code == 401
+    assert api_as(outsider).post(url, {}, format="json").status_code == 404
+    others = {role: users[role] for role in ("tester", "staff", "developer", "ops", "trainer")}
+    others["reviewer"] = reviewer  # another business member: may review it, may not take it back
+    for who, user in others.items():
+        response = api_as(user).post(url, {}, format="json")
+        assert response.status_code == 403 and response.json()["detail"], who
+    r.refresh_from_db()
+    assert r.status == "submitted"
+    assert api_as(author).post(url, {}, format="json").status_code == 200
+    api_as(author).post(f"{BASE}{r.pk}/submit/", {}, format="json")
+    assert api_as(users["manager"]).post(url, {}, format="json").status_code == 200
+
+
+@pytest.mark.parametrize("state", ["draft", "approved"])
+def test_withdraw_bad_state_400_nothing_changed(project, users, state):
+    r = requirement(project, author=users["business"]) if state == "draft" else approved(project,
+                                                                                        author=users["business"])
+    history = r.history.count()
+    response = api_as(users["business"]).post(f"{BASE}{r.pk}/withdraw/", {}, format="json")
+    assert response.status_code == 400 and r.code in response.data["detail"] and "status" in response.data
+    r.refresh_from_db()
+    assert r.status == state and r.history.count() == history
+
+
+def test_withdraw_reason_too_long_400(project, users):
+    r = submitted(project, author=users["business"])
+    response = api_as(users["business"]).post(f"{BASE}{r.pk}/withdraw/", {"comment": "x" * 101}, format="json")
+    assert response.status_code == 400 and "comment" in response.data
+    r.refresh_from_db()
+    assert r.status == "submitted"
+
+
+def test_withdrawn_requirement_leaves_the_reviewers_my_work(project, users):
+    reviewer = member(project, "business")
+    r = submitted(project, author=users["business"])
+    work = api_as(reviewer).get("/api/v1/me/work/", {"project": project.pk}).json()
+    assert [(i["kind"], i["id"]) for i in work["items"]] == [("requirement_to_review", r.pk)]
+    api_as(users["business"]).post(f"{BASE}{r.pk}/withdraw/", {}, format="json")
+    work = api_as(reviewer).get("/api/v1/me/work/", {"project": project.pk}).json()  # cached summary refreshed
+    assert work["items"] == [] and work["totals"].get("requirement_to_review", 0) == 0

@@ -431,3 +431,143 @@ def test_submitted_at_uses_now(project):
     with freeze_time("2026-10-01 08:00"):
         r = submitted(project)
     assert timezone.now() - r.submitted_at > timedelta(days=1)
+
+
+# --------------------------------------------------------------------------- withdraw
+
+def test_author_withdraws_a_submitted_requirement_back_to_draft_with_history(project):
+    r = submitted(project)
+    assert r.status == "submitted" and r.submitted_at is not None
+    services.requirement_withdraw(actor=r.author, requirement=r, comment="Sent too early")
+    r.refresh_from_db()
+    assert (r.status, r.submitted_at, r.version) == ("draft", None, 1)
+    record = r.history.first()
+    assert record.history_user == r.author and record.history_change_reason == "Sent too early"
+    assert record.prev_record.status == "submitted"
+    assert not RequirementReview.objects.exists()  # not a decision: nothing in the decisions list
+    # A withdrawn draft nobody decided on is edited in place and submitted again.
+    services.requirement_update(actor=r.author, requirement=r, title="Finished now")
+    services.requirement_submit(actor=r.author, requirement=r)
+    r.refresh_from_db()
+    assert (r.status, r.version) == ("submitted", 1)
+
+
+def test_manager_withdraws_someone_elses_without_a_reason(project):
+    r = submitted(project)
+    manager = member(project, "manager")
+    services.requirement_withdraw(actor=manager, requirement=r)
+    r.refresh_from_db()
+    assert r.status == "draft" and r.history.first().history_user == manager
+    assert r.history.first().history_change_reason is None
+
+
+@pytest.mark.parametrize("role", ["business", "tester", "staff", "developer", "ops", "trainer"])
+def test_only_the_author_or_a_manager_may_withdraw(project, role):
+    r = submitted(project)
+    with pytest.raises(DomainError) as exc:
+        services.requirement_withdraw(actor=member(project, role), requirement=r)
+    assert exc.value.code == "permission" and r.code in str(exc.value.message)
+    r.refresh_from_db()
+    assert r.status == "submitted"
+
+
+def test_an_author_who_lost_the_business_role_may_not_withdraw(project):
+    from projects.models import Membership
+
+    r = submitted(project)
+    Membership.objects.filter(project=project, user=r.author).update(role="staff")
+    with pytest.raises(DomainError) as exc:
+        services.requirement_withdraw(actor=r.author, requirement=r)
+    assert exc.value.code == "permission"
+
+
+@pytest.mark.parametrize("state", ["draft", "approved", "rejected", "changes_requested"])
+def test_withdraw_only_while_submitted_nothing_changes(project, state):
+    reviewer = member(project, "business")
+    if state == "draft":
+        r = requirement(project)
+    elif state == "approved":
+        r = approved(project, reviewer=reviewer)
+    else:
+        r = submitted(project)
+        decide = services.requirement_reject if state == "rejected" else services.requirement_request_changes
+        decide(actor=reviewer, requirement=r, comment="No")
+    r.refresh_from_db()
+    history = r.history.count()
+    with pytest.raises(DomainError) as exc:
+        services.requirement_withdraw(actor=r.author, requirement=r)
+    assert exc.value.field == "status" and r.code in str(exc.value.message)
+    message = str(exc.value.message)
+    assert ("already" in message) if state in ("approved", "rejected") else ("nothing to withdraw" in message)
+    r.refresh_from_db()
+    assert r.status == state and r.history.count() == history
+
+
+def test_withdraw_reason_too_long_is_refused(project):
+    r = submitted(project)
+    with pytest.raises(DomainError) as exc:
+        services.requirement_withdraw(actor=r.author, requirement=r, comment="x" * 101)
+    assert exc.value.field == "comment"
+    r.refresh_from_db()
+    assert r.status == "submitted"
+
+
+def test_withdraw_tells_the_reviewers_the_reminder_asked_and_nobody_else(project):
+    from django.utils import translation
+
+    from notifications.models import Notification, NotificationPreference
+    from notifications.services import sweep
+    from projects.people import display_name
+    from requirements.reminders import KIND, WITHDRAWN, WITHDRAWN_KIND
+
+    author = member(project, "business")
+    asked = member(project, "business")
+    NotificationPreference.objects.update_or_create(user=asked, defaults={"language": "zh-hans"})
+    fresh = submitted(project, author=author, title="Just sent")  # nobody asked about it yet
+    with freeze_time(timezone.now() - timedelta(days=3)):
+        r = submitted(project, author=author)
+    sweep(kinds=[KIND], enqueue=False)
+    assert list(Notification.objects.filter(kind=KIND).values_list("recipient", "subject_id")) == [(asked.pk, r.pk)]
+    later = member(project, "business")  # joined after the reminder: was never asked
+    services.requirement_withdraw(actor=author, requirement=r, comment="Wrong department")
+    services.requirement_withdraw(actor=author, requirement=fresh)
+    told = Notification.objects.filter(kind=WITHDRAWN_KIND)
+    assert [(n.recipient_id, n.subject_id) for n in told] == [(asked.pk, r.pk)]
+    note = told.get()
+    assert note.message_key == f"{WITHDRAWN_KIND}.reason" and note.params["reason"] == "Wrong department"
+    assert later.pk not in {n.recipient_id for n in told}
+    # Stored as key + parameters: it reads in the reader's language (the message fallback in the recipient's).
+    with translation.override("en"):
+        assert note.text.startswith(f"{display_name(author)} withdrew {r.code}")
+        assert "Wrong department" in note.text
+    with translation.override("zh-hans"):
+        assert note.message == note.text
+    # The withdrawn one is a draft: the sweep asks nobody about it again.
+    sweep(kinds=[KIND], enqueue=False)
+    assert Notification.objects.filter(kind=KIND).count() == 1
+    assert str(WITHDRAWN(code="REQ-1", title="t", who="w")) == "w withdrew REQ-1 “t” from review; it is a draft again."
+
+
+def test_withdrawn_then_submitted_again_is_a_new_submission_for_the_reminder(project):
+    from notifications.models import Notification
+    from notifications.services import sweep
+    from requirements.reminders import KIND, WITHDRAWN_KIND
+
+    reviewer = member(project, "business")
+    start = timezone.now()
+    with freeze_time(start):
+        r = submitted(project)
+    with freeze_time(start + timedelta(days=3)):
+        sweep(kinds=[KIND], enqueue=False)
+        services.requirement_withdraw(actor=r.author, requirement=r)
+    with freeze_time(start + timedelta(days=4)):
+        services.requirement_submit(actor=r.author, requirement=r)
+        services.requirement_withdraw(actor=r.author, requirement=r)  # before any reminder: nobody to tell
+    assert Notification.objects.filter(kind=WITHDRAWN_KIND, recipient=reviewer).count() == 1
+    with freeze_time(start + timedelta(days=5)):
+        services.requirement_submit(actor=r.author, requirement=r)
+    with freeze_time(start + timedelta(days=8)):
+        sweep(kinds=[KIND], enqueue=False)
+        services.requirement_withdraw(actor=r.author, requirement=r)
+    assert Notification.objects.filter(kind=KIND, recipient=reviewer).count() == 2  # asked about each submission
+    assert Notification.objects.filter(kind=WITHDRAWN_KIND, recipient=reviewer).count() == 2

@@ -438,3 +438,95 @@ def test_review_queue_shows_50_a_page_with_the_total(client, project, users):
     assert body.count(">Approve<") == REVIEW_PAGE_SIZE
     second = htmx(client, url, data={"page": 2}).content.decode()
     assert "<html" not in second and second.count(">Approve<") == 3
+
+
+# --------------------------------------------------------------------------- withdraw
+
+def _withdraw_url(project, r):
+    return reverse("requirements:action", args=[project.pk, r.pk, "withdraw"])
+
+
+def test_withdraw_button_asks_first_and_shows_only_to_author_and_manager(client, project, users):
+    r = submitted(project, author=users["business"])
+    reviewer = member(project, "business")
+    detail = reverse("requirements:detail", args=[project.pk, r.pk])
+    for who, user, shown in [("author", users["business"], True), ("manager", users["manager"], True),
+                             ("reviewer", reviewer, False), ("tester", users["tester"], False)]:
+        html = _login(client, user).get(detail).content.decode()
+        assert (f'action="{_withdraw_url(project, r)}"' in html) is shown, who
+        if shown:
+            assert "Withdraw this requirement from review?" in html and "data-confirm=" in html
+            assert f'hx-post="{_withdraw_url(project, r)}"' in html and 'hx-target="#review"' in html
+    services.requirement_withdraw(actor=users["business"], requirement=r)
+    html = _login(client, users["business"]).get(detail).content.decode()
+    assert _withdraw_url(project, r) not in html  # a draft has nothing to withdraw
+
+
+def test_withdraw_through_the_page(client, project, users):
+    r = submitted(project, author=users["business"])
+    _login(client, users["business"])
+    response = client.post(_withdraw_url(project, r), {"comment": "Wrong department"})
+    assert response.status_code == 302 and response["Location"] == reverse("requirements:detail",
+                                                                             args=[project.pk, r.pk])
+    r.refresh_from_db()
+    assert r.status == "draft"
+    page = client.get(response["Location"]).content.decode()
+    assert "withdrawn from review" in page and "Reason: Wrong department" in page  # message and history
+
+
+def test_withdraw_htmx_returns_the_review_card_with_head_and_history_out_of_band(client, project, users):
+    r = submitted(project, author=users["business"])
+    _login(client, users["business"])
+    response = client.post(_withdraw_url(project, r), {"comment": "Oops"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert 'id="review"' in html and "withdrawn from review" in html and "Submit for review" in html
+    assert 'id="requirement-head"' in html and 'hx-swap-oob="true"' in html and "st-draft" in html
+    assert 'id="requirement-history"' in html and "Reason: Oops" in html
+    assert "requirement-changed" in response["HX-Trigger"]
+    r.refresh_from_db()
+    assert r.status == "draft"
+    # Again: refused, said in the card, nothing changed.
+    response = client.post(_withdraw_url(project, r), headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "nothing to withdraw" in response.content.decode()
+    assert 'role="alert"' in response.content.decode() and "HX-Trigger" not in response
+    r.refresh_from_db()
+    assert r.status == "draft"
+
+
+def test_withdraw_page_permission_matrix(client, project, users, outsider):
+    r = submitted(project, author=users["business"])
+    reviewer = member(project, "business")
+    url = _withdraw_url(project, r)
+    assert client.post(url).status_code == 302 and "/accounts/login/" in client.post(url)["Location"]
+    for who, user in [*((role, users[role]) for role in ("tester", "staff", "developer", "ops", "trainer")),
+                      ("reviewer", reviewer)]:
+        assert _login(client, user).post(url).status_code == 403, who
+    assert _login(client, outsider).post(url).status_code == 404
+    r.refresh_from_db()
+    assert r.status == "submitted"
+    assert _login(client, users["manager"]).post(url).status_code == 302
+    r.refresh_from_db()
+    assert r.status == "draft"
+
+
+@pytest.mark.parametrize("state", ["draft", "approved"])
+def test_withdraw_page_bad_state_says_why_and_changes_nothing(client, project, users, state):
+    r = requirement(project, author=users["business"]) if state == "draft" else approved(project,
+                                                                                        author=users["business"])
+    _login(client, users["business"])
+    response = client.post(_withdraw_url(project, r), follow=True)
+    text = response.content.decode()
+    assert ("nothing to withdraw" in text) if state == "draft" else ("cannot be withdrawn" in text)
+    r.refresh_from_db()
+    assert r.status == state
+
+
+def test_withdrawn_requirement_leaves_the_review_queue(client, project, users):
+    r = submitted(project, author=users["business"])
+    reviewer = member(project, "business")
+    queue = reverse("requirements:review", args=[project.pk])
+    assert r.code in _login(client, reviewer).get(queue).content.decode()
+    services.requirement_withdraw(actor=users["business"], requirement=r)
+    assert r.code not in client.get(queue).content.decode()
+    assert r.code not in htmx(client, queue).content.decode()
