@@ -133,6 +133,7 @@ def feedback_new(request, project):
 
 
 @project_view("hypercare.feedback")
+@page_cache(areas=("projects", "hypercare", "defects", "requirements"))
 def feedback_list(request, project):
     form = FeedbackFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

@@ -146,22 +146,23 @@ WORK_ITEMS = [
     (gettext_noop("Hypercare support desk staffed 7x24"), "hypercare", "ops", 30, WorkItemStatus.TODO, ""),
 ]
 
-# The data-migration plan (数据迁移规划): entity, source, target, cleansing, transformation, de-duplication.
+# The data-migration plan (数据迁移规划): entity, source, target, cleansing, transformation, de-duplication,
+# written in both languages and stored in the seed's (projects.demo.bilingual).
 MIGRATION_PLAN = [
-    ("customers", "Legacy CIF (CUSTMAST)", "New core: party / customer",
+    ("customers", "旧核心客户信息 (CUSTMAST) · Legacy CIF (CUSTMAST)", "新核心：参与方 / 客户 · New core: party / customer",
      "Trim names, normalise ID card numbers (18 digits), drop test customers. 去除测试客户，身份证号统一为18位。",
      "Map customer types to the new party model; split address lines. 客户类型映射到新参与方模型。",
      "Same ID card number + name = one customer; keep the most recently active record. 同证件号同姓名视为同一客户。"),
-    ("accounts", "Legacy DDA / TDA files", "New core: deposit accounts",
+    ("accounts", "旧核心活期 / 定期存款文件 · Legacy DDA / TDA files", "新核心：存款账户 · New core: deposit accounts",
      "Close dormant accounts with zero balance older than 10 years. 清理十年以上零余额睡眠户。",
      "Account numbers re-formatted to the new 19-digit scheme. 账号转换为19位新格式。", ""),
-    ("balances", "Legacy GL and account balances (EOD)", "New core: balances and GL",
+    ("balances", "旧核心总账与账户余额（日终） · Legacy GL and account balances (EOD)", "新核心：余额与总账 · New core: balances and GL",
      "", "Currency and product codes mapped; interest accrued to the cut-off. 币种、产品代码映射，计息至切换时点。", ""),
-    ("loans", "Legacy loan system (LNS)", "New core: loan contracts and schedules",
+    ("loans", "旧信贷系统 (LNS) · Legacy loan system (LNS)", "新核心：贷款合同与还款计划 · New core: loan contracts and schedules",
      "Repayment schedules rebuilt where the legacy schedule is missing. 缺失的还款计划重建。",
      "Rates and terms mapped to the new product catalogue. 利率期限映射至新产品目录。",
      "One contract per legacy contract number. 按原合同号去重。"),
-    ("transactions", "Legacy transaction history (36 months)", "New core: transaction archive",
+    ("transactions", "旧核心交易历史（36 个月） · Legacy transaction history (36 months)", "新核心：交易归档 · New core: transaction archive",
      "Reject rows with unknown account or currency. 账户或币种无法识别的记录拒绝入库。", "", ""),
 ]
 DEDUP = {"customers": (3_412, 128), "accounts": (0, 41), "loans": (17, 0), "transactions": (0, 2_260)}
@@ -262,8 +263,9 @@ def seed(*, project, people, stdout=None):
     services.run_create(actor=pm, runbook=runbook, kind=RunKind.PRODUCTION)
 
     for order, (name, source, target, cleansing, transformation, dedup) in enumerate(MIGRATION_PLAN):
-        services.entity_create(actor=who["ops"], project=project, name=name, source=source, target=target,
-                               cleansing=cleansing, transformation=transformation, deduplication=dedup,
+        services.entity_create(actor=who["ops"], project=project, name=name, source=in_language(source),
+                               target=in_language(target), cleansing=in_language(cleansing),
+                               transformation=in_language(transformation), deduplication=in_language(dedup),
                                owner=who["ops"], order=order)
     for run, mismatch in ((run1, True), (run2, False)):
         for entity, count, total, count_adj, total_adj in CHECKS:

@@ -76,3 +76,20 @@ def test_the_requirements_and_hypercare_seeds_in_chinese_read_chinese():
              + list(LessonAction.objects.filter(project=project).values_list("title", flat=True)))
     english = [t for t in texts if LATIN_WORD.search(t.replace("Excel", ""))]  # a product name may stay
     assert len(texts) > 250 and not english, english[:5]
+
+
+def test_the_data_migration_plan_in_chinese_reads_chinese():
+    from tasks import demo as tasks_demo
+    from tasks.models import MigrationEntity
+
+    with translation.override("zh-hans"):
+        project, people = demo.seed()
+        tasks_demo.seed(project=project, people=people)
+    texts = [t for row in MigrationEntity.objects.filter(project=project).values_list(
+        "source", "target", "cleansing", "transformation", "deduplication") for t in row if t]
+    # system codes (CUSTMAST, LNS) may stay; sentences and names may not
+    english = [t for t in texts if LATIN_WORD.search(re.sub(r"\([A-Z]+\)", "", t))]
+    assert len(texts) >= 15 and not english, english[:5]
+    with translation.override("en"):
+        assert [demo.bilingual(t) for t in tasks_demo.MIGRATION_PLAN[0][1:3]] == [
+            "Legacy CIF (CUSTMAST)", "New core: party / customer"]
