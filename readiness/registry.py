@@ -314,7 +314,7 @@ def _compute(c, project, target) -> Result:
         return Result(value=0, passed=False, explanation=_FAILED())
 
 
-def evaluate(project) -> dict:
+def evaluate(project, area=None) -> dict:
     """{score 0–100, ready, criteria:[Evaluated], blockers:[Evaluated]}.
 
     `score` is the weighted partial credit of the criteria (`credit_of`: a criterion at 80% of its
@@ -323,6 +323,8 @@ def evaluate(project) -> dict:
     `Project.readiness_targets` ({key: {"target": x, "weight": n, "mandatory": bool}})."""
     evaluated = []
     for c in criteria():
+        if area is not None and c.area != area:
+            continue
         conf = criterion_settings(project, c.key, c)
         evaluated.append(Evaluated(criterion=c, target=conf["target"], result=_compute(c, project, conf["target"]),
                                    mandatory=conf["mandatory"], weight=conf["weight"]))
@@ -333,9 +335,10 @@ def evaluate(project) -> dict:
 
 
 # How an app's own page shows its area of the scorecard (the cutover page its cutover criteria):
-# through the cached evaluation that readiness.apps installs here, so the page shows the same
-# figures, against the project's own targets, as the scorecard, for a cache lookup instead of a
-# query or two per criterion. Without it (readiness not ready yet) the area is evaluated afresh.
+# through the cached evaluation that readiness.apps installs here (a function returning it when it is
+# cached, else None), so the page shows the same figures, against the project's own targets, as the
+# scorecard, for a cache lookup. When it is not cached (something changed since) only the area's own
+# criteria are evaluated: a page about the cutover does not count the training of 5,000 people.
 _cached_evaluation: Callable | None = None
 
 
@@ -346,7 +349,9 @@ def use_cached_evaluation(func: Callable) -> None:
 
 def area_results(project, area) -> list[Evaluated]:
     """The evaluated criteria of one area, in the scorecard's order."""
-    result = (_cached_evaluation or evaluate)(project)
+    result = _cached_evaluation(project) if _cached_evaluation else None
+    if result is None:
+        return evaluate(project, area=area)["criteria"]
     return [e for e in result["criteria"] if e.area == area]
 
 

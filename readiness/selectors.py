@@ -147,6 +147,12 @@ def scorecard(project) -> dict:
     return registry.thaw(frozen)
 
 
+def scorecard_if_cached(project):
+    """The evaluated scorecard when it is in the cache for the project's current version, else None."""
+    frozen = freshness.peek(project.pk, f"scorecard:{get_language()}")
+    return registry.thaw(frozen) if frozen is not None else None
+
+
 def dashboard(*, project, user, today=None):
     """The project manager's dashboard. Cached with the scorecard (projects.freshness): a page
     view costs a handful of queries however many criteria, gauges and overdue lists there are."""

@@ -2,6 +2,7 @@
 
 from collections import OrderedDict
 from datetime import timedelta
+from operator import attrgetter
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
@@ -26,6 +27,7 @@ from .models import (
     Session,
 )
 
+_pk = attrgetter("pk")
 # What the training pages show comes from these apps (projects.freshness: a change elsewhere keeps their caches).
 AREAS = ("projects", "training")
 
@@ -290,7 +292,7 @@ def coverage_summary(*, project):
         return {
             "courses": report["courses"], "departments": report["departments"], "pct": report["pct"],
             "required_people": report["required_people"], "trained_people": report["trained_people"],
-            "untrained": [(r["user_id"], r["department_id"], tuple(c.pk for c in r["missing"]), len(r["completed"]),
+            "untrained": [(r["user_id"], r["department_id"], tuple(map(_pk, r["missing"])), len(r["completed"]),
                            len(r["required"])) for r in report["untrained"]],
         }
 
