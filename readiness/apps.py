@@ -20,7 +20,7 @@ class ReadinessConfig(AppConfig):
         )
         from .views import dashboard_context
 
-        registry.use_cached_evaluation(selectors.scorecard_if_cached)
+        registry.use_cached_evaluation(selectors.area_evaluation)
         hooks.nav_item(key="readiness", label=_("Readiness"), url_name="readiness:scorecard", order=90)
         hooks.nav_item(key="meetings", label=_("Meetings"), url_name="readiness:meetings", order=92)
         hooks.work_source(key="governance", order=60)(

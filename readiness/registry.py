@@ -335,10 +335,11 @@ def evaluate(project, area=None) -> dict:
 
 
 # How an app's own page shows its area of the scorecard (the cutover page its cutover criteria):
-# through the cached evaluation that readiness.apps installs here (a function returning it when it is
-# cached, else None), so the page shows the same figures, against the project's own targets, as the
-# scorecard, for a cache lookup. When it is not cached (something changed since) only the area's own
-# criteria are evaluated: a page about the cutover does not count the training of 5,000 people.
+# through the cached evaluation that readiness.apps installs here (`func(project, area)` → the area's
+# evaluated criteria), so the page shows the same figures, against the project's own targets, as the
+# scorecard, for a cache lookup; when the scorecard is not cached (something changed since) only the
+# area's own criteria are evaluated: a page about the cutover does not count the training of 5,000
+# people. Without it (readiness not ready yet) the area is evaluated afresh.
 _cached_evaluation: Callable | None = None
 
 
@@ -349,10 +350,9 @@ def use_cached_evaluation(func: Callable) -> None:
 
 def area_results(project, area) -> list[Evaluated]:
     """The evaluated criteria of one area, in the scorecard's order."""
-    result = _cached_evaluation(project) if _cached_evaluation else None
-    if result is None:
-        return evaluate(project, area=area)["criteria"]
-    return [e for e in result["criteria"] if e.area == area]
+    if _cached_evaluation is not None:
+        return _cached_evaluation(project, area)
+    return evaluate(project, area=area)["criteria"]
 
 
 def thaw(frozen) -> dict:

@@ -147,10 +147,14 @@ def scorecard(project) -> dict:
     return registry.thaw(frozen)
 
 
-def scorecard_if_cached(project):
-    """The evaluated scorecard when it is in the cache for the project's current version, else None."""
+def area_evaluation(project, area):
+    """One area's evaluated criteria (`registry.area_results`): from the cached scorecard when it is
+    there, else only that area's criteria, evaluated and cached the same way."""
     frozen = freshness.peek(project.pk, f"scorecard:{get_language()}")
-    return registry.thaw(frozen) if frozen is not None else None
+    if frozen is None:
+        frozen = freshness.cached(project.pk, f"scorecard:{get_language()}:{area}",
+                                  lambda: registry.freeze(registry.evaluate(project, area=area)))
+    return [e for e in registry.thaw(frozen)["criteria"] if e.area == area]
 
 
 def dashboard(*, project, user, today=None):

@@ -316,3 +316,28 @@ def test_a_cache_outage_never_fails_the_scorecard(registry, project, monkeypatch
         monkeypatch.setattr(cache, name, down)
     assert selectors.scorecard(project)["criteria"][0].key == "always"
     MilestoneFactory(project=project)  # the write that would invalidate it still succeeds
+
+
+def test_an_area_is_evaluated_alone_when_the_scorecard_is_not_cached(project, monkeypatch):
+    """The cutover page's criteria: from the cached scorecard when it is there; otherwise only the cutover
+    criteria run (and are kept), not the whole scorecard."""
+    from django.core.cache import cache
+
+    from readiness import registry
+    from readiness import selectors as readiness_selectors
+
+    ran, compute = [], registry._compute
+
+    def spy(c, project, target):
+        ran.append(c.area)
+        return compute(c, project, target)
+
+    monkeypatch.setattr(registry, "_compute", spy)
+    cache.clear()
+    first = registry.area_results(project, "cutover")
+    assert first and set(ran) == {"cutover"} and all(e.area == "cutover" for e in first)
+    ran.clear()
+    assert [e.key for e in registry.area_results(project, "cutover")] == [e.key for e in first] and not ran
+    readiness_selectors.scorecard(project)  # the whole scorecard cached: areas come from it
+    ran.clear()
+    assert [e.key for e in registry.area_results(project, "training")] and not ran
