@@ -165,6 +165,9 @@ MIGRATION_PLAN = [
     ("transactions", "旧核心交易历史（36 个月） · Legacy transaction history (36 months)", "新核心：交易归档 · New core: transaction archive",
      "Reject rows with unknown account or currency. 账户或币种无法识别的记录拒绝入库。", "", ""),
 ]
+ENTITY_NAMES = {"customers": "客户 · Customers", "accounts": "存款账户 · Deposit accounts",
+                "balances": "余额与总账 · Balances and GL", "loans": "贷款 · Loans",
+                "transactions": "交易历史 · Transaction history"}
 DEDUP = {"customers": (3_412, 128), "accounts": (0, 41), "loans": (17, 0), "transactions": (0, 2_260)}
 
 CHECKS = [  # entity, source count, source total, rehearsal-1 target adjustments
@@ -263,7 +266,8 @@ def seed(*, project, people, stdout=None):
     services.run_create(actor=pm, runbook=runbook, kind=RunKind.PRODUCTION)
 
     for order, (name, source, target, cleansing, transformation, dedup) in enumerate(MIGRATION_PLAN):
-        services.entity_create(actor=who["ops"], project=project, name=name, source=in_language(source),
+        services.entity_create(actor=who["ops"], project=project, name=in_language(ENTITY_NAMES[name]),
+                               source=in_language(source),
                                target=in_language(target), cleansing=in_language(cleansing),
                                transformation=in_language(transformation), deduplication=in_language(dedup),
                                owner=who["ops"], order=order)
@@ -271,7 +275,7 @@ def seed(*, project, people, stdout=None):
         for entity, count, total, count_adj, total_adj in CHECKS:
             dups, rejected = DEDUP.get(entity, (0, 0))
             check = services.check_create(
-                actor=who["tester"], run=run, entity=entity, source_count=count,
+                actor=who["tester"], run=run, entity=in_language(ENTITY_NAMES[entity]), source_count=count,
                 target_count=count + (count_adj if mismatch else 0), source_total=total,
                 target_total=total + (total_adj if mismatch else 0), tolerance=Decimal("0.00"),
                 duplicates_removed=dups * (2 if mismatch else 1), rejected_rows=rejected * (3 if mismatch else 1))

@@ -664,8 +664,8 @@ def reconciliation_clean(checks):
 
 
 def latest_rehearsal(*, project):
-    """The most recent finished rehearsal (of cutover runbooks), with its checks loaded."""
-    return (project.runs.filter(kind=RunKind.REHEARSAL, status=RunStatus.FINISHED)
+    """The most recent finished rehearsal of a cutover runbook (not a rollback's), with its checks loaded."""
+    return (project.runs.filter(kind=RunKind.REHEARSAL, status=RunStatus.FINISHED, runbook__kind=RunbookKind.CUTOVER)
             .select_related("runbook").prefetch_related("checks").order_by("-finished_at", "-id").first())
 
 
@@ -795,7 +795,8 @@ def migration_plan(*, project):
     """{entities: [{entity, cells: [check or None per rehearsal]}], runs: [the last finished rehearsals,
     oldest first], unplanned: [checked entity names the plan lacks]} — four queries whatever the size."""
     entities = list(MigrationEntity.objects.filter(project=project).select_related("owner").order_by("order", "name"))
-    runs = list(project.runs.filter(kind=RunKind.REHEARSAL, status=RunStatus.FINISHED)
+    # Data moves in the cutover runbooks' rehearsals; a rollback rehearsal migrates nothing.
+    runs = list(project.runs.filter(kind=RunKind.REHEARSAL, status=RunStatus.FINISHED, runbook__kind=RunbookKind.CUTOVER)
                 .select_related("runbook").order_by("-finished_at", "-id")[:PLAN_REHEARSALS])[::-1]
     checks = {}
     for check in MigrationCheck.objects.filter(run__in=runs).select_related("restore_tested_by",

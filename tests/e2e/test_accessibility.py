@@ -35,6 +35,8 @@ PAGES = [
     ("requirements", "/projects/{p}/requirements/"),
     ("review queue", "/projects/{p}/requirements/review/"),
     ("requirements progress", "/projects/{p}/requirements/progress/"),
+    ("requirement page", "/projects/{p}/requirements/{requirement}/"),
+    ("conflicts", "/projects/{p}/requirements/conflicts/"),
     ("defects", "/projects/{p}/testing/"),
     ("defect board", "/projects/{p}/testing/board/"),
     ("defect form", "/projects/{p}/testing/new/"),
@@ -49,6 +51,8 @@ PAGES = [
     ("run board", "/projects/{p}/cutover/runs/{run}/"),
     ("rehearsal comparison", "/projects/{p}/cutover/runbooks/{runbook}/compare/"),
     ("work items", "/projects/{p}/cutover/prep/"),
+    ("contingency plan", "/projects/{p}/cutover/contingency/"),
+    ("environment checklists", "/projects/{p}/cutover/environment/"),
     ("hypercare dashboard", "/projects/{p}/hypercare/"),
     ("readiness scorecard", "/projects/{p}/readiness/"),
     ("risks", "/projects/{p}/risks/"),
@@ -56,6 +60,7 @@ PAGES = [
     ("status report", "/projects/{p}/status-report/"),
     ("inbox", "/notifications/"),
     ("my projects", "/"),
+    ("portfolio", "/portfolio/"),
 ]
 
 # The widest element that is not inside a scrolling box: names the culprit of an overflow.
@@ -86,6 +91,7 @@ def demo_ids(settings):
     call_command("seed_demo", allow_without_debug=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
     from defects.models import Defect
     from projects.models import Milestone, Project
+    from requirements.models import Requirement, RequirementStatus
     from tasks.models import Run
 
     project = Project.objects.order_by("pk").first()
@@ -96,6 +102,9 @@ def demo_ids(settings):
         "defect": Defect.objects.filter(project=project).order_by("pk").first().pk,
         "runbook": run.runbook_id,
         "run": run.pk,
+        # a submitted one: the page shows the reviewer's decision form and the author's withdraw
+        "requirement": Requirement.objects.filter(project=project, status=RequirementStatus.SUBMITTED)
+        .order_by("pk").first().pk,
     }
 
 

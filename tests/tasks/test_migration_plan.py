@@ -162,3 +162,20 @@ def test_api(project, users, outsider):
     done = ops.post(f"/api/v1/migration-checks/{cid}/confirm-restore/")
     assert done.status_code == 200 and done.json()["restore_tested_by"] == users["ops"].pk
     assert ops.delete(f"/api/v1/migration-entities/{eid}/").status_code == 204
+
+
+def test_a_rollback_rehearsal_is_not_a_migration_rehearsal(project, users):
+    """A rollback runbook's rehearsal moves no data: the plan's columns and the latest rehearsal (the
+    restore-test criterion's) are the cutover runbooks' rehearsals only."""
+    from tasks.models import RunbookKind
+
+    entity(project, users["ops"], name="customers")
+    cutover = rehearsal(project, users, days_ago=5)
+    services.check_create(actor=users["ops"], run=cutover, entity="customers", source_count=1, target_count=1)
+    back = runbook(project, users["ops"], name="Rollback", kind=RunbookKind.ROLLBACK)
+    chain(back, users["ops"], 1, minutes=10)
+    start = timezone.now().replace(second=0, microsecond=0) - timedelta(days=1)
+    play(run(back, users["ops"], planned_start=start), users["ops"])  # finished after the cutover rehearsal
+    assert [r.pk for r in selectors.migration_plan(project=project)["runs"]] == [cutover.pk]
+    latest, checks, _not_ready = selectors.migration_restore_state(project=project)
+    assert latest.pk == cutover.pk and len(checks) == 1
