@@ -360,6 +360,7 @@ def bulk_triage(request, project):
 # ------------------------------------------------------------------ metrics and SLA
 
 @project_view("defects.view")
+@page_cache(areas=selectors.AREAS)
 def metrics(request, project):
     page = selectors.metrics_page(user=request.user, project=project)
     data = page["m"]

@@ -238,6 +238,7 @@ def _lessons_context(request, project, *, lesson_form=None, action_form=None):
 
 
 @project_view()
+@page_cache()
 def lessons_page(request, project):
     return render_page(request, "hypercare/lessons.html", _lessons_context(request, project), partial="board")
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from projects.api_base import require
 from projects.audit import history_for
 from projects.errors import DomainError
+from projects.pagecache import page_cache
 from projects.safety import local_path
 from projects.views_base import form_error, fragment_wanted, project_view, render_page
 
@@ -43,6 +44,7 @@ def dashboard_context(request, project):
 
 
 @project_view()
+@page_cache()
 def readiness_page(request, project):
     dash = selectors.dashboard(project=project, user=request.user)
     context = {"result": dash["result"], "dash": dash, "section": "readiness",
@@ -83,6 +85,7 @@ def readiness_snapshot_now(request, project):
 
 
 @project_view()
+@page_cache()
 def gonogo_list(request, project):
     can_hold = request.user.has_perm("readiness.gonogo_hold", project)
     form = None

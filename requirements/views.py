@@ -257,6 +257,7 @@ def review_queue(request, project):
 
 
 @project_view("requirements.view")
+@page_cache(areas=("projects", "requirements"))
 def progress(request, project):
     # The htmx partial is the KPI cards and the table; the page polls it so decisions show up by themselves.
     priority = request.GET.get("priority")
@@ -299,6 +300,7 @@ def conflict_resolve(request, project, conflict_id):
 # --------------------------------------------------------------------------- surveys
 
 @project_view("requirements.view")
+@page_cache(areas=("projects", "requirements"))
 def survey_list(request, project):
     can_manage = request.user.has_perm("requirements.manage_survey", project)
     context = _ctx(surveys=selectors.survey_list(user=request.user, project=project), can_manage=can_manage,

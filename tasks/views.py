@@ -134,6 +134,7 @@ def _workitems_context(request, project, list_url, **extra):
 
 
 @project_view("tasks.view")
+@page_cache(areas=AREAS)
 def workitems(request, project):
     can_edit = request.user.has_perm("tasks.edit", project)
     form = WorkItemForm(request.POST or None, project=project) if can_edit else None

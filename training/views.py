@@ -168,6 +168,7 @@ def feed(request, token):
 # ------------------------------------------------------------------------------------------ courses
 
 @project_view("training.view")
+@page_cache(areas=selectors.AREAS)
 def course_list(request, project):
     can_edit = request.user.has_perm("training.manage_courses", project)
     form = CourseForm(request.POST or None, project=project) if can_edit else None
@@ -483,6 +484,7 @@ def session_edit(request, project, session_id):
 
 
 @project_view("training.view")
+@page_cache(areas=selectors.AREAS)
 def session_detail(request, project, session_id):
     session = selectors.session_get_for_user(user=request.user, pk=session_id, project=project)
     runs = request.user.has_perm("training.run_session", session)
