@@ -21,6 +21,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from . import mywork, selectors, services
+from .access import member_project_ids
 from .api_base import ERRORS_AUTH, ProjectScopedViewSet, call, require
 from .audit import audit_rows
 from .models import ApiToken, Department, Membership, Milestone, OnCallShift, Responsibility
@@ -214,7 +215,7 @@ class MilestoneViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
     ordering_fields = ["planned_date", "actual_date"]
 
     def get_queryset(self):
-        return Milestone.objects.filter(project__memberships__user_id=self.request.user.pk).distinct() \
+        return Milestone.objects.filter(project_id__in=member_project_ids(self.request.user)) \
             .select_related("owner").order_by("planned_date", "id")
 
     def perform_service_create(self, *, project, data):
@@ -232,7 +233,7 @@ class ResponsibilityViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
     filterset_fields = ["project", "area", "user", "raci"]
 
     def get_queryset(self):
-        return Responsibility.objects.filter(project__memberships__user_id=self.request.user.pk).distinct() \
+        return Responsibility.objects.filter(project_id__in=member_project_ids(self.request.user)) \
             .order_by("area", "user_id")
 
     def perform_service_create(self, *, project, data):
@@ -258,7 +259,7 @@ class ShiftViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
     ordering_fields = ["starts_at"]
 
     def get_queryset(self):
-        return OnCallShift.objects.filter(project__memberships__user_id=self.request.user.pk).distinct() \
+        return OnCallShift.objects.filter(project_id__in=member_project_ids(self.request.user)) \
             .select_related("user").order_by("starts_at", "id")
 
     def perform_service_create(self, *, project, data):
