@@ -97,17 +97,18 @@ def page_cache(ttl=TTL, areas=None):
                 response = view(request, project, *args, **kwargs)
             finally:
                 setattr(request, _RENDERING, False)
-            if getattr(response, "streaming", False) or not response.get("Content-Type", "").startswith("text/html"):
+            if getattr(response, "streaming", False):
                 return response
-            body = response.content.decode(response.charset)
-            if response.status_code == 200 and not _personal_headers(response):
+            html = response.get("Content-Type", "").startswith("text/html")
+            if html and response.status_code == 200 and not _personal_headers(response):
                 try:
                     # Compressed (HTML shrinks 5–10×): many readers' pages fit in the cache's memory.
-                    cache.set(key, (response["Content-Type"], zlib.compress(body.encode(), 1)), timeout=ttl)
+                    packed = zlib.compress(response.content.decode(response.charset).encode(), 1)
+                    cache.set(key, (response["Content-Type"], packed), timeout=ttl)
                 except Exception:  # noqa: BLE001
                     log.warning("Cache unavailable: a rendered page was not kept", exc_info=True)
-            if PLACEHOLDER in body:
-                response.content = body.replace(PLACEHOLDER, get_token(request)).encode(response.charset)
+            if PLACEHOLDER.encode() in response.content:  # whatever was rendered gets the reader's token
+                response.content = response.content.replace(PLACEHOLDER.encode(), get_token(request).encode())
             return response
 
         wrapper.page_cache_ttl = ttl
