@@ -21,7 +21,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from . import mywork, selectors, services
-from .access import member_project_ids
 from .api_base import ERRORS_AUTH, ProjectScopedViewSet, call, require
 from .audit import audit_rows
 from .models import ApiToken, Department, Membership, Milestone, OnCallShift, Responsibility
@@ -51,6 +50,11 @@ def _token_of(request):
     if not isinstance(request.auth, ApiToken):
         raise ValidationError({"detail": _("Send the token itself: Authorization: Token <key>.")})
     return request.auth
+
+
+def _my_project_ids(request):
+    """The caller's projects, as a subquery (no join, no DISTINCT; nothing for the anonymous schema view)."""
+    return Membership.objects.filter(user_id=request.user.pk).values("project_id")
 
 
 class _CredentialsOnly(BaseAuthentication):
@@ -215,7 +219,7 @@ class MilestoneViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
     ordering_fields = ["planned_date", "actual_date"]
 
     def get_queryset(self):
-        return Milestone.objects.filter(project_id__in=member_project_ids(self.request.user)) \
+        return Milestone.objects.filter(project_id__in=_my_project_ids(self.request)) \
             .select_related("owner").order_by("planned_date", "id")
 
     def perform_service_create(self, *, project, data):
@@ -233,7 +237,7 @@ class ResponsibilityViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
     filterset_fields = ["project", "area", "user", "raci"]
 
     def get_queryset(self):
-        return Responsibility.objects.filter(project_id__in=member_project_ids(self.request.user)) \
+        return Responsibility.objects.filter(project_id__in=_my_project_ids(self.request)) \
             .order_by("area", "user_id")
 
     def perform_service_create(self, *, project, data):
@@ -259,7 +263,7 @@ class ShiftViewSet(ProjectScopedViewSet, viewsets.ModelViewSet):
     ordering_fields = ["starts_at"]
 
     def get_queryset(self):
-        return OnCallShift.objects.filter(project_id__in=member_project_ids(self.request.user)) \
+        return OnCallShift.objects.filter(project_id__in=_my_project_ids(self.request)) \
             .select_related("user").order_by("starts_at", "id")
 
     def perform_service_create(self, *, project, data):
