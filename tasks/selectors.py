@@ -682,8 +682,9 @@ def plan_for_project(*, project):
 
 
 def rehearsals_within_window(*, project):
-    """(finished rehearsals, how many finished inside their window) in one query."""
-    rows = list(project.runs.filter(kind=RunKind.REHEARSAL, status=RunStatus.FINISHED)
+    """(finished rehearsals of the cutover runbooks, how many finished inside their window) in one query;
+    a rollback rehearsal has its own criterion (`rollback_rehearsed`)."""
+    rows = list(project.runs.filter(kind=RunKind.REHEARSAL, status=RunStatus.FINISHED, runbook__kind=RunbookKind.CUTOVER)
                 .values_list("finished_at", "window_end"))
     return len(rows), sum(1 for finished, end in rows if finished and finished <= end)
 

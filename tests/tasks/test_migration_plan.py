@@ -179,3 +179,4 @@ def test_a_rollback_rehearsal_is_not_a_migration_rehearsal(project, users):
     assert [r.pk for r in selectors.migration_plan(project=project)["runs"]] == [cutover.pk]
     latest, checks, _not_ready = selectors.migration_restore_state(project=project)
     assert latest.pk == cutover.pk and len(checks) == 1
+    assert selectors.rehearsals_within_window(project=project)[0] == 1  # the cutover rehearsal only
