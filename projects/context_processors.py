@@ -14,5 +14,5 @@ def navigation(request):
     if request.user.is_authenticated:
         # The top bar's count: computed when the page shows it (a template calls a callable), once,
         # and cached per person and project (projects.mywork), so a cache hit costs no query.
-        context["my_work_count"] = cache(lambda: mywork.open_count(request.user, project))
+        context["my_work_count"] = cache(lambda: mywork.count_for_request(request, project))
     return context

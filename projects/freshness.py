@@ -33,20 +33,29 @@ def _version_key(project_id, area):
     return f"project:v:{project_id}:{area}"
 
 
+def _versions(project_id, areas) -> dict:
+    """{area: version} of the project, in one cache round trip (raises when the cache is down)."""
+    keys = {area: _version_key(project_id, area) for area in areas}
+    found = cache.get_many(list(keys.values()))
+    for key in keys.values():
+        if key not in found:  # first use (or evicted): `add` never overwrites a concurrent bump
+            cache.add(key, 1, timeout=None)
+            found[key] = cache.get(key) or 1
+    return {area: found[key] for area, key in keys.items()}
+
+
+def _joined(versions, areas):
+    return ".".join(str(versions[area]) for area in _areas(areas))
+
+
 def version(project_id, areas=None) -> str:
     """The project's version for `areas` ("" when the cache is down: then nothing cached is served).
     One cache round trip, whatever the number of areas."""
-    keys = [_version_key(project_id, area) for area in _areas(areas)]
     try:
-        found = cache.get_many(keys)
-        for key in keys:
-            if key not in found:  # first use (or evicted): `add` never overwrites a concurrent bump
-                cache.add(key, 1, timeout=None)
-                found[key] = cache.get(key) or 1
+        return _joined(_versions(project_id, _areas(areas)), areas)
     except Exception:  # noqa: BLE001 - cache down: never serve anything cached
         log.warning("Cache unavailable: project data is computed without it", exc_info=True)
         return ""
-    return ".".join(str(found[key]) for key in keys)
 
 
 def bump(project_id, area=None) -> None:
@@ -76,35 +85,16 @@ def project_changed(sender, instance, **kwargs):
 def cached(project_id, variant, compute, ttl=TTL, areas=None):
     """compute() or its cached value for this project's current version of `areas` (None: all) and
     `variant` (what else the value depends on: its name, the language, the reader's roles...)."""
-    current = version(project_id, areas)
-    if not current:
-        return compute()
-    key = f"project:s:{project_id}:{current}:{variant}"
-    try:
-        value = cache.get(key)
-    except Exception:  # noqa: BLE001
-        value = None
-    if value is None:
-        value = compute()
-        try:
-            cache.set(key, value, timeout=ttl)
-        except Exception:  # noqa: BLE001
-            log.warning("Cache unavailable: a computed value was not kept", exc_info=True)
-    return value
+    return cached_parts(project_id, [(variant, areas, compute)], ttl=ttl)[0]
 
 
 def cached_parts(project_id, parts, ttl=TTL) -> list:
-    """[compute() or its cached value] for parts [(variant, areas, compute)], as `cached` does for each,
-    in three cache round trips for all of them (the versions, the values, the new values)."""
-    keys = {area: _version_key(project_id, area) for _v, areas, _c in parts for area in _areas(areas)}
+    """[compute() or its cached value] for parts [(variant, areas, compute)], each under the project's
+    version of its areas, in three cache round trips for all of them (the versions, the values, the new
+    values)."""
     try:
-        found = cache.get_many(list(keys.values()))
-        for key in keys.values():
-            if key not in found:
-                cache.add(key, 1, timeout=None)
-                found[key] = cache.get(key) or 1
-        known_keys = [f"project:s:{project_id}:{'.'.join(str(found[keys[a]]) for a in _areas(areas))}:{variant}"
-                      for variant, areas, _c in parts]
+        versions = _versions(project_id, {area for _v, areas, _c in parts for area in _areas(areas)})
+        known_keys = [f"project:s:{project_id}:{_joined(versions, areas)}:{variant}" for variant, areas, _c in parts]
         known = cache.get_many(known_keys)
     except Exception:  # noqa: BLE001 - cache down: compute everything
         log.warning("Cache unavailable: project data is computed without it", exc_info=True)

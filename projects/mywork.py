@@ -56,6 +56,14 @@ def open_count(user, project) -> int:
     return cached_summary(user, project)["count"]
 
 
+def count_for_request(request, project) -> int:
+    """`open_count` of the request's user, once per request (the top bar and the page cache's key both ask)."""
+    counts = request.__dict__.setdefault("_my_work_counts", {})
+    if project.pk not in counts:
+        counts[project.pk] = open_count(request.user, project)
+    return counts[project.pk]
+
+
 def for_page(user, project, now=None, kind=None, limit=None) -> dict:
     """The summary with each item labelled for the home page: `label` (its kind), `overdue`, and for
     an on-call shift under way `current`; `kinds` [(kind, label, total, listed)] for the filter chips,

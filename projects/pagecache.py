@@ -55,7 +55,7 @@ def _key(request, project, name, version):
     piece = (f"{htmx.boosted}:{htmx.history_restore_request}:{htmx.target}" if htmx else "page")
     full_page = not htmx or htmx.boosted or htmx.history_restore_request
     # The top bar of a full page: the reader's "my work" count and what other apps add (the bell).
-    reader = f"{mywork.open_count(request.user, project)}:{hooks.reader_states(request.user)}" if full_page else ""
+    reader = f"{mywork.count_for_request(request, project)}:{hooks.reader_states(request.user)}" if full_page else ""
     parts = "|".join(str(p) for p in (
         name, request.user.pk, request.get_full_path(), translation.get_language(),
         timezone.get_current_timezone_name(), timezone.localdate(), piece, reader))

@@ -157,6 +157,17 @@ def _required_of(rules, roles, department_id):
             and (not depts or department_id in depts)]
 
 
+def _people(memberships):
+    """{user id: {user_id, roles, department_id}} of ordered memberships: a person's roles together, and
+    their department the first one given in role order (whatever else orders the people)."""
+    people = OrderedDict()
+    for user_id, role, department_id in memberships.values_list("user_id", "role", "department_id"):
+        person = people.setdefault(user_id, {"user_id": user_id, "roles": set(), "department_id": None})
+        person["roles"].add(role)
+        person["department_id"] = person["department_id"] or department_id
+    return people
+
+
 def coverage_counts(*, project):
     """(people a course is required of, how many of them completed all of theirs): the readiness
     criterion's numbers. From the coverage page's cached figures when they are there; otherwise
@@ -169,16 +180,11 @@ def coverage_counts(*, project):
     rules = _required_rules(course_list)
     if not rules:
         return 0, 0
-    people = {}
-    # Per person in role order, as the report reads them: the first department given is theirs.
-    for user_id, role, department_id in (Membership.objects.filter(project=project).order_by("user_id", "role")
-                                         .values_list("user_id", "role", "department_id")):
-        person = people.setdefault(user_id, [set(), None])
-        person[0].add(role)
-        person[1] = person[1] or department_id
+    people = _people(Membership.objects.filter(project=project).order_by("user_id", "role"))
     done = course_completions(project=project, courses_by_id={c.pk: c for c in course_list})
     required_of, required_people, trained = {}, 0, 0
-    for user_id, (roles, department_id) in people.items():
+    for user_id, person in people.items():
+        roles, department_id = person["roles"], person["department_id"]
         signature = (frozenset(roles), department_id)
         if signature not in required_of:
             required_of[signature] = [c.pk for c in _required_of(rules, roles, department_id)]
@@ -236,13 +242,7 @@ def coverage_report(*, project, user_ids=None, by_department=True):
     memberships = Membership.objects.filter(project=project)
     if user_ids is not None:
         memberships = memberships.filter(user_id__in=user_ids)
-    people = OrderedDict()
-    for user_id, role, department_id in memberships.order_by(
-            "user__last_name", "user__first_name", "user__username", "role").values_list(
-            "user_id", "role", "department_id"):
-        person = people.setdefault(user_id, {"user_id": user_id, "roles": set(), "department_id": None})
-        person["roles"].add(role)
-        person["department_id"] = person["department_id"] or department_id
+    people = _people(memberships.order_by("user__last_name", "user__first_name", "user__username", "role"))
     done = course_completions(project=project, courses_by_id={c.pk: c for c in course_list}, user_ids=user_ids)
     per_course = OrderedDict((c.pk, {"course": c, "required": 0, "completed": 0}) for c in course_list)
     rows = []
@@ -474,12 +474,7 @@ def change_impacts(*, project, level=None, with_people=True):
             item.covering_courses = [c for c, roles, depts in course_rules if _course_covers(c, roles, depts, item)]
             item.covered = bool(item.covering_courses)
         return items
-    people = {}
-    for user_id, role, department_id in Membership.objects.filter(project=project).values_list(
-            "user_id", "role", "department_id"):
-        person = people.setdefault(user_id, {"roles": set(), "department_id": None})
-        person["roles"].add(role)
-        person["department_id"] = person["department_id"] or department_id
+    people = _people(Membership.objects.filter(project=project).order_by("user_id", "role"))
     report = coverage_report(project=project)
     trained = {r["user_id"] for r in report["people"] if r["trained"]}
     for item in items:
